@@ -1,0 +1,21 @@
+// Flags shared by several commands, defined once.
+import { Flags } from '@oclif/core';
+
+export const policyFlag = Flags.string({
+  char: 'p',
+  description: 'Policy file to use instead of the shipped policies/vfio-mdev.yaml.',
+  helpValue: 'FILE',
+});
+
+export const modeFlag = Flags.string({
+  char: 'm',
+  description: "Mode of the policy (e.g. strict, superset, cross-type); default: the policy's defaultMode.",
+  helpValue: 'MODE',
+});
+
+export const maxBytesFlag = Flags.integer({
+  description: 'Largest document accepted, in bytes (a file, or one NDJSON line).',
+  default: 64 * 1024 * 1024,
+  min: 1,
+  helpValue: 'BYTES',
+});

@@ -1,0 +1,379 @@
+// Stage 5 — evaluate: source devices × destination candidates through the
+// compiled rules on json-rules-engine (the reference semantics), then
+// placement of every source device on its own destination instance as a
+// matching with per-(parent, type) capacity, and the claim plan. The engine is
+// built once per effective policy. This module never reads files or prints.
+
+import jre from 'json-rules-engine';
+import { attributePath, checkOperands, compilePolicy, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
+import { diagnostic, didYouMean, type Diagnostic } from './errors.js';
+import { absentBoth, isPresent, listedIn, selectFamily, show, VERDICTS, operatorTable, type FamilyParams } from './operators.js';
+import type {
+  CandidateResult,
+  CheckResult,
+  Condition,
+  Decision,
+  DestinationFact,
+  DestinationResult,
+  EffectiveCheck,
+  EffectivePolicy,
+  FactRef,
+  Host,
+  MdevDevice,
+  MdevType,
+  Placement,
+  SourceFact,
+} from './types.js';
+
+const { Engine } = jre;
+type EngineT = InstanceType<typeof Engine>;
+
+export interface PolicyEngine {
+  policy: EffectivePolicy;
+  compiled: CompiledPolicy;
+  engine: EngineT;
+  checks: Map<string, EffectiveCheck>;
+  /** Whether placement is bounded by available_instances (a capacity check is active). */
+  boundedByCapacity: boolean;
+}
+
+const engines = new WeakMap<EffectivePolicy, PolicyEngine>();
+
+/** The json-rules-engine for an effective policy, built on first use and cached. */
+export function buildEngine(policy: EffectivePolicy): PolicyEngine {
+  const cached = engines.get(policy);
+  if (cached) return cached;
+  const compiled = compilePolicy(policy);
+  const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath });
+  for (const [name, fn] of Object.entries(operatorTable())) engine.addOperator(name, fn);
+  engine.addFact('family', async (raw: Record<string, unknown>, almanac) => {
+    const params = raw as unknown as FamilyParams;
+    const fact = (await almanac.factValue(params.side)) as SourceFact | DestinationFact | undefined;
+    return selectFamily(fact?.type?.attributes, params);
+  });
+  for (const rule of compiled.rules) engine.addRule(rule as never);
+  const built: PolicyEngine = {
+    policy,
+    compiled,
+    engine,
+    checks: new Map(policy.checks.map((c) => [c.id, c])),
+    boundedByCapacity: policy.checks.some((c) => c.match === 'capacity'),
+  };
+  engines.set(policy, built);
+  return built;
+}
+
+// --- source devices -----------------------------------------------------------
+
+export interface SourceDevice {
+  device: MdevDevice;
+  fact: SourceFact;
+}
+
+/** The source devices to migrate: those named (in that order), or every device on the host. */
+export function selectSourceDevices(host: Host, uuids?: readonly string[]): { devices: SourceDevice[]; errors: Diagnostic[] } {
+  const errors: Diagnostic[] = [];
+  let chosen: MdevDevice[];
+  if (uuids && uuids.length > 0) {
+    chosen = [];
+    for (const u of uuids) {
+      const d = host.devices.find((x) => x.uuid === u.toLowerCase());
+      if (d) {
+        if (!chosen.includes(d)) chosen.push(d);
+      } else {
+        errors.push(
+          diagnostic('unknown-device', `host \`${host.name}\` has no device \`${u}\``, host.file ? { file: host.file } : {}, {
+            hint: didYouMean(u, host.devices.map((x) => x.uuid)) ?? `devices: ${host.devices.map((x) => `\`${x.uuid}\``).join(', ') || 'none'}`,
+          }),
+        );
+      }
+    }
+  } else {
+    chosen = host.devices;
+  }
+  if (errors.length === 0 && chosen.length === 0) {
+    errors.push(diagnostic('unknown-device', `source host \`${host.name}\` has no mdev device to migrate`, host.file ? { file: host.file } : {}));
+  }
+  const devices = chosen.map((device) => {
+    const type: MdevType = host.parents.find((p) => p.id === device.parent)?.types.find((t) => t.id === device.type) ?? {
+      id: device.type,
+      attributes: Object.create(null),
+    };
+    const fact: SourceFact = {
+      host: host.name,
+      parent: device.parent,
+      type,
+      device: { uuid: device.uuid, attributes: device.attributes },
+    };
+    return { device, fact };
+  });
+  return { devices, errors };
+}
+
+// --- one candidate -------------------------------------------------------------
+
+interface RuleOutcome {
+  name: string;
+  result: boolean;
+  conditions: Record<string, unknown>;
+}
+
+interface Candidate {
+  result: CandidateResult;
+  claims: Record<string, string | string[]>;
+  capacity: number;
+}
+
+function readOperand(ref: FactRef, facts: { source: SourceFact; destination: DestinationFact }): unknown {
+  if (ref.fact === 'family') {
+    const params = ref.params as unknown as FamilyParams;
+    return selectFamily(facts[params.side].type.attributes, params);
+  }
+  const fact = ref.fact === 'source' ? facts.source : facts.destination;
+  return ref.path ? resolvePath(fact, ref.path) : fact;
+}
+
+function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: { source: SourceFact; destination: DestinationFact }): { result: CheckResult; claims?: Record<string, string | string[]> } {
+  const base = { id: check.id, origin: check.origin } as CheckResult;
+  if (check.match) base.match = check.match;
+  if (check.note !== undefined) base.note = check.note;
+  const ops = checkOperands(check);
+  const t = check.target;
+
+  if (check.match === 'ignore') {
+    return { result: { ...base, result: 'skip', message: check.note ?? 'ignored by this policy' } };
+  }
+  if (t.kind === 'when' || !ops) {
+    const failing = outcome.result ? [] : failingLeaves(outcome.conditions as Condition & Record<string, unknown>);
+    const message = outcome.result ? 'condition holds' : failing.length > 0 ? failing.join('; ') : 'condition does not hold';
+    return { result: withOutcome(base, check, outcome.result ? 'pass' : 'fail', message) };
+  }
+
+  let src = readOperand(ops.source, facts);
+  const dst = readOperand(ops.destination, facts);
+  const any = (outcome.conditions as { any?: { result?: boolean }[] }).any;
+  const skipped = check.onMissing === 'skip' && any?.[0]?.result === true && absentBoth(src, dst);
+  let message: string;
+  let claims: Record<string, string | string[]> | undefined;
+  const label = t.kind === 'attribute' ? t.name : undefined;
+
+  if (check.match === 'sync') {
+    const names = t.kind === 'list' ? t.names : listOf(src);
+    const attrs = facts.source.device.attributes;
+    const set: Record<string, string | string[]> = {};
+    for (const n of names) if (Object.hasOwn(attrs, n) && isPresent(attrs[n])) set[n] = attrs[n]!;
+    if (t.kind === 'attribute') {
+      const onDevice = VERDICTS['names-set-on']!(src, attrs);
+      const listed = VERDICTS.superset!(src, dst);
+      message = !onDevice.ok ? onDevice.reason : !listed.ok ? `destination type does not list them in ${t.name}: ${listed.reason}` : `set ${Object.entries(set).map(([k, v]) => `${k}=${show(v)}`).join(', ')} on the destination device`;
+    } else {
+      const v = VERDICTS['has-values']!(attrs, names);
+      message = v.ok ? `set ${Object.entries(set).map(([k, v2]) => `${k}=${show(v2)}`).join(', ')} on the destination device` : v.reason;
+    }
+    src = names.length > 0 ? set : src;
+    if (outcome.result) claims = set;
+  } else if (check.match === 'capacity') {
+    message = VERDICTS.capacity!(dst, 1).reason;
+    src = undefined;
+  } else if (check.match === 'equal-or-listed') {
+    const same = VERDICTS.equal!(src, dst);
+    const listed = listedIn(src, resolvePath(facts.destination, attributePath('compatible_type')));
+    message = same.ok ? same.reason : listed.ok ? listed.reason : `${same.reason}, and ${listed.reason}`;
+  } else {
+    message = VERDICTS[t.kind === 'attribute' ? check.match! : `each:${check.match}`]!(src, dst).reason;
+  }
+  if (skipped) message = `absent on both sides: skipped (onMissing: skip)`;
+  if (label && !skipped && !outcome.result) message = `${label}: ${message}`;
+  const result = withOutcome(base, check, skipped ? 'skip' : outcome.result ? 'pass' : 'fail', message, { source: src, destination: dst });
+  return claims ? { result, claims } : { result };
+}
+
+function withOutcome(base: CheckResult, check: EffectiveCheck, outcome: CheckResult['result'], message: string, values: { source?: unknown; destination?: unknown } = {}): CheckResult {
+  // The documented key order: id, result, severity, origin, match, source, destination, message, note.
+  const r = (
+    outcome === 'fail' && check.severity === 'warning'
+      ? { id: base.id, result: outcome, severity: 'warning', origin: base.origin }
+      : { id: base.id, result: outcome, origin: base.origin }
+  ) as CheckResult;
+  if (base.match !== undefined) r.match = base.match;
+  if (values.source !== undefined) r.source = values.source;
+  if (values.destination !== undefined) r.destination = values.destination;
+  r.message = message;
+  if (base.note !== undefined) r.note = base.note;
+  return r;
+}
+
+function listOf(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  return typeof v === 'string' ? v.split(/[,\n]/).map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function failingLeaves(c: Record<string, unknown>): string[] {
+  if (Array.isArray(c.all)) return (c.all as Record<string, unknown>[]).filter((x) => x.result === false).flatMap(failingLeaves);
+  if (Array.isArray(c.any)) return (c.any as Record<string, unknown>[]).flatMap(failingLeaves);
+  if (c.not && typeof c.not === 'object') {
+    const inner = c.not as Record<string, unknown>;
+    return [`not (${describeLeaf(inner)})`];
+  }
+  return [describeLeaf(c)];
+}
+
+function describeLeaf(c: Record<string, unknown>): string {
+  if (!('fact' in c)) return 'a nested condition';
+  const value = c.value as FactRef | unknown;
+  const rhs = value !== null && typeof value === 'object' && !Array.isArray(value) && 'fact' in (value as object) ? `${(value as FactRef).fact} ${(value as FactRef).path ?? ''}`.trim() : show(value);
+  return `${String(c.fact)} ${String(c.path ?? '')} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
+}
+
+async function evaluateCandidate(pe: PolicyEngine, source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<Candidate> {
+  const facts = { source: source.fact, destination: { host: destHost.name, parent, type } as DestinationFact };
+  const run = await pe.engine.run(facts);
+  const outcomes = new Map<string, RuleOutcome>();
+  for (const r of [...run.results, ...run.failureResults] as unknown as RuleOutcome[]) outcomes.set(r.name, r);
+  const checks: CheckResult[] = [];
+  const claims: Record<string, string | string[]> = {};
+  for (const rule of pe.compiled.rules as RuleDocument[]) {
+    const check = pe.checks.get(rule.name)!;
+    const outcome = outcomes.get(rule.name) ?? { name: rule.name, result: false, conditions: {} };
+    const explained = explainCheck(check, outcome, facts);
+    checks.push(explained.result);
+    if (explained.claims) Object.assign(claims, explained.claims);
+  }
+  const compatible = checks.every((c) => c.result !== 'fail' || c.severity === 'warning');
+  const available = type.attributes.available_instances;
+  return {
+    result: { device: source.device.uuid, parent, type: type.id, compatible, checks },
+    claims,
+    capacity: pe.boundedByCapacity ? (typeof available === 'number' ? available : 0) : Infinity,
+  };
+}
+
+// --- placement -------------------------------------------------------------------
+
+/**
+ * Assign every source device its own compatible (parent, type) with each used no
+ * more than its capacity: a bipartite matching by augmenting paths (Kuhn), so a
+ * device that first-fit would strand is moved to free room for another.
+ * Candidates of the device's own type are tried first.
+ */
+export function placeDevices(devices: string[], options: Map<string, { slot: string; capacity: number }[]>): Map<string, string> | undefined {
+  const assigned = new Map<string, string[]>(); // slot → devices
+  const capacityOf = new Map<string, number>();
+  for (const list of options.values()) for (const o of list) capacityOf.set(o.slot, o.capacity);
+  const deviceSlot = new Map<string, string>();
+  const tryPlace = (device: string, seen: Set<string>): boolean => {
+    for (const { slot } of options.get(device) ?? []) {
+      if (seen.has(slot)) continue;
+      seen.add(slot);
+      const holders = assigned.get(slot) ?? [];
+      if (holders.length < (capacityOf.get(slot) ?? 0)) {
+        holders.push(device);
+        assigned.set(slot, holders);
+        deviceSlot.set(device, slot);
+        return true;
+      }
+      for (let i = 0; i < holders.length; i++) {
+        if (tryPlace(holders[i]!, seen)) {
+          holders[i] = device;
+          deviceSlot.set(device, slot);
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  for (const d of devices) if (!tryPlace(d, new Set())) return undefined;
+  return deviceSlot;
+}
+
+/** Evaluate one destination host for all source devices. */
+export async function evaluateDestination(pe: PolicyEngine, sources: SourceDevice[], dest: Host): Promise<DestinationResult> {
+  const candidates: Candidate[] = [];
+  for (const s of sources) {
+    for (const p of dest.parents) {
+      for (const t of p.types) candidates.push(await evaluateCandidate(pe, s, dest, p.id, t));
+    }
+  }
+  const slotKey = (c: CandidateResult) => `${c.parent}\u0000${c.type}`;
+  const options = new Map<string, { slot: string; capacity: number }[]>();
+  for (const s of sources) {
+    const own = candidates.filter((c) => c.result.device === s.device.uuid && c.result.compatible);
+    own.sort((a, b) => Number(b.result.type === s.device.type) - Number(a.result.type === s.device.type));
+    options.set(s.device.uuid, own.map((c) => ({ slot: slotKey(c.result), capacity: c.capacity })));
+  }
+  const placed = sources.length > 0 ? placeDevices(sources.map((s) => s.device.uuid), options) : undefined;
+  const result: DestinationResult = { host: dest.name, compatible: placed !== undefined, placement: [], candidates: candidates.map((c) => c.result) };
+  if (dest.file !== undefined) result.file = dest.file;
+  if (placed) {
+    for (const s of sources) {
+      const slot = placed.get(s.device.uuid)!;
+      const c = candidates.find((x) => x.result.device === s.device.uuid && slotKey(x.result) === slot)!;
+      result.placement.push({ device: s.device.uuid, parent: c.result.parent, type: c.result.type, set: c.claims } satisfies Placement);
+    }
+  } else {
+    result.reason = unplacedReason(sources, options);
+  }
+  return result;
+}
+
+function unplacedReason(sources: SourceDevice[], options: Map<string, unknown[]>): string {
+  const without = sources.filter((s) => (options.get(s.device.uuid) ?? []).length === 0).map((s) => s.device.uuid);
+  if (without.length > 0) return `no compatible candidate for ${without.map((u) => `\`${u}\``).join(', ')}`;
+  return `compatible candidates exist, but not enough free instances to place all ${sources.length} devices`;
+}
+
+// --- the whole decision ----------------------------------------------------------
+
+export interface DestinationInput {
+  host?: Host;
+  errors: Diagnostic[];
+  warnings?: Diagnostic[];
+}
+
+export interface EvaluateOptions {
+  policy: EffectivePolicy;
+  source: Host;
+  devices?: readonly string[];
+  destinations: Iterable<DestinationInput> | AsyncIterable<DestinationInput>;
+  /** Called with each destination as soon as it is decided (for streaming output). */
+  onDestination?: (d: DestinationResult) => void;
+}
+
+/** Everything `eval` decides, as the Decision document of DESIGN §3.1. */
+export async function evaluate(options: EvaluateOptions): Promise<Decision> {
+  const pe = buildEngine(options.policy);
+  const { devices, errors } = selectSourceDevices(options.source, options.devices);
+  const decision: Decision = {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'Decision',
+    compatible: false,
+    mode: options.policy.mode,
+    policy: { ...options.policy.policy, overlays: options.policy.overlays },
+    source: { host: options.source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
+    destinations: [],
+    errors: [...errors],
+  };
+  const warnings: Diagnostic[] = [];
+  if (errors.length > 0) return finish(decision, warnings);
+  for await (const input of options.destinations) {
+    decision.errors.push(...input.errors);
+    warnings.push(...(input.warnings ?? []));
+    if (!input.host) continue;
+    const result = await evaluateDestination(pe, devices, input.host);
+    decision.destinations.push(result);
+    options.onDestination?.(result);
+  }
+  decision.compatible = decision.destinations.some((d) => d.compatible);
+  return finish(decision, warnings);
+}
+
+function finish(decision: Decision, warnings: Diagnostic[]): Decision {
+  if (warnings.length > 0) decision.warnings = warnings;
+  return decision;
+}
+
+/** Exit code of a decision: 2 when any error was reported, else 0 compatible / 1 not. */
+export function exitCodeOf(decision: Decision): 0 | 1 | 2 {
+  if (decision.errors.length > 0) return 2;
+  return decision.compatible ? 0 : 1;
+}

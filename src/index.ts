@@ -1,0 +1,16 @@
+// The library surface of mdev-policy: the pipeline stages as functions, and
+// their types. No oclif here; the CLI is one consumer among others.
+//
+//   load → validate → resolve → compile → evaluate → report
+
+export * from './errors.js';
+export * from './types.js';
+export { parseText, parseJsonLine, loadFile, loadDocuments, DEFAULT_LIMITS, type LoadLimits, type SourceDocument } from './load.js';
+export { validateDocument, schemaErrors, KINDS, type Kind } from './validate.js';
+export { normalizeHost, splitList } from './normalize.js';
+export { checkPolicy, resolvePolicy, type PolicySource } from './resolve.js';
+export { compilePolicy, compileCheck, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
+export { buildEngine, evaluate, evaluateDestination, selectSourceDevices, placeDevices, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate.js';
+export { renderText, renderJson, renderNdjson, renderNdjsonDestination, renderNdjsonSummary, renderDiagnostics } from './report.js';
+export { DEFAULT_POLICY_FILE, loadPolicySource, loadEffectivePolicy, loadHost, loadDestinations, hostFromDocument, policyFromDocument } from './inputs.js';
+export { runSuiteFile, findSuites, type SuiteReport, type CaseReport } from './suite.js';

@@ -1,0 +1,76 @@
+// The front of the pipeline for whole files: load → validate (→ normalise for
+// hosts, → check for policies) in one call per kind, so commands, the test
+// suite runner and library users compose the stages the same way.
+
+import { fileURLToPath } from 'node:url';
+import { isError, type Diagnostic } from './errors.js';
+import { DEFAULT_LIMITS, loadDocuments, loadFile, type LoadLimits, type SourceDocument } from './load.js';
+import { normalizeHost } from './normalize.js';
+import { checkPolicy, resolvePolicy, type PolicySource } from './resolve.js';
+import { validateDocument } from './validate.js';
+import type { EffectivePolicy, Host, WrittenHost, WrittenPolicy } from './types.js';
+import type { DestinationInput } from './evaluate.js';
+
+/** The shipped base policy. */
+export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/vfio-mdev.yaml', import.meta.url));
+
+export interface Outcome<T> {
+  value?: T;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** A policy document: loaded, schema-valid and internally consistent. */
+export async function loadPolicySource(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<PolicySource>> {
+  const loaded = await loadFile(file, limits);
+  if (!loaded.value) return { errors: loaded.errors, warnings: [] };
+  return policyFromDocument(loaded.value);
+}
+
+export function policyFromDocument(doc: SourceDocument): Outcome<PolicySource> {
+  const v = validateDocument<WrittenPolicy>(doc, ['Policy']);
+  if (!v.value) return { errors: v.errors, warnings: [] };
+  const source: PolicySource = { written: v.value, doc };
+  const errors = checkPolicy(source);
+  return errors.length > 0 ? { errors, warnings: [] } : { value: source, errors: [], warnings: [] };
+}
+
+/** The effective policy for a file (default: the shipped base) and a mode (default: the policy's). */
+export async function loadEffectivePolicy(file: string = DEFAULT_POLICY_FILE, mode?: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<EffectivePolicy>> {
+  const source = await loadPolicySource(file, limits);
+  if (!source.value) return source as Outcome<never>;
+  const resolved = resolvePolicy(source.value, mode);
+  return { ...(resolved.value ? { value: resolved.value } : {}), errors: resolved.errors, warnings: [] };
+}
+
+export function hostFromDocument(doc: SourceDocument): Outcome<Host> {
+  const v = validateDocument<WrittenHost>(doc, ['Host']);
+  if (!v.value) return { errors: v.errors, warnings: [] };
+  const { host, warnings } = normalizeHost(v.value, doc);
+  return { value: host, errors: [], warnings };
+}
+
+/** One Host file (YAML or JSON). */
+export async function loadHost(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<Host>> {
+  const loaded = await loadFile(file, limits);
+  if (!loaded.value) return { errors: loaded.errors, warnings: [] };
+  return hostFromDocument(loaded.value);
+}
+
+/**
+ * Destination hosts from file, directory and .ndjson arguments, lazily, each
+ * entry a host or the errors that stand in its place: one bad input never
+ * hides the others.
+ */
+export async function* loadDestinations(args: readonly string[], limits: LoadLimits = DEFAULT_LIMITS): AsyncGenerator<DestinationInput> {
+  for (const arg of args) {
+    for await (const entry of loadDocuments(arg, limits)) {
+      if (!entry.value) {
+        yield { errors: entry.errors };
+        continue;
+      }
+      const host = hostFromDocument(entry.value);
+      yield { ...(host.value ? { host: host.value } : {}), errors: host.errors.filter(isError), warnings: [...host.warnings, ...host.errors.filter((e) => !isError(e))] };
+    }
+  }
+}

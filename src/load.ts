@@ -1,0 +1,333 @@
+// Stage 1 — load: bytes to plain JavaScript documents that remember where each
+// value came from. YAML and JSON go through the `yaml` parser (JSON is YAML's
+// flow subset), so every document can map a value path back to line:col.
+// Safety lives here: size and depth caps, alias caps, no custom tags, strict
+// UTF-8, duplicate keys as errors. This module knows nothing of kinds or schemas.
+
+import { open, readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { diagnostic, type Diagnostic, type Position } from './errors.js';
+
+export type ValuePath = readonly (string | number)[];
+
+export interface SourceDocument {
+  /** The file as the user named it, for messages. */
+  file: string;
+  data: unknown;
+  /** Where the value at `path` is written; with `key`, where its key is. Falls back to the nearest ancestor. */
+  locate(path: ValuePath, key?: boolean): Position;
+  /** The source text of the value at `path`, when it is a scalar written in the file. */
+  sourceText(path: ValuePath): string | undefined;
+}
+
+export interface LoadLimits {
+  /** Largest document (a file, or one NDJSON line) in bytes. */
+  maxBytes: number;
+  /** Deepest nesting of maps and lists. */
+  maxDepth: number;
+  /** Most alias expansions in one YAML document. */
+  maxAliases: number;
+}
+
+export const DEFAULT_LIMITS: LoadLimits = { maxBytes: 64 * 1024 * 1024, maxDepth: 64, maxAliases: 100 };
+
+export interface Loaded<T> {
+  value?: T;
+  errors: Diagnostic[];
+}
+
+const ALLOWED_TAGS = new Set([
+  'tag:yaml.org,2002:str',
+  'tag:yaml.org,2002:int',
+  'tag:yaml.org,2002:float',
+  'tag:yaml.org,2002:bool',
+  'tag:yaml.org,2002:null',
+  'tag:yaml.org,2002:map',
+  'tag:yaml.org,2002:seq',
+]);
+
+/** Parse one YAML or JSON document held in memory. */
+export function parseText(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
+  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
+    return { errors: [tooLarge(file, limits)] };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lineCounter = new LineCounter();
+  const at = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  let doc: Document;
+  try {
+    doc = parseDocument(text, {
+      lineCounter,
+      uniqueKeys: true,
+      prettyErrors: false,
+      resolveKnownTags: false,
+      schema: 'core',
+      strict: true,
+    });
+  } catch (e) {
+    return { errors: [nestingError(e, file, limits)] };
+  }
+  const errors: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    const where = at(e.pos[0]);
+    if (e.code === 'DUPLICATE_KEY') {
+      errors.push(diagnostic('duplicate-key', `duplicate key ${keyAt(text, e.pos[0])}`, where, { hint: 'each key may appear once in a map' }));
+    } else {
+      errors.push(diagnostic('yaml-syntax', yamlMessage(e.message), where));
+    }
+  }
+  visit(doc, (_key, node) => {
+    const tag = (node as { tag?: string }).tag;
+    if (tag !== undefined && !ALLOWED_TAGS.has(tag) && typeof (node as Node).range?.[0] === 'number') {
+      errors.push(
+        diagnostic('yaml-syntax', `custom tag \`${shortTag(tag)}\` is not allowed`, at((node as Node).range![0]), {
+          hint: 'write plain strings, numbers, lists and maps',
+        }),
+      );
+    }
+  });
+  if (errors.length > 0) return { errors };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: limits.maxAliases });
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      const excessive = /excessive/i.test(e.message);
+      return {
+        errors: [
+          diagnostic(
+            excessive ? 'input-too-large' : 'yaml-syntax',
+            excessive ? `aliases expand to more than ${limits.maxAliases} copies` : yamlMessage(e.message),
+            { file, line: 1, col: 1 },
+          ),
+        ],
+      };
+    }
+    return { errors: [nestingError(e, file, limits)] };
+  }
+  const deep = tooDeep(data, limits.maxDepth);
+  if (deep !== undefined) {
+    return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, locate(doc, at, deep, false))] };
+  }
+  return {
+    value: {
+      file,
+      data,
+      locate: (p, key = false) => locate(doc, at, p, key),
+      sourceText: (p) => {
+        const node = walk(doc, p).node;
+        if (!node || !isScalar(node) || !node.range) return undefined;
+        return text.slice(node.range[0], node.range[1]);
+      },
+    },
+    errors: [],
+  };
+}
+
+/** Parse one NDJSON line (1-based `line`). Positions are the line, and the column JSON.parse reports. */
+export function parseJsonLine(text: string, file: string, line: number, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
+  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
+    return { errors: [tooLarge(file, limits, line)] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String((e as Error).message));
+    const col = m ? Number(m[1]) + 1 : 1;
+    return { errors: [diagnostic('yaml-syntax', `invalid json: ${jsonMessage(e)}`, { file, line, col })] };
+  }
+  const deep = tooDeep(data, limits.maxDepth);
+  if (deep !== undefined) {
+    return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, { file, line, col: 1 })] };
+  }
+  return { value: { file, data, locate: () => ({ file, line, col: 1 }), sourceText: () => undefined }, errors: [] };
+}
+
+/** Read and parse one YAML or JSON file. */
+export async function loadFile(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Loaded<SourceDocument>> {
+  const read = await readText(file, limits);
+  if (read.value === undefined) return { errors: read.errors };
+  return parseText(read.value, file, limits);
+}
+
+/** Read a file as strict UTF-8 text, refusing it when larger than the limit. */
+export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Loaded<string>> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const info = await handle.stat();
+    if (info.isDirectory()) return { errors: [diagnostic('file-unreadable', 'is a directory, not a file', { file })] };
+    if (info.size > limits.maxBytes) return { errors: [tooLarge(file, limits)] };
+    // Read up to one byte past the limit: files that grow (or lie about their size, like /proc) are still capped.
+    const buffer = Buffer.alloc(Math.min(limits.maxBytes + 1, Math.max(info.size, 64 * 1024)));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) break;
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > limits.maxBytes) return { errors: [tooLarge(file, limits)] };
+    return decodeUtf8(buffer.subarray(0, length), file);
+  } catch (e) {
+    return { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })] };
+  } finally {
+    await handle?.close();
+  }
+}
+
+export function decodeUtf8(bytes: Uint8Array, file: string, line?: number): Loaded<string> {
+  try {
+    return { value: new TextDecoder('utf-8', { fatal: true }).decode(bytes), errors: [] };
+  } catch {
+    const where: Position = line === undefined ? { file, line: 1, col: 1 } : { file, line, col: 1 };
+    return { errors: [diagnostic('yaml-syntax', 'the file is not valid utf-8 text', where)] };
+  }
+}
+
+/** One entry of a destination listing: a document, or the errors that stand in its place. */
+export type DocumentEntry = Loaded<SourceDocument>;
+
+/**
+ * Expand a `--dest`-style argument into documents, lazily: a file (YAML/JSON), a
+ * directory (every .yaml/.yml/.json inside, sorted), or an .ndjson inventory (one
+ * document per line, streamed). Errors stand in for the documents they spoil, so
+ * the caller can report them and go on with the rest.
+ */
+export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_LIMITS): AsyncGenerator<DocumentEntry> {
+  let info;
+  try {
+    info = await stat(arg);
+  } catch (e) {
+    yield { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file: arg })] };
+    return;
+  }
+  if (info.isDirectory()) {
+    let names: string[];
+    try {
+      names = (await readdir(arg)).filter((n) => /\.(ya?ml|json|ndjson)$/i.test(n)).sort();
+    } catch (e) {
+      yield { errors: [diagnostic('file-unreadable', `cannot read directory: ${systemMessage(e)}`, { file: arg })] };
+      return;
+    }
+    for (const name of names) yield* loadDocuments(path.join(arg, name), limits);
+    return;
+  }
+  if (/\.ndjson$/i.test(arg)) {
+    yield* loadNdjson(arg, limits);
+    return;
+  }
+  yield await loadFile(arg, limits);
+}
+
+async function* loadNdjson(file: string, limits: LoadLimits): AsyncGenerator<DocumentEntry> {
+  let lineNo = 0;
+  const stream = createReadStream(file);
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const raw of lines) {
+      lineNo++;
+      if (raw.trim() === '') continue;
+      yield parseJsonLine(raw, file, lineNo, limits);
+    }
+  } catch (e) {
+    yield { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file, line: lineNo + 1, col: 1 })] };
+  }
+}
+
+// --- positions -------------------------------------------------------------
+
+function walk(doc: Document, p: ValuePath): { node: unknown; key: unknown; depth: number } {
+  let node: unknown = doc.contents;
+  let key: unknown;
+  let depth = 0;
+  for (const segment of p) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === String(segment));
+      if (!pair) break;
+      key = pair.key;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (item === undefined) break;
+      key = undefined;
+      node = item;
+    } else {
+      break;
+    }
+    depth++;
+  }
+  return { node, key, depth };
+}
+
+function locate(doc: Document, at: (offset: number) => Position, p: ValuePath, wantKey: boolean): Position {
+  const { node, key, depth } = walk(doc, p);
+  const target = wantKey && depth === p.length && key ? key : node;
+  const range = (target as Node | undefined)?.range;
+  return range ? at(range[0]) : at(0);
+}
+
+// --- helpers ---------------------------------------------------------------
+
+function tooDeep(data: unknown, maxDepth: number): (string | number)[] | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path: p } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (p.length >= maxDepth) return p;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...p, i] }));
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...p, k] });
+  }
+  return undefined;
+}
+
+function tooLarge(file: string, limits: LoadLimits, line?: number): Diagnostic {
+  return diagnostic(
+    'input-too-large',
+    `document is larger than ${limits.maxBytes} bytes`,
+    line === undefined ? { file } : { file, line, col: 1 },
+    { hint: 'raise the limit with --max-bytes if the input is trusted' },
+  );
+}
+
+function nestingError(e: unknown, file: string, limits: LoadLimits): Diagnostic {
+  if (e instanceof RangeError) return diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, { file, line: 1, col: 1 });
+  return diagnostic('yaml-syntax', yamlMessage(String((e as Error)?.message ?? e)), { file, line: 1, col: 1 });
+}
+
+function keyAt(text: string, offset: number): string {
+  const m = /^[^:\n]*/.exec(text.slice(offset, offset + 80));
+  const key = (m?.[0] ?? '').trim().replace(/^["']|["']$/g, '');
+  return key ? `\`${key}\`` : '';
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  const m = first.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return m.charAt(0).toLowerCase() + m.slice(1);
+}
+
+function jsonMessage(e: unknown): string {
+  const m = String((e as Error)?.message ?? e).replace(/ in JSON at position \d+.*$/, '');
+  return m.charAt(0).toLowerCase() + m.slice(1);
+}
+
+export function systemMessage(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return (code ?? String((e as Error)?.message ?? e)).toLowerCase();
+}

@@ -1,0 +1,235 @@
+// The match vocabulary (DESIGN §2.1) as pure verdict functions, and their
+// json-rules-engine operators. Every verdict fails closed: a value that is
+// missing, empty or unparseable never passes. The same functions give the
+// one-line reason shown beside a result, so the explanation cannot disagree
+// with the rule. Built-in operators that json-rules-engine would let pass on
+// an undefined fact (notEqual, notIn, doesNotContain) are replaced here.
+
+import type { AttributeValue } from './types.js';
+
+export interface Verdict {
+  ok: boolean;
+  reason: string;
+}
+
+const pass = (reason: string): Verdict => ({ ok: true, reason });
+const fail = (reason: string): Verdict => ({ ok: false, reason });
+
+/** A value counts as present when defined, not null and not an empty list or string. */
+export function isPresent(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'string') return v.trim() !== '';
+  return true;
+}
+
+export function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return `\`${v.join(', ')}\``;
+  if (v !== null && typeof v === 'object') return `\`${JSON.stringify(v)}\``;
+  return `\`${String(v)}\``;
+}
+
+function values(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (v === undefined || v === null) return [];
+  return String(v)
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function missing(src: unknown, dst: unknown): Verdict | undefined {
+  const s = isPresent(src);
+  const d = isPresent(dst);
+  if (s && d) return undefined;
+  if (!s && !d) return fail('missing on both source and destination');
+  return fail(s ? 'missing on the destination' : 'missing on the source');
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    const x = values(a);
+    const y = values(b);
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  }
+  if (typeof a === 'number' || typeof b === 'number') return String(a) === String(b);
+  return a === b;
+}
+
+export function equal(src: unknown, dst: unknown): Verdict {
+  return missing(src, dst) ?? (sameValue(src, dst) ? pass(`identical (${show(src)})`) : fail(`source ${show(src)} differs from destination ${show(dst)}`));
+}
+
+export interface Version {
+  major: number;
+  minor: number;
+  bugfix: number;
+}
+
+export function parseVersion(v: unknown): Version | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?\s*$/.exec(v);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), bugfix: Number(m[3] ?? 0) };
+}
+
+export function versionCompatible(src: unknown, dst: unknown): Verdict {
+  const absent = missing(src, dst);
+  if (absent) return absent;
+  const s = parseVersion(src);
+  const d = parseVersion(dst);
+  if (!s) return fail(`source ${show(src)} is not a major.minor[.bugfix] version`);
+  if (!d) return fail(`destination ${show(dst)} is not a major.minor[.bugfix] version`);
+  if (s.major !== d.major) return fail(`major versions differ (source ${s.major}, destination ${d.major})`);
+  if (d.minor < s.minor) return fail(`destination minor ${d.minor} is older than source minor ${s.minor}`);
+  return pass(`same major ${s.major}, destination minor ${d.minor} ≥ source minor ${s.minor}`);
+}
+
+export function oneToOne(src: unknown, dst: unknown): Verdict {
+  const absent = missing(src, dst);
+  if (absent) return absent;
+  const s = values(src);
+  const d = values(dst);
+  const extra = s.length > 1 || d.length > 1 ? '; only the first value is compared (1:1 mode)' : '';
+  return s[0] === d[0] ? pass(`first values match (\`${s[0]}\`)${extra}`) : fail(`source \`${s[0]}\` differs from destination \`${d[0]}\`${extra}`);
+}
+
+export function superset(src: unknown, dst: unknown): Verdict {
+  const absent = missing(src, dst);
+  if (absent) return absent;
+  const d = new Set(values(dst));
+  const lacking = values(src).filter((v) => !d.has(v));
+  return lacking.length === 0
+    ? pass('destination lists every source value')
+    : fail(`destination lacks ${lacking.map((v) => `\`${v}\``).join(', ')}`);
+}
+
+/** The source value is among the destination's list (e.g. the source type id in compatible_type). */
+export function listedIn(src: unknown, dst: unknown): Verdict {
+  if (!isPresent(src)) return fail('missing on the source');
+  if (!isPresent(dst)) return fail('the destination lists nothing');
+  const s = values(src)[0]!;
+  return values(dst).includes(s) ? pass(`\`${s}\` is listed by the destination`) : fail(`\`${s}\` is not listed by the destination (${show(dst)})`);
+}
+
+export function capacity(available: unknown, needed: unknown): Verdict {
+  const n = typeof needed === 'number' ? needed : 1;
+  if (typeof available !== 'number' || !Number.isInteger(available)) return fail('destination has no available_instances');
+  return available >= n ? pass(`${available} instance${available === 1 ? '' : 's'} available`) : fail(`${available} available, ${n} needed`);
+}
+
+/** Every name listed has a value in `attrs` (the source device's instance attributes). */
+export function namesSetOn(names: unknown, attrs: unknown): Verdict {
+  if (!isPresent(names)) return fail('the source type lists no instance attributes');
+  const a = (attrs !== null && typeof attrs === 'object' ? attrs : {}) as Record<string, unknown>;
+  const unset = values(names).filter((n) => !Object.hasOwn(a, n) || !isPresent(a[n]));
+  return unset.length === 0
+    ? pass(`source device has ${values(names).map((n) => `${n}=${show(a[n])}`).join(', ')}`)
+    : fail(`source device has no value for ${unset.map((n) => `\`${n}\``).join(', ')}`);
+}
+
+/** Both sides absent: the condition that turns a check into `skip` under `onMissing: skip`. */
+export function absentBoth(src: unknown, dst: unknown): boolean {
+  const empty = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).length === 0 : !isPresent(v));
+  return empty(src) && empty(dst);
+}
+
+// --- families of attributes ------------------------------------------------
+
+export type Family = Record<string, AttributeValue>;
+
+export interface FamilyParams {
+  side: 'source' | 'destination';
+  prefix?: string;
+  except?: string[];
+  names?: string[];
+}
+
+/** The attributes of a type selected by prefix (minus `except`) or by name. */
+export function selectFamily(attributes: Record<string, AttributeValue> | undefined, params: Omit<FamilyParams, 'side'>): Family {
+  const out = Object.create(null) as Family;
+  if (!attributes) return out;
+  if (params.names) {
+    for (const n of params.names) if (Object.hasOwn(attributes, n)) out[n] = attributes[n]!;
+    return out;
+  }
+  const except = new Set(params.except ?? []);
+  for (const [k, v] of Object.entries(attributes)) if (k.startsWith(params.prefix ?? '') && !except.has(k)) out[k] = v;
+  return out;
+}
+
+/** Apply a per-attribute verdict to every attribute in either family. */
+export function eachOf(verdict: (s: unknown, d: unknown) => Verdict): (src: unknown, dst: unknown) => Verdict {
+  return (src, dst) => {
+    const s = (src ?? {}) as Family;
+    const d = (dst ?? {}) as Family;
+    const names = [...new Set([...Object.keys(s), ...Object.keys(d)])].sort();
+    if (names.length === 0) return fail('no attribute of the family on either side');
+    const failures: string[] = [];
+    for (const n of names) {
+      const v = verdict(s[n], d[n]);
+      if (!v.ok) failures.push(`${n}: ${v.reason}`);
+    }
+    return failures.length === 0 ? pass(`${names.join(', ')} match`) : fail(failures.join('; '));
+  };
+}
+
+// --- the operator table ----------------------------------------------------
+
+type Binary = (a: unknown, b: unknown) => boolean;
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return Number.NaN;
+}
+
+function compareNumbers(test: (a: number, b: number) => boolean): Binary {
+  return (a, b) => {
+    const x = num(a);
+    const y = num(b);
+    return !Number.isNaN(x) && !Number.isNaN(y) && test(x, y);
+  };
+}
+
+const defined = (v: unknown) => v !== undefined && v !== null;
+
+/** json-rules-engine's built-in names, made fail-closed; usable in `when` conditions. */
+export const BUILTIN_OPERATORS: Record<string, Binary> = {
+  equal: (a, b) => equal(a, b).ok,
+  notEqual: (a, b) => defined(a) && defined(b) && !sameValue(a, b),
+  in: (a, b) => defined(a) && Array.isArray(b) && b.some((x) => sameValue(a, x)),
+  notIn: (a, b) => defined(a) && Array.isArray(b) && !b.some((x) => sameValue(a, x)),
+  contains: (a, b) => Array.isArray(a) && defined(b) && a.some((x) => sameValue(x, b)),
+  doesNotContain: (a, b) => Array.isArray(a) && defined(b) && !a.some((x) => sameValue(x, b)),
+  lessThan: compareNumbers((a, b) => a < b),
+  lessThanInclusive: compareNumbers((a, b) => a <= b),
+  greaterThan: compareNumbers((a, b) => a > b),
+  greaterThanInclusive: compareNumbers((a, b) => a >= b),
+};
+
+/** Verdicts by operator name, for the match operators and the ones compiled rules use. */
+export const VERDICTS: Record<string, (a: unknown, b: unknown) => Verdict> = {
+  equal,
+  'version-compatible': versionCompatible,
+  'one-to-one': oneToOne,
+  superset,
+  'listed-in': listedIn,
+  capacity,
+  'names-set-on': namesSetOn,
+  'has-values': (attrs, names) => namesSetOn(names, attrs),
+  'each:equal': eachOf(equal),
+  'each:version-compatible': eachOf(versionCompatible),
+  'each:one-to-one': eachOf(oneToOne),
+  'each:superset': eachOf(superset),
+};
+
+/** Every operator a compiled rule may name, as a boolean function. */
+export function operatorTable(): Record<string, Binary> {
+  const table: Record<string, Binary> = { ...BUILTIN_OPERATORS };
+  for (const [name, v] of Object.entries(VERDICTS)) table[name] = (a, b) => v(a, b).ok;
+  table['absent-both'] = absentBoth;
+  table['always'] = () => true;
+  return table;
+}

@@ -1,0 +1,102 @@
+// Stage 6 — report: a Decision rendered as human text, JSON (the Decision
+// itself) or NDJSON (one destination per line, then a summary). Pure string
+// building: no I/O, no evaluation, colour only when the caller asks for it.
+
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
+import { show } from './operators.js';
+import type { CandidateResult, CheckResult, Decision, DestinationResult } from './types.js';
+
+export interface TextOptions {
+  explain?: boolean;
+  color?: boolean;
+}
+
+const codes = { green: [32, 39], red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] } as const;
+type Style = keyof typeof codes;
+
+function painter(color: boolean) {
+  return (style: Style, s: string) => (color ? `\u001b[${codes[style][0]}m${s}\u001b[${codes[style][1]}m` : s);
+}
+
+export function renderJson(decision: Decision): string {
+  return `${JSON.stringify(decision, null, 2)}\n`;
+}
+
+/** One destination as an NDJSON line; without `explain` only failing or warning checks are kept. */
+export function renderNdjsonDestination(d: DestinationResult, explain = false): string {
+  const slim = explain
+    ? d
+    : { ...d, candidates: d.candidates.map((c) => ({ ...c, checks: c.checks.filter((k) => k.result === 'fail') })) };
+  return `${JSON.stringify({ kind: 'DestinationResult', ...slim })}\n`;
+}
+
+export function renderNdjsonSummary(decision: Decision): string {
+  const compatible = decision.destinations.filter((d) => d.compatible).length;
+  return `${JSON.stringify({
+    kind: 'Summary',
+    compatible: decision.compatible,
+    mode: decision.mode,
+    policy: decision.policy,
+    source: decision.source,
+    destinations: decision.destinations.length,
+    compatibleDestinations: compatible,
+    errors: decision.errors,
+  })}\n`;
+}
+
+export function renderNdjson(decision: Decision, explain = false): string {
+  return decision.destinations.map((d) => renderNdjsonDestination(d, explain)).join('') + renderNdjsonSummary(decision);
+}
+
+function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
+  const mark = c.result === 'pass' ? paint('green', '✓') : c.result === 'skip' ? paint('dim', '-') : c.severity === 'warning' ? paint('yellow', '!') : paint('red', '✗');
+  const values = c.source !== undefined || c.destination !== undefined ? ` source ${show(c.source)}, destination ${show(c.destination)}` : '';
+  const note = c.note !== undefined && c.result !== 'skip' ? paint('dim', ` (note: ${c.note})`) : '';
+  return `      ${mark} ${c.id}:${values} — ${c.message}${note} ${paint('dim', `[${c.origin}]`)}`;
+}
+
+function candidateBlock(c: CandidateResult, explain: boolean, paint: ReturnType<typeof painter>): string[] {
+  const shown = explain ? c.checks : c.checks.filter((k) => k.result === 'fail');
+  const head = `    ${c.compatible ? paint('green', 'fits') : paint('red', 'refused')} ${c.device} on ${c.parent} as ${c.type}`;
+  return [head, ...shown.map((k) => checkLine(k, paint))];
+}
+
+/** The human report: compatible destinations first with their claim plans, then the refused ones and why. */
+export function renderText(decision: Decision, options: TextOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const explain = options.explain ?? false;
+  const lines: string[] = [];
+  const overlays = decision.policy.overlays.map((o) => `${o.name}@${o.version}`);
+  lines.push(
+    `policy ${decision.policy.name}@${decision.policy.version}${overlays.length ? ` + ${overlays.join(', ')}` : ''}, mode ${decision.mode}`,
+  );
+  lines.push(`source ${decision.source.host}: ${decision.source.devices.length} device${decision.source.devices.length === 1 ? '' : 's'}`);
+  for (const d of decision.source.devices) lines.push(`  ${d.uuid} on ${d.parent} as ${d.type}`);
+  const ordered = [...decision.destinations.filter((d) => d.compatible), ...decision.destinations.filter((d) => !d.compatible)];
+  for (const dest of ordered) {
+    lines.push('');
+    if (dest.compatible) {
+      lines.push(`${paint('green', '✓')} ${paint('bold', dest.host)} can take every device:`);
+      for (const p of dest.placement) {
+        const set = Object.entries(p.set);
+        lines.push(`    create ${p.type} on ${p.parent} for ${p.device}${set.length ? `, then set ${set.map(([k, v]) => `${k}=${show(v)}`).join(', ')}` : ''}`);
+      }
+      if (explain) for (const c of dest.candidates) lines.push(...candidateBlock(c, true, paint));
+    } else {
+      lines.push(`${paint('red', '✗')} ${paint('bold', dest.host)} cannot: ${dest.reason ?? 'no placement'}`);
+      if (dest.candidates.length === 0) lines.push('    (no mdev types on this host)');
+      for (const c of dest.candidates) if (explain || !c.compatible) lines.push(...candidateBlock(c, explain, paint));
+    }
+  }
+  const compatible = decision.destinations.filter((d) => d.compatible).length;
+  lines.push('');
+  lines.push(
+    `${decision.compatible ? paint('green', 'compatible') : paint('red', 'not compatible')}: ${compatible} of ${decision.destinations.length} destination${decision.destinations.length === 1 ? '' : 's'} can take the source devices${decision.errors.length ? `; ${decision.errors.length} input error${decision.errors.length === 1 ? '' : 's'}` : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Diagnostics, sorted, one line each (a hint on the line below). */
+export function renderDiagnostics(ds: readonly Diagnostic[]): string {
+  return ds.length === 0 ? '' : `${sortDiagnostics(ds).map(formatDiagnostic).join('\n')}\n`;
+}

@@ -1,0 +1,143 @@
+// Policy test suites (DESIGN §6): a TestSuite document names a policy and
+// cases (source, destinations, mode, expected verdict); each case runs the
+// same pipeline as `eval` and is compared on verdict, failing check ids and
+// claim plan — never on wording. Paths are relative to the suite file.
+
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { diagnostic, type Diagnostic } from './errors.js';
+import { evaluate, type DestinationInput } from './evaluate.js';
+import { loadHost, loadPolicySource } from './inputs.js';
+import { DEFAULT_LIMITS, loadFile, type SourceDocument } from './load.js';
+import { normalizeHost } from './normalize.js';
+import { resolvePolicy } from './resolve.js';
+import { validateDocument } from './validate.js';
+import type { Decision, Host, WrittenHost } from './types.js';
+
+type HostRef = { file: string; devices?: string[] } | (WrittenHost & { devices?: undefined; file?: undefined });
+
+interface WrittenCase {
+  name: string;
+  mode?: string;
+  source: HostRef;
+  destination?: HostRef;
+  destinations?: HostRef[];
+  expect: { compatible: boolean; failing?: string[]; set?: Record<string, string | string[]> };
+}
+
+interface WrittenSuite {
+  metadata: { name: string };
+  spec: { policy: string; cases: WrittenCase[] };
+}
+
+export interface CaseReport {
+  name: string;
+  passed: boolean;
+  /** What differed from the expectation, one entry per difference. */
+  problems: string[];
+  errors: Diagnostic[];
+}
+
+export interface SuiteReport {
+  file: string;
+  name?: string;
+  cases: CaseReport[];
+  /** Errors that stopped the whole suite from running (unreadable suite or policy). */
+  errors: Diagnostic[];
+}
+
+/** Every *.test.yaml / *.test.yml / *.test.json below the given files and directories, sorted. */
+export async function findSuites(paths: readonly string[]): Promise<{ files: string[]; errors: Diagnostic[] }> {
+  const files: string[] = [];
+  const errors: Diagnostic[] = [];
+  const visit = async (p: string, named: boolean): Promise<void> => {
+    let info;
+    try {
+      info = await stat(p);
+    } catch {
+      errors.push(diagnostic('file-unreadable', 'cannot read: no such file or directory', { file: p }));
+      return;
+    }
+    if (info.isDirectory()) {
+      for (const entry of (await readdir(p)).sort()) if (entry !== 'node_modules') await visit(path.join(p, entry), false);
+    } else if (named || /\.test\.(ya?ml|json)$/i.test(p)) {
+      files.push(p);
+    }
+  };
+  for (const p of paths) await visit(p, true);
+  return { files, errors };
+}
+
+async function hostFrom(ref: HostRef, base: string, doc: SourceDocument, at: (string | number)[]): Promise<{ host?: Host; devices?: string[]; errors: Diagnostic[] }> {
+  if (typeof ref.file === 'string') {
+    const loaded = await loadHost(path.resolve(base, ref.file));
+    return { ...(loaded.value ? { host: loaded.value } : {}), ...(ref.devices ? { devices: ref.devices } : {}), errors: loaded.errors };
+  }
+  const v = validateDocument<WrittenHost>({ ...doc, data: ref, locate: (p, key) => doc.locate([...at, ...p], key) }, ['Host']);
+  if (!v.value) return { errors: v.errors };
+  return { host: normalizeHost(v.value, doc).host, errors: [] };
+}
+
+/** The failing check ids the expectation is compared with (see the TestSuite schema). */
+export function failingIds(decision: Decision): string[] {
+  const sourceTypes = new Set(decision.source.devices.map((d) => d.type));
+  const all = decision.destinations.flatMap((d) => d.candidates);
+  const own = all.filter((c) => sourceTypes.has(c.type));
+  const considered = own.length > 0 ? own : all;
+  return [...new Set(considered.flatMap((c) => c.checks.filter((k) => k.result === 'fail').map((k) => k.id)))].sort();
+}
+
+export async function runSuiteFile(file: string): Promise<SuiteReport> {
+  const loaded = await loadFile(file, DEFAULT_LIMITS);
+  if (!loaded.value) return { file, cases: [], errors: loaded.errors };
+  const doc = loaded.value;
+  const v = validateDocument<WrittenSuite>(doc, ['TestSuite']);
+  if (!v.value) return { file, cases: [], errors: v.errors };
+  const suite = v.value;
+  const base = path.dirname(file);
+  const policySource = await loadPolicySource(path.resolve(base, suite.spec.policy));
+  if (!policySource.value) return { file, name: suite.metadata.name, cases: [], errors: policySource.errors };
+  const cases: CaseReport[] = [];
+  for (const [i, c] of suite.spec.cases.entries()) {
+    const at = ['spec', 'cases', i];
+    const errors: Diagnostic[] = [];
+    const problems: string[] = [];
+    const policy = resolvePolicy(policySource.value, c.mode);
+    errors.push(...policy.errors.map((e) => (e.file ? e : { ...e, ...doc.locate([...at, 'mode']) })));
+    const source = await hostFrom(c.source, base, doc, [...at, 'source']);
+    errors.push(...source.errors);
+    const refs = c.destinations ?? (c.destination ? [c.destination] : []);
+    const destinations: DestinationInput[] = [];
+    for (const [j, r] of refs.entries()) {
+      const d = await hostFrom(r, base, doc, c.destinations ? [...at, 'destinations', j] : [...at, 'destination']);
+      destinations.push({ ...(d.host ? { host: d.host } : {}), errors: d.errors });
+    }
+    if (policy.value && source.host && errors.length === 0) {
+      const decision = await evaluate({ policy: policy.value, source: source.host, devices: source.devices, destinations });
+      errors.push(...decision.errors);
+      if (decision.errors.length === 0) problems.push(...compare(c, decision));
+    }
+    cases.push({ name: c.name, passed: errors.length === 0 && problems.length === 0, problems, errors });
+  }
+  return { file, name: suite.metadata.name, cases, errors: [] };
+}
+
+function compare(c: WrittenCase, decision: Decision): string[] {
+  const problems: string[] = [];
+  if (decision.compatible !== c.expect.compatible) problems.push(`expected compatible: ${c.expect.compatible}, got ${decision.compatible}`);
+  if (c.expect.failing) {
+    const want = [...new Set(c.expect.failing)].sort();
+    const got = failingIds(decision);
+    if (want.join(',') !== got.join(',')) problems.push(`expected failing [${want.join(', ')}], got [${got.join(', ')}]`);
+  }
+  if (c.expect.set) {
+    const placed = decision.destinations.find((d) => d.compatible);
+    const got: Record<string, unknown> = {};
+    for (const p of placed?.placement ?? []) Object.assign(got, p.set);
+    const want = c.expect.set;
+    const same = Object.keys(want).length === Object.keys(got).length && Object.entries(want).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
+    if (!same) problems.push(`expected set ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+  }
+  return problems;
+}
+

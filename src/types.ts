@@ -1,0 +1,206 @@
+import type { Diagnostic } from './errors.js';
+
+// The shapes that flow between stages. "Written" types are documents as a user
+// writes them (after schema validation); the others are what later stages
+// produce. Keeping them apart keeps each stage honest about what it may assume.
+
+export const API_VERSION = 'mdev-policy/v1';
+
+export const MATCHES = ['equal', 'version-compatible', 'one-to-one', 'superset', 'equal-or-listed', 'capacity', 'sync', 'ignore'] as const;
+export type MatchName = (typeof MATCHES)[number];
+
+// --- conditions (the restricted `when` grammar, and compiled rules) ---------
+
+export type FactName = 'source' | 'destination';
+export type Scalar = string | number | boolean;
+
+export interface FactRef {
+  fact: string;
+  path?: string;
+  params?: Record<string, unknown>;
+}
+
+export interface LeafCondition {
+  fact: string;
+  path?: string;
+  params?: Record<string, unknown>;
+  operator: string;
+  value: Scalar | Scalar[] | FactRef | null;
+}
+
+export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | LeafCondition;
+
+// --- Policy as written ------------------------------------------------------
+
+export interface AttributeFamily {
+  prefix: string;
+  except?: string[];
+}
+
+export interface WrittenCheck {
+  id: string;
+  description?: string;
+  note?: string;
+  attribute?: string;
+  attributes?: string[] | AttributeFamily;
+  match?: MatchName | Record<string, MatchName>;
+  when?: Condition;
+  onMissing?: 'fail' | 'skip';
+  locked?: boolean;
+  severity?: 'error' | 'warning';
+}
+
+export interface WrittenPolicy {
+  apiVersion: typeof API_VERSION;
+  kind: 'Policy';
+  metadata: { name: string; version: string; description?: string };
+  spec: {
+    defaultMode: string;
+    modes: Record<string, { description?: string; experimental?: boolean }>;
+    checks: WrittenCheck[];
+  };
+}
+
+// --- Effective policy (after resolve) --------------------------------------
+
+export interface EffectiveCheck {
+  id: string;
+  description?: string;
+  note?: string;
+  /** One attribute, a named list, or a family selected by prefix. */
+  target:
+    | { kind: 'attribute'; name: string }
+    | { kind: 'list'; names: string[] }
+    | { kind: 'family'; prefix: string; except: string[] }
+    | { kind: 'when'; condition: Condition };
+  /** The match for the chosen mode; absent for `when` checks. */
+  match?: MatchName;
+  onMissing: 'fail' | 'skip';
+  locked: boolean;
+  severity: 'error' | 'warning';
+  /** `name@version` of the last document that defined or patched the check. */
+  origin: string;
+}
+
+export interface PolicyRef {
+  name: string;
+  version: string;
+}
+
+export interface EffectivePolicy {
+  policy: PolicyRef;
+  overlays: PolicyRef[];
+  mode: string;
+  modes: string[];
+  checks: EffectiveCheck[];
+}
+
+// --- Host as written and normalised ----------------------------------------
+
+export type AttributeValue = string | string[] | number;
+
+export interface WrittenHost {
+  apiVersion: typeof API_VERSION;
+  kind: 'Host';
+  metadata: { name: string; collectedAt?: string; description?: string };
+  spec: {
+    parents: Record<
+      string,
+      {
+        types?: Record<string, Record<string, string | number | string[]>>;
+        devices?: Record<string, { type: string; attributes?: Record<string, string | string[]> }>;
+      }
+    >;
+  };
+}
+
+export interface MdevType {
+  id: string;
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface MdevDevice {
+  uuid: string;
+  parent: string;
+  type: string;
+  attributes: Record<string, string | string[]>;
+}
+
+export interface HostParent {
+  id: string;
+  types: MdevType[];
+}
+
+export interface Host {
+  name: string;
+  file?: string;
+  parents: HostParent[];
+  devices: MdevDevice[];
+}
+
+// --- Facts handed to the rules (DESIGN §4) ---------------------------------
+
+export interface SourceFact {
+  host: string;
+  parent: string;
+  type: MdevType;
+  device: { uuid: string; attributes: Record<string, string | string[]> };
+}
+
+export interface DestinationFact {
+  host: string;
+  parent: string;
+  type: MdevType;
+}
+
+// --- Decision (DESIGN §3.1) -------------------------------------------------
+
+export type CheckOutcome = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: string;
+  result: CheckOutcome;
+  severity?: 'warning';
+  origin: string;
+  match?: string;
+  source?: unknown;
+  destination?: unknown;
+  message: string;
+  note?: string;
+}
+
+export interface CandidateResult {
+  device: string;
+  parent: string;
+  type: string;
+  compatible: boolean;
+  checks: CheckResult[];
+}
+
+export interface Placement {
+  device: string;
+  parent: string;
+  type: string;
+  set: Record<string, string | string[]>;
+}
+
+export interface DestinationResult {
+  host: string;
+  file?: string;
+  compatible: boolean;
+  reason?: string;
+  placement: Placement[];
+  candidates: CandidateResult[];
+}
+
+export interface Decision {
+  apiVersion: typeof API_VERSION;
+  kind: 'Decision';
+  compatible: boolean;
+  mode: string;
+  policy: PolicyRef & { overlays: PolicyRef[] };
+  source: { host: string; devices: { uuid: string; parent: string; type: string }[] };
+  destinations: DestinationResult[];
+  errors: Diagnostic[];
+  warnings?: Diagnostic[];
+}

@@ -1,0 +1,223 @@
+// Stage 2 — validate: a loaded document against the JSON Schema of its kind
+// (schemas/*.schema.json, one cached Ajv instance). Ajv's output is rewritten
+// into coded, positioned, plain-sentence diagnostics; nothing downstream ever
+// sees a document that did not pass. Semantic checks that need more than one
+// document (modes vs matches, overlays vs base) belong to resolve, not here.
+
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { API_VERSION } from './types.js';
+import { diagnostic, didYouMean, quote, type Diagnostic } from './errors.js';
+import type { SourceDocument, ValuePath } from './load.js';
+
+export const KINDS = ['Policy', 'Host', 'TestSuite', 'Decision'] as const;
+export type Kind = (typeof KINDS)[number];
+
+const SCHEMA_FILES: Record<Kind, string> = {
+  Policy: 'policy.schema.json',
+  Host: 'host.schema.json',
+  TestSuite: 'testsuite.schema.json',
+  Decision: 'decision.schema.json',
+};
+
+export const SCHEMA_DIR = new URL('../schemas/', import.meta.url);
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<Kind, ValidateFunction>();
+
+function readSchema(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
+}
+
+/** The compiled validator for one kind; schemas are read and compiled on first use only. */
+export function schemaValidator(kind: Kind): ValidateFunction {
+  let v = validators.get(kind);
+  if (v) return v;
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, allowMatchingProperties: true });
+    ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+  }
+  // TestSuite embeds Host documents by $ref.
+  if (kind === 'TestSuite' && !ajv.getSchema('https://mdev-policy.dev/schemas/v1/host.schema.json')) ajv.addSchema(readSchema(SCHEMA_FILES.Host));
+  const schema = readSchema(SCHEMA_FILES[kind]);
+  v = ajv.getSchema(schema.$id as string) ?? ajv.compile(schema);
+  validators.set(kind, v);
+  return v;
+}
+
+export interface Validated<T> {
+  kind?: Kind;
+  value?: T;
+  errors: Diagnostic[];
+}
+
+/**
+ * Check apiVersion and kind, then the schema of that kind. With `expect`, a
+ * document of another kind is an `unknown-kind` error naming what was expected.
+ */
+export function validateDocument<T = unknown>(doc: SourceDocument, expect?: readonly Kind[]): Validated<T> {
+  const data = doc.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { errors: [diagnostic('schema-violation', 'a document must be a map with `apiVersion`, `kind`, `metadata` and `spec`', doc.locate([]))] };
+  }
+  const record = data as Record<string, unknown>;
+  if (record.apiVersion !== API_VERSION) {
+    const has = Object.hasOwn(record, 'apiVersion');
+    return {
+      errors: [
+        diagnostic(
+          has ? 'unsupported-api-version' : 'schema-violation',
+          has ? `unsupported apiVersion ${quote(record.apiVersion)}` : 'missing required property `apiVersion`',
+          doc.locate(has ? ['apiVersion'] : []),
+          { hint: `this version of mdev-policy reads \`apiVersion: ${API_VERSION}\`` },
+        ),
+      ],
+    };
+  }
+  const kind = record.kind;
+  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind) || kind === 'Decision') {
+    const readable = KINDS.filter((k) => k !== 'Decision');
+    const known = typeof kind === 'string' ? didYouMean(kind, readable) : undefined;
+    return {
+      errors: [
+        diagnostic('unknown-kind', kind === undefined ? 'missing `kind`' : `unknown kind ${quote(kind)}`, doc.locate(kind === undefined ? [] : ['kind']), {
+          hint: known ?? `one of ${readable.map((k) => `\`${k}\``).join(', ')}`,
+        }),
+      ],
+    };
+  }
+  if (expect && !expect.includes(kind as Kind)) {
+    return {
+      errors: [
+        diagnostic('unknown-kind', `expected ${expect.map((k) => `a \`${k}\``).join(' or ')} here, found a \`${kind}\``, doc.locate(['kind'])),
+      ],
+    };
+  }
+  const errors = schemaErrors(doc, kind as Kind);
+  return errors.length > 0 ? { kind: kind as Kind, errors } : { kind: kind as Kind, value: data as T, errors };
+}
+
+/** Schema errors of a document of a known kind (used for Decision output in tests too). */
+export function schemaErrors(doc: SourceDocument, kind: Kind): Diagnostic[] {
+  const validate = schemaValidator(kind);
+  if (validate(doc.data)) return [];
+  return explainAjvErrors(doc, validate.errors ?? []);
+}
+
+// --- ajv errors into diagnostics -------------------------------------------
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function explainAjvErrors(doc: SourceDocument, raw: ErrorObject[]): Diagnostic[] {
+  // Branching keywords: report the deepest branch's errors when it went deeper
+  // than the branch point, else the branch's own x-message.
+  const errors = raw.filter((e) => e.keyword !== 'if');
+  const drop = new Set<ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
+    const inside = errors.filter((o) => o !== e && o.schemaPath.startsWith(`${e.schemaPath}/`));
+    const depth = (o: ErrorObject) => pointerToPath(o.instancePath).length + (o.keyword === 'additionalProperties' || o.keyword === 'propertyNames' ? 1 : 0);
+    const own = pointerToPath(e.instancePath).length;
+    const deepest = Math.max(own, ...inside.map(depth));
+    const message = (e.parentSchema as Record<string, unknown> | undefined)?.['x-message'];
+    if (deepest > own) {
+      drop.add(e);
+      for (const o of inside) if (depth(o) < deepest) drop.add(o);
+    } else {
+      for (const o of inside) drop.add(o);
+      if (typeof message !== 'string' && e.keyword === 'oneOf' && inside.length === 0) continue;
+    }
+  }
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (drop.has(e)) continue;
+    const d = explainOne(doc, e);
+    const key = `${d.line}:${d.col}:${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
+
+function explainOne(doc: SourceDocument, e: ErrorObject): Diagnostic {
+  const at: ValuePath = pointerToPath(e.instancePath);
+  const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const custom = typeof schema['x-message'] === 'string' ? (schema['x-message'] as string) : undefined;
+  const name = at.length > 0 ? String(at[at.length - 1]) : undefined;
+  const params = e.params as Record<string, unknown>;
+  const fail = (message: string, where: ValuePath = at, key = false, hint?: string) =>
+    diagnostic('schema-violation', message, doc.locate(where, key), hint === undefined ? {} : { hint });
+
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const prop = String(params.additionalProperty);
+      const known = Object.keys((schema.properties as Record<string, unknown>) ?? {});
+      return fail(`unknown property ${quote(prop)}${name ? ` in ${quote(name)}` : ''}`, [...at, prop], true, didYouMean(prop, known));
+    }
+    case 'required':
+      return fail(`missing required property ${quote(params.missingProperty)}${name ? ` in ${quote(name)}` : ''}`);
+    case 'propertyNames': {
+      const prop = String(params.propertyName);
+      return fail(`${quote(prop)} is not allowed as a key${name ? ` in ${quote(name)}` : ''}`, [...at, prop], true, reservedHint(prop));
+    }
+    case 'type': {
+      const expected = String(params.type).replace(/,/g, ' or ');
+      const written = doc.sourceText(at);
+      const hint =
+        expected.includes('string') && typeof e.data === 'number'
+          ? `quote it: \`${written ?? String(e.data)}\` is read as the number ${String(e.data)}`
+          : expected.includes('string') && typeof e.data === 'boolean'
+            ? `quote it: \`${written ?? String(e.data)}\` is read as a boolean`
+            : undefined;
+      return fail(custom ?? `${name ? quote(name) : 'value'} must be ${article(expected)}`, at, false, hint);
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]) ?? [];
+      if (schema.not !== undefined || e.schemaPath.endsWith('/not/enum')) return fail(`${quote(e.data)} is a reserved name`);
+      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.map(String)) : undefined;
+      return fail(`${quote(e.data)} is not one of ${allowed.map((a) => quote(a)).join(', ')}`, at, false, hint);
+    }
+    case 'not':
+      return fail(custom ?? `${quote(e.data)} is not allowed here`, at, false, typeof e.data === 'string' ? reservedHint(e.data) : undefined);
+    case 'const':
+      return fail(`must be ${quote(params.allowedValue)}`);
+    case 'pattern':
+      return fail(custom ?? `${quote(e.data)} is not a valid ${describe(schema) ?? 'value here'}`);
+    case 'false schema':
+      return fail(`${quote(name ?? 'this')} is not allowed together with the other properties here`, at, true);
+    case 'anyOf':
+    case 'oneOf':
+      return fail(custom ?? `${name ? quote(name) : 'value'} does not match any allowed form`);
+    case 'minimum':
+      return fail(`${name ? quote(name) : 'value'} must be at least ${String(params.limit)}`);
+    case 'minItems':
+      return fail(`${name ? quote(name) : 'list'} needs at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+    case 'minProperties':
+      return fail(`${name ? quote(name) : 'map'} needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`);
+    case 'uniqueItems':
+      return fail(`${name ? quote(name) : 'list'} has duplicate items`);
+    default:
+      return fail(`${name ? `${quote(name)} ` : ''}${(e.message ?? 'is invalid').toLowerCase()}`);
+  }
+}
+
+function reservedHint(name: string): string | undefined {
+  return ['__proto__', 'constructor', 'prototype'].includes(name) ? 'keys that name JavaScript internals are refused' : undefined;
+}
+
+function describe(schema: Record<string, unknown>): string | undefined {
+  const d = schema.description;
+  return typeof d === 'string' ? d.replace(/[:.].*$/, '').toLowerCase() : undefined;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}

@@ -10,6 +10,7 @@ export { validateDocument, schemaErrors, KINDS, type Kind } from './validate.js'
 export { normalizeHost, splitList } from './normalize.js';
 export { checkPolicy, resolvePolicy, type PolicySource } from './resolve.js';
 export { compilePolicy, compileCheck, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
+export { VERDICTS, BUILTIN_OPERATORS, operatorTable } from './operators.js';
 export { buildEngine, evaluate, evaluateDestination, selectSourceDevices, placeDevices, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate.js';
 export { renderText, renderJson, renderNdjson, renderNdjsonDestination, renderNdjsonSummary, renderDiagnostics } from './report.js';
 export { DEFAULT_POLICY_FILE, loadPolicySource, loadEffectivePolicy, loadHost, loadDestinations, hostFromDocument, policyFromDocument } from './inputs.js';

@@ -1,0 +1,50 @@
+// Table cases (test/cases/checks.yaml): one check between one source type and
+// one destination type, through schema, resolve, compile and json-rules-engine.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { stringify } from 'yaml';
+import { compilePolicy, VERDICTS } from '../src/index.js';
+import { decide, effectivePolicy, hostDoc, hostFrom, policyText, readCases, UUID } from './helpers.js';
+import type { WrittenCheck } from '../src/types.js';
+
+interface CheckCase {
+  name: string;
+  check: WrittenCheck;
+  mode?: string;
+  source: Record<string, unknown>;
+  destination: Record<string, unknown>;
+  device?: Record<string, unknown>;
+  sourceType?: string;
+  destType?: string;
+  expect: 'pass' | 'fail' | 'skip';
+  candidateCompatible?: boolean;
+}
+
+for (const c of readCases<CheckCase>('checks.yaml')) {
+  test(`check: ${c.name}`, async () => {
+    const { policy, errors } = effectivePolicy(policyText([c.check]), c.mode);
+    assert.equal(errors, [], 'the case policy is valid');
+    const st = c.sourceType ?? 'i915-GVTg_V5_4';
+    const dt = c.destType ?? st;
+    const source = hostFrom(hostDoc('src', { p0: { types: { [st]: c.source }, devices: { [UUID[0]!]: { type: st, attributes: c.device ?? {} } } } }));
+    const dest = hostFrom(hostDoc('dst', { p0: { types: { [dt]: c.destination } } }));
+    const decision = await decide(policy!, source, [dest]);
+    const candidate = decision.destinations[0]!.candidates[0]!;
+    const result = candidate.checks.find((k) => k.id === 'c')!;
+    assert.is(result.result, c.expect, `${c.name}: ${result.message}`);
+    assert.ok(result.message.length > 0 && !result.message.includes('\n'), 'a one-line reason');
+    const compatible = c.candidateCompatible ?? c.expect !== 'fail';
+    assert.is(candidate.compatible, compatible);
+    assert.is(decision.compatible, compatible);
+  });
+}
+
+test('every match operator a compiled rule names has a verdict or built-in', () => {
+  const ops = new Set(Object.keys(VERDICTS));
+  const { policy } = effectivePolicy(policyText([{ id: 'a', attribute: 'x', match: 'superset' }]));
+  const text = JSON.stringify(compilePolicy(policy!));
+  for (const m of text.matchAll(/"operator":"([^"]+)"/g)) assert.ok(ops.has(m[1]!) || ['absent-both', 'always'].includes(m[1]!), m[1]);
+  assert.ok(stringify(text).length > 0);
+});
+
+test.run();

@@ -83,10 +83,14 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
     }
   }
   visit(doc, (_key, node) => {
-    const tag = (node as { tag?: string }).tag;
+    const tag = (node as { tag?: string } | null)?.tag;
     if (tag !== undefined && !ALLOWED_TAGS.has(tag) && typeof (node as Node).range?.[0] === 'number') {
+      // The node's range starts at its value; point at the tag written before it, on the same line.
+      const start = (node as Node).range![0];
+      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+      const written = /!\S*\s+$/.exec(text.slice(lineStart, start));
       errors.push(
-        diagnostic('yaml-syntax', `custom tag \`${shortTag(tag)}\` is not allowed`, at((node as Node).range![0]), {
+        diagnostic('yaml-syntax', `custom tag \`${shortTag(tag)}\` is not allowed`, at(written ? lineStart + written.index : start), {
           hint: 'write plain strings, numbers, lists and maps',
         }),
       );

@@ -7,7 +7,7 @@
 // `default`; a mode the map neither names nor defaults is an error, and so is
 // a map key that names no mode of the policy. Nothing else decides precedence.
 
-import { diagnostic, didYouMean, quote, type Diagnostic } from './errors.js';
+import { diagnostic, didYouMean, quote, type Diagnostic, type Position } from './errors.js';
 import type { SourceDocument } from './load.js';
 import type { EffectiveCheck, EffectivePolicy, MatchName, WrittenCheck, WrittenPolicy } from './types.js';
 
@@ -26,6 +26,7 @@ export function checkPolicy(source: PolicySource): Diagnostic[] {
   const { written, doc } = source;
   const errors: Diagnostic[] = [];
   const at = (...p: (string | number)[]) => doc?.locate(['spec', ...p]) ?? {};
+  const atKey = (...p: (string | number)[]) => doc?.locate(['spec', ...p], true) ?? {};
   const modes = Object.keys(written.spec.modes);
   if (!modes.includes(written.spec.defaultMode)) {
     errors.push(
@@ -41,12 +42,12 @@ export function checkPolicy(source: PolicySource): Diagnostic[] {
     } else {
       seen.set(check.id, i);
     }
-    errors.push(...checkMatch(check, modes, (...p) => at('checks', i, ...p)));
+    errors.push(...checkMatch(check, modes, (...p) => atKey('checks', i, ...p)));
   });
   return errors;
 }
 
-function checkMatch(check: WrittenCheck, modes: string[], at: (...p: (string | number)[]) => ReturnType<SourceDocument['locate']> | object): Diagnostic[] {
+function checkMatch(check: WrittenCheck, modes: string[], at: (...p: (string | number)[]) => Position): Diagnostic[] {
   const errors: Diagnostic[] = [];
   const match = check.match;
   if (match !== undefined && typeof match === 'object') {

@@ -114,31 +114,56 @@ function pointerToPath(pointer: string): (string | number)[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+function isUnder(path: string, base: string): boolean {
+  return path === base || path.startsWith(`${base}/`);
+}
+
+const NAME_KEYWORDS = new Set(['pattern', 'not', 'enum', 'const', 'minLength', 'maxLength', 'type', 'format']);
+
 function explainAjvErrors(doc: SourceDocument, raw: ErrorObject[]): Diagnostic[] {
-  // Branching keywords: report the deepest branch's errors when it went deeper
-  // than the branch point, else the branch's own x-message.
   const errors = raw.filter((e) => e.keyword !== 'if');
   const drop = new Set<ErrorObject>();
+  // propertyNames: ajv reports the failing sub-keyword (with params.propertyName)
+  // and then propertyNames itself; keep one error, at the key, and nothing else
+  // about the value under that refused key.
+  const refusedKeys = new Map<ErrorObject, string | undefined>();
   for (const e of errors) {
-    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') continue;
-    const inside = errors.filter((o) => o !== e && o.schemaPath.startsWith(`${e.schemaPath}/`));
+    if (e.keyword === 'propertyNames') {
+      const key = `${e.instancePath}/${String((e.params as { propertyName?: string }).propertyName).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      // The name's own errors come right before, on the object's path.
+      const i = errors.indexOf(e);
+      let subMessage: unknown;
+      for (let k = i - 1; k >= 0 && errors[k]!.instancePath === e.instancePath && NAME_KEYWORDS.has(errors[k]!.keyword); k--) {
+        subMessage ??= (errors[k]!.parentSchema as Record<string, unknown> | undefined)?.['x-message'];
+        drop.add(errors[k]!);
+      }
+      refusedKeys.set(e, typeof subMessage === 'string' ? subMessage : undefined);
+      for (const o of errors) if (o !== e && isUnder(o.instancePath, key)) drop.add(o);
+    }
+  }
+  // Branching keywords (anyOf/oneOf): their branches' errors come right before
+  // them, on the same value or below. Keep the deepest branch errors when they
+  // went below the branch point; else keep only the branch point's message.
+  errors.forEach((e, i) => {
+    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') return;
+    const inside: ErrorObject[] = [];
+    for (let k = i - 1; k >= 0 && isUnder(errors[k]!.instancePath, e.instancePath); k--) inside.push(errors[k]!);
     const depth = (o: ErrorObject) => pointerToPath(o.instancePath).length + (o.keyword === 'additionalProperties' || o.keyword === 'propertyNames' ? 1 : 0);
     const own = pointerToPath(e.instancePath).length;
     const deepest = Math.max(own, ...inside.map(depth));
-    const message = (e.parentSchema as Record<string, unknown> | undefined)?.['x-message'];
     if (deepest > own) {
       drop.add(e);
       for (const o of inside) if (depth(o) < deepest) drop.add(o);
     } else {
       for (const o of inside) drop.add(o);
-      if (typeof message !== 'string' && e.keyword === 'oneOf' && inside.length === 0) continue;
     }
-  }
+  });
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
     if (drop.has(e)) continue;
     const d = explainOne(doc, e);
+    if (refusedKeys.get(e) !== undefined && d.hint === undefined) d.hint = refusedKeys.get(e)!;
     const key = `${d.line}:${d.col}:${d.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -151,7 +176,8 @@ function explainOne(doc: SourceDocument, e: ErrorObject): Diagnostic {
   const at: ValuePath = pointerToPath(e.instancePath);
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
   const custom = typeof schema['x-message'] === 'string' ? (schema['x-message'] as string) : undefined;
-  const name = at.length > 0 ? String(at[at.length - 1]) : undefined;
+  const last = at.length > 0 ? String(at[at.length - 1]) : undefined;
+  const name = last !== undefined && !/^\d+$/.test(last) ? last : undefined;
   const params = e.params as Record<string, unknown>;
   const fail = (message: string, where: ValuePath = at, key = false, hint?: string) =>
     diagnostic('schema-violation', message, doc.locate(where, key), hint === undefined ? {} : { hint });

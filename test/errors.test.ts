@@ -1,0 +1,64 @@
+// Table cases (test/cases/errors.yaml): bad documents give coded errors at
+// exact positions, through the library and, for some, through `eval`'s CLI
+// (exit 2, one coded line, no stack trace).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hostFromDocument, loadFile, policyFromDocument, sortDiagnostics, validateDocument, type Diagnostic } from '../src/index.js';
+import { readCases, ROOT } from './helpers.js';
+
+interface ErrorCase {
+  name: string;
+  file: string;
+  text?: string;
+  bytes?: number[];
+  errors: [string, number, number][];
+  hint?: boolean;
+  via?: 'eval-source' | 'eval-dest' | 'eval-policy';
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mdev-errors-'));
+const BIN = path.join(ROOT, 'bin/run.js');
+const EXAMPLE = path.join(ROOT, 'examples/host-a.yaml');
+
+async function diagnose(file: string): Promise<Diagnostic[]> {
+  const loaded = await loadFile(file);
+  if (!loaded.value) return loaded.errors;
+  const v = validateDocument(loaded.value);
+  if (!v.value) return v.errors;
+  if (v.kind === 'Policy') return policyFromDocument(loaded.value).errors;
+  if (v.kind === 'Host') return hostFromDocument(loaded.value).errors;
+  return [];
+}
+
+for (const c of readCases<ErrorCase>('errors.yaml')) {
+  test(`error: ${c.name}`, async () => {
+    const file = path.join(dir, c.file);
+    writeFileSync(file, c.bytes ? Buffer.from(c.bytes) : (c.text ?? ''));
+    const got = sortDiagnostics(await diagnose(file));
+    assert.equal(
+      got.map((d) => [d.code, d.line, d.col]),
+      c.errors,
+      got.map((d) => `${d.line}:${d.col} ${d.code}: ${d.message}`).join(' | '),
+    );
+    for (const d of got) {
+      assert.is(d.file, file);
+      assert.ok(!d.message.includes('\n'), 'one line');
+    }
+    if (c.hint) assert.ok(got.some((d) => d.hint), 'a hint is given');
+    if (c.via) {
+      const args =
+        c.via === 'eval-source' ? ['-s', file, '-d', EXAMPLE] : c.via === 'eval-dest' ? ['-s', EXAMPLE, '-d', file] : ['-s', EXAMPLE, '-d', EXAMPLE, '-p', file];
+      const r = spawnSync(process.execPath, [BIN, 'eval', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      assert.is(r.status, 2, r.stderr);
+      const [code, line, col] = c.errors[0]!;
+      assert.ok(r.stderr.includes(`${file}:${line}:${col}: ${code}: `), r.stderr);
+      assert.not.match(r.stdout + r.stderr, /^\s+at .+:\d+:\d+\)?$/m);
+    }
+  });
+}
+
+test.run();

@@ -262,16 +262,23 @@ export function placeDevices(devices: string[], options: Map<string, { slot: str
   for (const list of options.values()) for (const o of list) capacityOf.set(o.slot, o.capacity);
   const deviceSlot = new Map<string, string>();
   const tryPlace = (device: string, seen: Set<string>): boolean => {
-    for (const { slot } of options.get(device) ?? []) {
-      if (seen.has(slot)) continue;
-      seen.add(slot);
+    const mine = options.get(device) ?? [];
+    // A free slot first (first-fit when it works), so devices move only when they must.
+    for (const { slot } of mine) {
       const holders = assigned.get(slot) ?? [];
-      if (holders.length < (capacityOf.get(slot) ?? 0)) {
+      if (!seen.has(slot) && holders.length < (capacityOf.get(slot) ?? 0)) {
+        seen.add(slot);
         holders.push(device);
         assigned.set(slot, holders);
         deviceSlot.set(device, slot);
         return true;
       }
+    }
+    // Else an augmenting path: move a holder of a full slot elsewhere.
+    for (const { slot } of mine) {
+      if (seen.has(slot)) continue;
+      seen.add(slot);
+      const holders = assigned.get(slot) ?? [];
       for (let i = 0; i < holders.length; i++) {
         if (tryPlace(holders[i]!, seen)) {
           holders[i] = device;

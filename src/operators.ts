@@ -151,11 +151,12 @@ export function selectFamily(attributes: Record<string, AttributeValue> | undefi
   const out = Object.create(null) as Family;
   if (!attributes) return out;
   if (params.names) {
-    for (const n of params.names) if (Object.hasOwn(attributes, n)) out[n] = attributes[n]!;
+    for (const n of params.names) if (Object.hasOwn(attributes, n) && isPresent(attributes[n])) out[n] = attributes[n]!;
     return out;
   }
+  // An empty value (`compatible_pci_ids: ""`) lists nothing: it counts as absent.
   const except = new Set(params.except ?? []);
-  for (const [k, v] of Object.entries(attributes)) if (k.startsWith(params.prefix ?? '') && !except.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(attributes)) if (k.startsWith(params.prefix ?? '') && !except.has(k) && isPresent(v)) out[k] = v;
   return out;
 }
 

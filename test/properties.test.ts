@@ -1,0 +1,129 @@
+// Property tests (fast-check) for the invariants of the decision:
+// an identical twin with room always takes the VM; with single-valued
+// compatible_* lists superset accepts whatever strict accepts; evaluation
+// never throws on schema-valid input. Run counts are fixed so CI stays fast.
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadEffectivePolicy, parseText, hostFromDocument, type EffectivePolicy } from '../src/index.js';
+import { decide, hostDoc, hostFrom, UUID } from './helpers.js';
+
+const MODES = ['strict', 'superset', 'cross-type'] as const;
+const policies = new Map<string, EffectivePolicy>();
+async function policyFor(mode: string): Promise<EffectivePolicy> {
+  if (!policies.has(mode)) policies.set(mode, (await loadEffectivePolicy(undefined, mode)).value!);
+  return policies.get(mode)!;
+}
+
+const version = fc.tuple(fc.nat(5), fc.nat(12), fc.nat(3)).map(([a, b, c]) => `${a}.${b}.${c}`);
+const hex = fc.constantFrom('5931', '591b', '3e92', '9bc4', '1b38');
+const dynamicNames = fc.subarray(['aggregator', 'fps'], { minLength: 0 });
+const typeAttrs = fc.record(
+  {
+    name: fc.constantFrom('GVTg_V5_4', 'GRID M60-2Q', 'Dual port serial'),
+    device_api: fc.constantFrom('vfio-pci', 'vfio-ccw', 'vfio-ap'),
+    software_version: version,
+    compatible_pci_ids: fc.array(hex, { maxLength: 3 }).map((xs) => xs.join(', ')),
+    compatible_chpid_type: fc.constantFrom('0x11', '0x1b'),
+    compatible_type: fc.constantFrom('i915-GVTg_V5_8', 'nvidia-12'),
+    dynamic_resources: dynamicNames,
+  },
+  { requiredKeys: ['device_api'] },
+);
+const typeIds = fc.constantFrom('i915-GVTg_V5_4', 'i915-GVTg_V5_8', 'nvidia-11', 'mtty-2', 'vfio_ccw-io');
+
+/** A source host: 1–2 parents, each 1–2 types, 1–3 devices in all, dynamic resources set on each device. */
+const sourceHost = fc
+  .uniqueArray(fc.tuple(fc.constantFrom('0000:00:02.0', '0000:65:00.0', '0.0.26ab'), fc.uniqueArray(fc.tuple(typeIds, typeAttrs), { minLength: 1, maxLength: 2, selector: (t) => t[0] })), {
+    minLength: 1,
+    maxLength: 2,
+    selector: (p) => p[0],
+  })
+  .chain((parents) => {
+    const slots = parents.flatMap(([pid, types]) => types.map(([tid, attrs]) => ({ pid, tid, attrs })));
+    return fc.array(fc.tuple(fc.nat(slots.length - 1), fc.constantFrom('1', '2', '60')), { minLength: 1, maxLength: 3 }).map((devs) => {
+      const doc: Record<string, { types: Record<string, unknown>; devices: Record<string, unknown> }> = {};
+      for (const [pid, types] of parents) doc[pid] = { types: Object.fromEntries(types.map(([tid, a]) => [tid, { ...a, available_instances: 0 }])), devices: {} };
+      devs.forEach(([slot, value], i) => {
+        const s = slots[slot]!;
+        const names = (s.attrs.dynamic_resources as string[] | undefined) ?? [];
+        doc[s.pid]!.devices[UUID[i]!] = { type: s.tid, attributes: Object.fromEntries(names.map((n) => [n, value])) };
+      });
+      return doc;
+    });
+  });
+
+test('a source device always migrates to an identical twin host with free capacity', async () => {
+  await fc.assert(
+    fc.asyncProperty(sourceHost, fc.constantFrom(...MODES), async (parents, mode) => {
+      const source = hostFrom(hostDoc('src', parents));
+      const twinParents = structuredClone(parents);
+      for (const p of Object.values(twinParents)) {
+        for (const t of Object.values(p.types)) (t as Record<string, unknown>).available_instances = 3;
+        p.devices = {};
+      }
+      const twin = hostFrom(hostDoc('twin', twinParents));
+      const decision = await decide(await policyFor(mode), source, [twin]);
+      assert.ok(decision.compatible, JSON.stringify(decision.destinations[0]?.candidates.flatMap((c) => c.checks.filter((k) => k.result === 'fail'))));
+      assert.is(decision.destinations[0]!.placement.length, source.devices.length);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('with single-valued compatible_* lists, superset accepts whatever strict accepts', async () => {
+  const single = fc.record({ device_api: fc.constantFrom('vfio-pci', 'vfio-ccw'), software_version: fc.constantFrom('1.0.0', '1.1.0', '2.0.0'), compatible_pci_ids: hex, compatible_chpid_type: fc.constantFrom('0x11', '0x1b') }, { requiredKeys: ['device_api'] });
+  await fc.assert(
+    fc.asyncProperty(single, single, async (s, d) => {
+      const source = hostFrom(hostDoc('src', { p: { types: { 'i915-GVTg_V5_4': { ...s, available_instances: 0 } }, devices: { [UUID[0]!]: { type: 'i915-GVTg_V5_4' } } } }));
+      const dest = hostFrom(hostDoc('dst', { p: { types: { 'i915-GVTg_V5_4': { ...d, available_instances: 1 } } } }));
+      const strict = await decide(await policyFor('strict'), source, [dest]);
+      const superset = await decide(await policyFor('superset'), source, [dest]);
+      if (strict.compatible) assert.ok(superset.compatible);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+/** Arbitrary attribute maps: odd names, empty strings, lists, numbers where the schema allows them. */
+const anyAttrs = fc.dictionary(
+  fc.constantFrom('device_api', 'software_version', 'compatible_pci_ids', 'compatible_type', 'dynamic_resources', 'name', 'available_instances', 'x', 'compatible_', 'weird-name'),
+  fc.oneof(
+    { weight: 4, arbitrary: fc.string({ maxLength: 8 }) },
+    { weight: 2, arbitrary: fc.constantFrom('1.2.3', '1.10', '', 'vfio-pci', 'aggregator, fps', '5931,\n591b') },
+    { weight: 1, arbitrary: fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.integer({ min: -2, max: 5 }) },
+  ),
+  { maxKeys: 6 },
+);
+const anyHost = fc.dictionary(
+  fc.constantFrom('p0', 'p1', '0.0.26ab'),
+  fc.record({
+    types: fc.dictionary(typeIds, anyAttrs, { maxKeys: 3 }),
+    devices: fc.dictionary(fc.constantFrom(...UUID), fc.record({ type: typeIds, attributes: fc.dictionary(fc.constantFrom('aggregator', 'fps', 'assign_adapter'), fc.oneof(fc.string({ maxLength: 4 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }))) }), { maxKeys: 3 }),
+  }, { requiredKeys: [] }),
+  { maxKeys: 2 },
+);
+
+test('evaluation never throws on any schema-valid input', async () => {
+  let evaluated = 0;
+  await fc.assert(
+    fc.asyncProperty(anyHost, anyHost, fc.constantFrom(...MODES), async (s, d, mode) => {
+      const parse = (parents: unknown, name: string) => {
+        const loaded = parseText(JSON.stringify(hostDoc(name, parents as Record<string, unknown>)), `${name}.json`);
+        return loaded.value ? hostFromDocument(loaded.value).value : undefined;
+      };
+      const source = parse(s, 'src');
+      const dest = parse(d, 'dst');
+      if (!source || !dest || source.devices.length === 0) return;
+      evaluated++;
+      const decision = await decide(await policyFor(mode), source, [dest]);
+      assert.is(decision.kind, 'Decision');
+      for (const c of decision.destinations.flatMap((x) => x.candidates)) for (const k of c.checks) assert.ok(['pass', 'fail', 'skip'].includes(k.result));
+    }),
+    { numRuns: 400 },
+  );
+  assert.ok(evaluated > 50, `enough schema-valid inputs were evaluated (${evaluated})`);
+});
+
+test.run();

@@ -3,7 +3,6 @@
 // building: no I/O, no evaluation, colour only when the caller asks for it.
 
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
-import { show } from './operators.js';
 import type { CandidateResult, CheckResult, Decision, DestinationResult } from './types.js';
 
 export interface TextOptions {
@@ -48,11 +47,21 @@ export function renderNdjson(decision: Decision, explain = false): string {
   return decision.destinations.map((d) => renderNdjsonDestination(d, explain)).join('') + renderNdjsonSummary(decision);
 }
 
+/** A value as text: lists joined, maps as k=v, nothing as `-`. */
+function plain(v: unknown): string {
+  if (v === undefined || v === null) return '-';
+  if (Array.isArray(v)) return v.map(String).join(', ');
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${plain(x)}`).join('; ');
+  return String(v);
+}
+
 function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
   const mark = c.result === 'pass' ? paint('green', '✓') : c.result === 'skip' ? paint('dim', '-') : c.severity === 'warning' ? paint('yellow', '!') : paint('red', '✗');
-  const values = c.source !== undefined || c.destination !== undefined ? ` source ${show(c.source)}, destination ${show(c.destination)}` : '';
-  const note = c.note !== undefined && c.result !== 'skip' ? paint('dim', ` (note: ${c.note})`) : '';
-  return `      ${mark} ${c.id}:${values} — ${c.message}${note} ${paint('dim', `[${c.origin}]`)}`;
+  const sides = [c.source !== undefined ? `source ${plain(c.source)}` : '', c.destination !== undefined ? `destination ${plain(c.destination)}` : ''].filter(Boolean);
+  const values = sides.length > 0 ? ` (${sides.join(', ')})` : '';
+  const note = c.note !== undefined && c.result !== 'skip' ? paint('dim', ` note: ${c.note}`) : '';
+  const severity = c.severity === 'warning' ? ' [warning]' : '';
+  return `      ${mark} ${c.id}${severity}  ${c.message}${values}${note} ${paint('dim', `[${c.origin}]`)}`;
 }
 
 function candidateBlock(c: CandidateResult, explain: boolean, paint: ReturnType<typeof painter>): string[] {
@@ -79,7 +88,7 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
       lines.push(`${paint('green', '✓')} ${paint('bold', dest.host)} can take every device:`);
       for (const p of dest.placement) {
         const set = Object.entries(p.set);
-        lines.push(`    create ${p.type} on ${p.parent} for ${p.device}${set.length ? `, then set ${set.map(([k, v]) => `${k}=${show(v)}`).join(', ')}` : ''}`);
+        lines.push(`    create ${p.type} on ${p.parent} for ${p.device}${set.length ? `, then set ${set.map(([k, v]) => `${k}=${plain(v)}`).join(', ')}` : ''}`);
       }
       if (explain) for (const c of dest.candidates) lines.push(...candidateBlock(c, true, paint));
     } else {

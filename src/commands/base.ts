@@ -31,7 +31,8 @@ export abstract class BaseCommand extends Command {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !/^See more help with/.test(l))
-      .join(' ');
+      .join(' ')
+      .replace(/^the following errors? occurred:\s*/i, '');
     const isUsage = err.oclif !== undefined;
     const code = isUsage ? 'usage' : 'internal';
     const first = message.charAt(0).toLowerCase() + message.slice(1);

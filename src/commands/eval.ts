@@ -51,7 +51,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     const warnings = [...source.warnings, ...(decision.warnings ?? [])];
     if (format === 'json') this.write(lib.renderJson(decision));
     else if (streaming) this.write(lib.renderNdjsonSummary(decision));
-    else this.write(lib.renderText(decision, { explain: flags.explain, color: this.colorFor(process.stdout) }));
+    else if (decision.destinations.length > 0 || decision.errors.length === 0) this.write(lib.renderText(decision, { explain: flags.explain, color: this.colorFor(process.stdout) }));
     this.writeErr(lib.renderDiagnostics([...decision.errors, ...warnings]));
     process.exitCode = lib.exitCodeOf(decision);
   }

@@ -1,0 +1,70 @@
+// Machine outputs keep their contracts: the Decision JSON validates against
+// schemas/decision.schema.json, NDJSON is one destination per line then a
+// summary, `compile` prints one rule per check, and every shipped document
+// validates against its schema.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadFile, parseText, schemaErrors, validateDocument } from '../src/index.js';
+import { ROOT } from './helpers.js';
+
+const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+test('--format json prints a Decision valid against decision.schema.json', () => {
+  for (const args of [
+    ['-d', 'examples/host-b.yaml', '-d', 'examples/host-c.yaml'],
+    ['-d', 'test/fixtures/fleet', '--mode', 'superset'],
+  ]) {
+    const r = cli('eval', '-s', 'examples/host-a.yaml', ...args, '--format', 'json');
+    const doc = parseText(r.stdout, 'decision.json').value!;
+    assert.equal(schemaErrors(doc, 'Decision'), []);
+    const d = doc.data as { kind: string; compatible: boolean; errors: unknown[] };
+    assert.is(d.kind, 'Decision');
+    assert.is(r.status, d.errors.length > 0 ? 2 : d.compatible ? 0 : 1);
+  }
+});
+
+test('--json is --format json, and keeps the exit code', () => {
+  const r = cli('eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-c.yaml', '--json');
+  assert.is(JSON.parse(r.stdout).compatible, false);
+  assert.is(r.status, 1);
+});
+
+test('--format ndjson: one destination per line, failing checks only, then a summary', () => {
+  const r = cli('eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '-d', 'examples/host-c.yaml', '--format', 'ndjson');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.map((l) => l.kind), ['DestinationResult', 'DestinationResult', 'Summary']);
+  assert.equal(lines.slice(0, 2).map((l) => l.host), ['host-b', 'host-c']);
+  const checks = lines[1].candidates.flatMap((c: { checks: { result: string; id: string }[] }) => c.checks);
+  assert.equal(checks.map((c: { id: string }) => c.id), ['software-version']);
+  assert.is(lines[2].compatibleDestinations, 1);
+  assert.is(r.status, 0);
+});
+
+test('compile prints one json-rules-engine rule per check, named by the check id', async () => {
+  const r = cli('compile', '--mode', 'cross-type');
+  const compiled = JSON.parse(r.stdout);
+  const policy = (await loadFile(path.join(ROOT, 'policies/vfio-mdev.yaml'))).value!.data as { spec: { checks: { id: string }[] } };
+  assert.equal(compiled.rules.map((x: { name: string }) => x.name), policy.spec.checks.map((c) => c.id));
+  for (const rule of compiled.rules) assert.is(rule.event.params.id, rule.name);
+  assert.ok(JSON.stringify(compiled.rules).includes('"listed-in"'), 'cross-type mode compiles equal-or-listed');
+  assert.is(r.status, 0);
+});
+
+test('every shipped policy, host, suite and example validates against its schema', async () => {
+  const dirs = ['policies', 'policies/hosts', 'examples'];
+  let n = 0;
+  for (const d of dirs) {
+    for (const f of readdirSync(path.join(ROOT, d)).filter((x) => /\.(ya?ml|json)$/.test(x))) {
+      const doc = (await loadFile(path.join(ROOT, d, f))).value!;
+      const v = validateDocument(doc);
+      assert.equal(v.errors, [], `${d}/${f}`);
+      n++;
+    }
+  }
+  assert.ok(n >= 10);
+});
+
+test.run();

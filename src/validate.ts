@@ -4,8 +4,8 @@
 // sees a document that did not pass. Semantic checks that need more than one
 // document (modes vs matches, overlays vs base) belong to resolve, not here.
 
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as compiled from './generated/validators.js';
 import { API_VERSION } from './types.js';
 import { diagnostic, didYouMean, quote, type Diagnostic } from './errors.js';
 import type { SourceDocument, ValuePath } from './load.js';
@@ -13,36 +13,13 @@ import type { SourceDocument, ValuePath } from './load.js';
 export const KINDS = ['Policy', 'Host', 'TestSuite', 'Decision'] as const;
 export type Kind = (typeof KINDS)[number];
 
-const SCHEMA_FILES: Record<Kind, string> = {
-  Policy: 'policy.schema.json',
-  Host: 'host.schema.json',
-  TestSuite: 'testsuite.schema.json',
-  Decision: 'decision.schema.json',
-};
-
-export const SCHEMA_DIR = new URL('../schemas/', import.meta.url);
-
-let ajv: Ajv2020 | undefined;
-const validators = new Map<Kind, ValidateFunction>();
-
-function readSchema(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
-}
-
-/** The compiled validator for one kind; schemas are read and compiled on first use only. */
+/**
+ * The validator for one kind. The schemas in schemas/ are compiled by Ajv at
+ * build time (scripts/build-validators.mjs) into standalone code, so a run
+ * loads neither Ajv's compiler nor the schema files.
+ */
 export function schemaValidator(kind: Kind): ValidateFunction {
-  let v = validators.get(kind);
-  if (v) return v;
-  if (!ajv) {
-    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, allowMatchingProperties: true });
-    ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
-  }
-  // TestSuite embeds Host documents by $ref.
-  if (kind === 'TestSuite' && !ajv.getSchema('https://mdev-policy.dev/schemas/v1/host.schema.json')) ajv.addSchema(readSchema(SCHEMA_FILES.Host));
-  const schema = readSchema(SCHEMA_FILES[kind]);
-  v = ajv.getSchema(schema.$id as string) ?? ajv.compile(schema);
-  validators.set(kind, v);
-  return v;
+  return compiled[kind];
 }
 
 export interface Validated<T> {

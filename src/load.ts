@@ -74,6 +74,9 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
     return { errors: [nestingError(e, file, limits)] };
   }
   const errors: Diagnostic[] = [];
+  // The parser survives deep nesting by recording a stack overflow as an error: one error for it, coded as a limit.
+  const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
+  if (overflow) return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(overflow.pos[0]))] };
   for (const e of doc.errors) {
     const where = at(e.pos[0]);
     if (e.code === 'DUPLICATE_KEY') {

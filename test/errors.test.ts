@@ -15,7 +15,10 @@ interface ErrorCase {
   file: string;
   text?: string;
   bytes?: number[];
-  errors: [string, number, number][];
+  /** Generate `a: [[[…]]]` nested this deep instead of `text`. */
+  deep?: number;
+  /** [code, line, col]; a null col matches any column. */
+  errors: [string, number, number | null][];
   hint?: boolean;
   via?: 'eval-source' | 'eval-dest' | 'eval-policy';
 }
@@ -37,10 +40,10 @@ async function diagnose(file: string): Promise<Diagnostic[]> {
 for (const c of readCases<ErrorCase>('errors.yaml')) {
   test(`error: ${c.name}`, async () => {
     const file = path.join(dir, c.file);
-    writeFileSync(file, c.bytes ? Buffer.from(c.bytes) : (c.text ?? ''));
+    writeFileSync(file, c.bytes ? Buffer.from(c.bytes) : c.deep ? `a: ${'['.repeat(c.deep)}${']'.repeat(c.deep)}\n` : (c.text ?? ''));
     const got = sortDiagnostics(await diagnose(file));
     assert.equal(
-      got.map((d) => [d.code, d.line, d.col]),
+      got.map((d, i) => [d.code, d.line, c.errors[i]?.[2] === null ? null : d.col]),
       c.errors,
       got.map((d) => `${d.line}:${d.col} ${d.code}: ${d.message}`).join(' | '),
     );

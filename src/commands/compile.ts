@@ -1,6 +1,6 @@
 // `mdev-policy compile`: the json-rules-engine rule documents of a policy and mode.
-import { BaseCommand } from './base.js';
-import { maxBytesFlag, modeFlag, policyFlag } from './flags.js';
+import { BaseCommand } from '../cli/base.js';
+import { maxBytesFlag, modeFlag, policyFlag } from '../cli/flags.js';
 
 export default class Compile extends BaseCommand {
   static override summary = 'Print the json-rules-engine rules (JSON) that a policy compiles to for a mode.';

@@ -1,7 +1,7 @@
 // `mdev-policy eval`: can this VM's mdev devices live-migrate to these destinations?
 import { Flags } from '@oclif/core';
-import { BaseCommand } from './base.js';
-import { maxBytesFlag, modeFlag, policyFlag } from './flags.js';
+import { BaseCommand } from '../cli/base.js';
+import { maxBytesFlag, modeFlag, policyFlag } from '../cli/flags.js';
 
 export default class Eval extends BaseCommand {
   static override summary = "Decide whether a VM's mdev devices can live-migrate to each destination host, and what to claim there.";

@@ -1,6 +1,6 @@
 // `mdev-policy test PATH…`: run policy test suites and count the cases.
 import { Args } from '@oclif/core';
-import { BaseCommand } from './base.js';
+import { BaseCommand } from '../cli/base.js';
 
 export default class Test extends BaseCommand {
   static override summary = 'Run policy test suites (kind: TestSuite) and print `N passed, N failed`.';

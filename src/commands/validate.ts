@@ -1,7 +1,7 @@
 // `mdev-policy validate FILE…`: schema and consistency checks for any kind.
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand } from './base.js';
-import { maxBytesFlag } from './flags.js';
+import { BaseCommand } from '../cli/base.js';
+import { maxBytesFlag } from '../cli/flags.js';
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check Policy, Host and TestSuite documents against their schemas and rules.';

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadEffectivePolicy, parseText, hostFromDocument, type EffectivePolicy } from '../src/index.js';
-import { decide, hostDoc, hostFrom, UUID } from './helpers.js';
+import { checks, MODE_NAMES } from './arbitraries.js';
+import { decide, effectivePolicy, hostDoc, hostFrom, policyText, UUID } from './helpers.js';
 
 const MODES = ['strict', 'superset', 'cross-type'] as const;
 const policies = new Map<string, EffectivePolicy>();
@@ -143,6 +144,31 @@ test('evaluation never throws on any schema-valid input', async () => {
     { numRuns: 400 },
   );
   assert.ok(evaluated > 150, `enough schema-valid inputs were evaluated (${evaluated})`);
+});
+
+test('random schema-valid policies never throw, and a candidate is compatible exactly when no error-severity check fails', async () => {
+  let evaluated = 0;
+  await fc.assert(
+    fc.asyncProperty(checks, anyHost(true), anyHost(false), fc.constantFrom(...MODE_NAMES), async (written, s, d, mode) => {
+      const { policy } = effectivePolicy(policyText(written), mode);
+      if (!policy) return;
+      const parse = (parents: unknown, name: string) => {
+        const loaded = parseText(JSON.stringify(hostDoc(name, parents as Record<string, unknown>)), `${name}.json`);
+        return loaded.value ? hostFromDocument(loaded.value).value : undefined;
+      };
+      const source = parse(s, 'src');
+      const dest = parse(d, 'dst');
+      if (!source || !dest) return;
+      evaluated++;
+      const decision = await decide(policy, source, [dest]);
+      for (const c of decision.destinations.flatMap((x) => x.candidates)) {
+        assert.is(c.checks.length, written.length);
+        assert.is(c.compatible, c.checks.every((k) => k.result !== 'fail' || k.severity === 'warning'));
+      }
+    }),
+    { numRuns: 400 },
+  );
+  assert.ok(evaluated > 100, `enough valid policy/host pairs were evaluated (${evaluated})`);
 });
 
 test.run();

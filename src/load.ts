@@ -6,10 +6,10 @@
 
 import { open, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { diagnostic, type Diagnostic, type Position } from './errors.js';
+import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { diagnostic, quote, type Diagnostic, type Position } from './errors.js';
+import { lineColAt, scanJson } from './json-text.js';
 
 export type ValuePath = readonly (string | number)[];
 
@@ -30,9 +30,22 @@ export interface LoadLimits {
   maxDepth: number;
   /** Most alias expansions in one YAML document. */
   maxAliases: number;
+  /**
+   * Largest YAML document in bytes. YAML is for people: parsing it costs far
+   * more memory than JSON (a 1 MiB list of scalars takes ~700 MB), so larger
+   * inputs must be JSON or NDJSON.
+   */
+  maxYamlBytes: number;
 }
 
-export const DEFAULT_LIMITS: LoadLimits = { maxBytes: 64 * 1024 * 1024, maxDepth: 64, maxAliases: 100 };
+export const DEFAULT_LIMITS: LoadLimits = { maxBytes: 64 * 1024 * 1024, maxDepth: 64, maxAliases: 100, maxYamlBytes: 1024 * 1024 };
+
+/** JSON when the file says so, or when the text starts like JSON (an object or a list). */
+function looksLikeJson(text: string, file: string): boolean {
+  if (/\.json$/i.test(file)) return true;
+  if (/\.ya?ml$/i.test(file)) return false;
+  return /^\s*[[{]/.test(text);
+}
 
 export interface Loaded<T> {
   value?: T;
@@ -49,12 +62,15 @@ const ALLOWED_TAGS = new Set([
   'tag:yaml.org,2002:seq',
 ]);
 
-/** Parse one YAML or JSON document held in memory. */
+/** Parse one YAML or JSON document held in memory (JSON by extension, or by its first character). */
 export function parseText(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
-  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
-    return { errors: [tooLarge(file, limits)] };
-  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
+  if (looksLikeJson(text, file)) return parseJsonText(text, file, limits, (offset) => ({ file, ...lineColAt(text, offset) }));
+  if (bytes > Math.min(limits.maxYamlBytes, limits.maxBytes)) {
+    return { errors: [tooLarge(file, Math.min(limits.maxYamlBytes, limits.maxBytes), 'larger inputs must be JSON or NDJSON (YAML is for people)')] };
+  }
   const lineCounter = new LineCounter();
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
@@ -81,10 +97,26 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
     const where = at(e.pos[0]);
     if (e.code === 'DUPLICATE_KEY') {
       errors.push(diagnostic('duplicate-key', `duplicate key ${keyAt(text, e.pos[0])}`, where, { hint: 'each key may appear once in a map' }));
+    } else if (e.code === 'MULTIPLE_DOCS') {
+      errors.push(diagnostic('yaml-syntax', 'a file holds one document; this one has more after `---`', where, { hint: 'put each document in its own file, or hosts one per line in an .ndjson file' }));
     } else {
       errors.push(diagnostic('yaml-syntax', yamlMessage(e.message), where));
     }
   }
+  visit(doc, {
+    Pair: (_key, pair) => {
+      // Keys are names (parents, types, uuids, attributes): a key YAML reads as a number, boolean, null or collection is refused.
+      const key = pair.key as Node | null;
+      if (key === null || (isScalar(key) && typeof key.value === 'string')) return;
+      const offset = key.range?.[0] ?? (pair.value as Node | null)?.range?.[0] ?? 0;
+      const written = isScalar(key) && key.range ? text.slice(key.range[0], key.range[1]) : undefined;
+      errors.push(
+        diagnostic('schema-violation', isCollection(key) ? 'a key must be a plain name, not a list or map' : `key ${quote(written ?? String(key))} is not read as a string`, at(offset), {
+          hint: written === undefined ? 'write the key as a plain name' : `quote it: \`"${written}":\``,
+        }),
+      );
+    },
+  });
   visit(doc, (_key, node) => {
     const tag = (node as { tag?: string } | null)?.tag;
     if (tag !== undefined && !ALLOWED_TAGS.has(tag) && typeof (node as Node).range?.[0] === 'number') {
@@ -137,24 +169,53 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
   };
 }
 
-/** Parse one NDJSON line (1-based `line`). Positions are the line, and the column JSON.parse reports. */
+/** Parse one NDJSON line (1-based `line`). Positions are that line and the column within it. */
 export function parseJsonLine(text: string, file: string, line: number, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
-  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
-    return { errors: [tooLarge(file, limits, line)] };
-  }
+  if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes, undefined, line)] };
+  return parseJsonText(text, file, limits, (offset) => ({ file, line, col: offset + 1 }));
+}
+
+/**
+ * JSON through JSON.parse (fast, native), then one linear scan for what it
+ * does not report: duplicate keys and nesting depth. Positions of values are
+ * found by scanning again, only when an error needs one.
+ */
+function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offset: number) => Position): Loaded<SourceDocument> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     const m = /position (\d+)/.exec(String((e as Error).message));
-    const col = m ? Number(m[1]) + 1 : 1;
-    return { errors: [diagnostic('yaml-syntax', `invalid json: ${jsonMessage(e)}`, { file, line, col })] };
+    const offset = m ? Number(m[1]) : text.trim() === '' ? 0 : Math.max(0, text.length - 1);
+    return { errors: [diagnostic('yaml-syntax', text.trim() === '' ? 'empty document' : `invalid json: ${jsonMessage(e)}`, at(offset))] };
   }
-  const deep = tooDeep(data, limits.maxDepth);
-  if (deep !== undefined) {
-    return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, { file, line, col: 1 })] };
+  const scan = scanJson(text, limits.maxDepth);
+  if (scan.duplicate) {
+    return { errors: [diagnostic('duplicate-key', `duplicate key ${quote(scan.duplicate.key)}`, at(scan.duplicate.offset), { hint: 'each key may appear once in a map' })] };
   }
-  return { value: { file, data, locate: () => ({ file, line, col: 1 }), sourceText: () => undefined }, errors: [] };
+  if (scan.tooDeep !== undefined) return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(scan.tooDeep))] };
+  return {
+    value: {
+      file,
+      data,
+      locate: (p, key = false) => {
+        // Walk up to the nearest ancestor that exists.
+        for (let k = p.length; k >= 0; k--) {
+          const found = scanJson(text, Infinity, p.slice(0, k)).found;
+          if (found) return at(key && k === p.length && found.keyOffset !== undefined ? found.keyOffset : found.offset);
+        }
+        return at(0);
+      },
+      sourceText: (p) => {
+        const found = scanJson(text, Infinity, p).found;
+        if (!found) return undefined;
+        const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(found.offset, found.offset + 64));
+        return m?.[0];
+      },
+    },
+    errors: [],
+  };
 }
 
 /** Read and parse one YAML or JSON file. */
@@ -171,17 +232,17 @@ export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS
     handle = await open(file, 'r');
     const info = await handle.stat();
     if (info.isDirectory()) return { errors: [diagnostic('file-unreadable', 'is a directory, not a file', { file })] };
-    if (info.size > limits.maxBytes) return { errors: [tooLarge(file, limits)] };
+    if (info.size > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
     // Read up to one byte past the limit: files that grow (or lie about their size, like /proc) are still capped.
     const buffer = Buffer.alloc(Math.min(limits.maxBytes + 1, Math.max(info.size, 64 * 1024)));
     let length = 0;
     for (;;) {
       if (length === buffer.length) break;
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > limits.maxBytes) return { errors: [tooLarge(file, limits)] };
+    if (length > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
     return decodeUtf8(buffer.subarray(0, length), file);
   } catch (e) {
     return { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })] };
@@ -224,6 +285,7 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
       yield { errors: [diagnostic('file-unreadable', `cannot read directory: ${systemMessage(e)}`, { file: arg })] };
       return;
     }
+    if (names.length === 0) yield { errors: [diagnostic('file-unreadable', 'holds no .yaml, .yml, .json or .ndjson file', { file: arg })] };
     for (const name of names) yield* loadDocuments(path.join(arg, name), limits);
     return;
   }
@@ -234,19 +296,66 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
   yield await loadFile(arg, limits);
 }
 
+/**
+ * NDJSON, streamed: lines are split over raw chunks so memory holds one line
+ * at most, and a line longer than the limit is skipped (with an error) without
+ * ever being held whole.
+ */
 async function* loadNdjson(file: string, limits: LoadLimits): AsyncGenerator<DocumentEntry> {
   let lineNo = 0;
-  const stream = createReadStream(file);
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let parts: Buffer[] = [];
+  let size = 0;
+  let oversize = false;
+  let entries = 0;
+  const finish = (): DocumentEntry | undefined => {
+    lineNo++;
+    const chunks = parts;
+    const wasOversize = oversize;
+    parts = [];
+    size = 0;
+    oversize = false;
+    if (wasOversize) return { errors: [tooLarge(file, limits.maxBytes, undefined, lineNo)] };
+    let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+    const decoded = decodeUtf8(bytes, file, lineNo);
+    if (decoded.value === undefined) return { errors: decoded.errors };
+    if (decoded.value.trim() === '') return undefined;
+    return parseJsonLine(decoded.value, file, lineNo, limits);
+  };
   try {
-    for await (const raw of lines) {
-      lineNo++;
-      if (raw.trim() === '') continue;
-      yield parseJsonLine(raw, file, lineNo, limits);
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+        if (!oversize) parts.push(chunk.subarray(start, nl));
+        start = nl + 1;
+        const entry = finish();
+        if (entry) {
+          entries++;
+          yield entry;
+        }
+      }
+      if (start < chunk.length && !oversize) {
+        size += chunk.length - start;
+        if (size > limits.maxBytes) {
+          oversize = true;
+          parts = [];
+        } else {
+          parts.push(chunk.subarray(start));
+        }
+      }
+    }
+    if (parts.length > 0 || oversize) {
+      const entry = finish();
+      if (entry) {
+        entries++;
+        yield entry;
+      }
     }
   } catch (e) {
     yield { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file, line: lineNo + 1, col: 1 })] };
+    return;
   }
+  if (entries === 0) yield { errors: [diagnostic('file-unreadable', 'holds no document (an empty inventory)', { file })] };
 }
 
 // --- positions -------------------------------------------------------------
@@ -296,13 +405,8 @@ function tooDeep(data: unknown, maxDepth: number): (string | number)[] | undefin
   return undefined;
 }
 
-function tooLarge(file: string, limits: LoadLimits, line?: number): Diagnostic {
-  return diagnostic(
-    'input-too-large',
-    `document is larger than ${limits.maxBytes} bytes`,
-    line === undefined ? { file } : { file, line, col: 1 },
-    { hint: 'raise the limit with --max-bytes if the input is trusted' },
-  );
+function tooLarge(file: string, max: number, hint = 'raise the limit with --max-bytes if the input is trusted', line?: number): Diagnostic {
+  return diagnostic('input-too-large', `document is larger than ${max} bytes`, line === undefined ? { file } : { file, line, col: 1 }, { hint });
 }
 
 function nestingError(e: unknown, file: string, limits: LoadLimits): Diagnostic {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hostFromDocument, loadFile, policyFromDocument, sortDiagnostics, validateDocument, type Diagnostic } from '../src/index.js';
+import { DEFAULT_LIMITS, hostFromDocument, loadDocuments, policyFromDocument, sortDiagnostics, validateDocument, type Diagnostic } from '../src/index.js';
 import { readCases, ROOT } from './helpers.js';
 
 interface ErrorCase {
@@ -17,8 +17,10 @@ interface ErrorCase {
   bytes?: number[];
   /** Generate `a: [[[…]]]` nested this deep instead of `text`. */
   deep?: number;
-  /** [code, line, col]; a null col matches any column. */
-  errors: [string, number, number | null][];
+  /** Run with this --max-bytes. */
+  maxBytes?: number;
+  /** [code, line, col]; a null line or col matches any. */
+  errors: [string, number | null, number | null][];
   hint?: boolean;
   via?: 'eval-source' | 'eval-dest' | 'eval-policy';
 }
@@ -27,28 +29,35 @@ const dir = mkdtempSync(path.join(tmpdir(), 'mdev-errors-'));
 const BIN = path.join(ROOT, 'bin/run.js');
 const EXAMPLE = path.join(ROOT, 'examples/host-a.yaml');
 
-async function diagnose(file: string): Promise<Diagnostic[]> {
-  const loaded = await loadFile(file);
-  if (!loaded.value) return loaded.errors;
-  const v = validateDocument(loaded.value);
-  if (!v.value) return v.errors;
-  if (v.kind === 'Policy') return policyFromDocument(loaded.value).errors;
-  if (v.kind === 'Host') return hostFromDocument(loaded.value).errors;
-  return [];
+/** What `validate` reports for a file (every document of an .ndjson inventory). */
+async function diagnose(file: string, maxBytes?: number): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for await (const loaded of loadDocuments(file, maxBytes ? { ...DEFAULT_LIMITS, maxBytes } : DEFAULT_LIMITS)) {
+    if (!loaded.value) {
+      out.push(...loaded.errors);
+      continue;
+    }
+    const v = validateDocument(loaded.value);
+    if (!v.value) out.push(...v.errors);
+    else if (v.kind === 'Policy') out.push(...policyFromDocument(loaded.value).errors);
+    else if (v.kind === 'Host') out.push(...hostFromDocument(loaded.value).errors);
+  }
+  return out;
 }
 
 for (const c of readCases<ErrorCase>('errors.yaml')) {
   test(`error: ${c.name}`, async () => {
     const file = path.join(dir, c.file);
     writeFileSync(file, c.bytes ? Buffer.from(c.bytes) : c.deep ? `a: ${'['.repeat(c.deep)}${']'.repeat(c.deep)}\n` : (c.text ?? ''));
-    const got = sortDiagnostics(await diagnose(file));
+    const got = sortDiagnostics(await diagnose(file, c.maxBytes));
     assert.equal(
-      got.map((d, i) => [d.code, d.line, c.errors[i]?.[2] === null ? null : d.col]),
+      got.map((d, i) => [d.code, c.errors[i]?.[1] === null ? null : d.line, c.errors[i]?.[2] === null ? null : d.col]),
       c.errors,
       got.map((d) => `${d.line}:${d.col} ${d.code}: ${d.message}`).join(' | '),
     );
     for (const d of got) {
       assert.is(d.file, file);
+      assert.ok(d.code !== 'internal', 'no internal error');
       assert.ok(!d.message.includes('\n'), 'one line');
     }
     if (c.hint) assert.ok(got.some((d) => d.hint), 'a hint is given');

@@ -57,9 +57,41 @@ export function checkOperands(check: EffectiveCheck): { source: FactRef; destina
   }
 }
 
+/**
+ * The operator that compares the two operands of a non-`when` check. A list
+ * of named attributes with `onMissing: skip` leaves out the names absent on
+ * both sides (`each-present:`); a prefix family only ever holds present ones.
+ */
+export function matchOperator(check: EffectiveCheck): string {
+  const match = check.match ?? 'ignore';
+  const t = check.target;
+  if (t.kind === 'attribute' || match === 'ignore' || match === 'sync') return match;
+  return `${t.kind === 'list' && check.onMissing === 'skip' ? 'each-present' : 'each'}:${match}`;
+}
+
+/**
+ * Fail closed under `not`: json-rules-engine would let `not (x notEqual 1)`
+ * pass when x is missing. Every leaf inside a `not` is preceded by a `present`
+ * condition on its fact (and on its value, when that is a fact).
+ */
+export function guardNot(c: Condition): Condition {
+  if ('all' in c) return { all: c.all.map(guardNot) };
+  if ('any' in c) return { any: c.any.map(guardNot) };
+  if ('not' in c) return { all: [...presenceOf(c.not), { not: guardNot(c.not) }] };
+  return c;
+}
+
+function presenceOf(c: Condition): LeafCondition[] {
+  if ('all' in c) return c.all.flatMap(presenceOf);
+  if ('any' in c) return c.any.flatMap(presenceOf);
+  if ('not' in c) return presenceOf(c.not);
+  const value = c.value !== null && typeof c.value === 'object' && !Array.isArray(c.value) ? c.value : true;
+  return [leaf(c.fact, c.path, 'present', value, c.params)];
+}
+
 function matchCondition(check: EffectiveCheck): Condition {
   const t = check.target;
-  if (t.kind === 'when') return t.condition;
+  if (t.kind === 'when') return guardNot(t.condition);
   const match = check.match ?? 'ignore';
   const ops = checkOperands(check)!;
   if (match === 'ignore') return leaf('source', '$.host', 'always', true);
@@ -67,7 +99,7 @@ function matchCondition(check: EffectiveCheck): Condition {
   const src = ops.source;
   const dst = ops.destination;
   const compare = (operator: string, value: FactRef = dst): LeafCondition => leaf(src.fact, src.path, operator, value, src.params);
-  if (t.kind !== 'attribute') return compare(`each:${match}`);
+  if (t.kind !== 'attribute') return compare(matchOperator(check));
   const path = src.path!;
   switch (match) {
     case 'equal-or-listed':

@@ -5,7 +5,7 @@
 // built once per effective policy. This module never reads files or prints.
 
 import jre from 'json-rules-engine';
-import { attributePath, checkOperands, compilePolicy, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
+import { attributePath, checkOperands, compilePolicy, matchOperator, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
 import { diagnostic, didYouMean, type Diagnostic } from './errors.js';
 import { absentBoth, isPresent, listedIn, selectFamily, show, VERDICTS, operatorTable, type FamilyParams } from './operators.js';
 import type {
@@ -49,7 +49,7 @@ export function buildEngine(policy: EffectivePolicy): PolicyEngine {
   engine.addFact('family', async (raw: Record<string, unknown>, almanac) => {
     const params = raw as unknown as FamilyParams;
     const fact = (await almanac.factValue(params.side)) as SourceFact | DestinationFact | undefined;
-    return selectFamily(fact?.type?.attributes, params);
+    return selectFamily(fact?.type, params);
   });
   for (const rule of compiled.rules) engine.addRule(rule as never);
   const built: PolicyEngine = {
@@ -68,6 +68,8 @@ export function buildEngine(policy: EffectivePolicy): PolicyEngine {
 export interface SourceDevice {
   device: MdevDevice;
   fact: SourceFact;
+  /** False when the device's parent does not list its type: nothing is known of it, so it fails closed. */
+  known: boolean;
 }
 
 /** The source devices to migrate: those named (in that order), or every device on the host. */
@@ -95,17 +97,15 @@ export function selectSourceDevices(host: Host, uuids?: readonly string[]): { de
     errors.push(diagnostic('unknown-device', `source host \`${host.name}\` has no mdev device to migrate`, host.file ? { file: host.file } : {}));
   }
   const devices = chosen.map((device) => {
-    const type: MdevType = host.parents.find((p) => p.id === device.parent)?.types.find((t) => t.id === device.type) ?? {
-      id: device.type,
-      attributes: Object.create(null),
-    };
+    const listed = host.parents.find((p) => p.id === device.parent)?.types.find((t) => t.id === device.type);
+    const type: MdevType = listed ?? { id: device.type, attributes: Object.create(null) };
     const fact: SourceFact = {
       host: host.name,
       parent: device.parent,
       type,
       device: { uuid: device.uuid, attributes: device.attributes },
     };
-    return { device, fact };
+    return { device, fact, known: listed !== undefined };
   });
   return { devices, errors };
 }
@@ -127,7 +127,7 @@ interface Candidate {
 function readOperand(ref: FactRef, facts: { source: SourceFact; destination: DestinationFact }): unknown {
   if (ref.fact === 'family') {
     const params = ref.params as unknown as FamilyParams;
-    return selectFamily(facts[params.side].type.attributes, params);
+    return selectFamily(facts[params.side].type, params);
   }
   const fact = ref.fact === 'source' ? facts.source : facts.destination;
   return ref.path ? resolvePath(fact, ref.path) : fact;
@@ -180,7 +180,7 @@ function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: { sour
     const listed = listedIn(src, resolvePath(facts.destination, attributePath('compatible_type')));
     message = same.ok ? same.reason : listed.ok ? listed.reason : `${same.reason}, and ${listed.reason}`;
   } else {
-    message = VERDICTS[t.kind === 'attribute' ? check.match! : `each:${check.match}`]!(src, dst).reason;
+    message = VERDICTS[matchOperator(check)]!(src, dst).reason;
   }
   if (skipped) message = `absent on both sides: skipped (onMissing: skip)`;
   if (label && !skipped && !outcome.result) message = `${label}: ${message}`;
@@ -220,6 +220,11 @@ function failingLeaves(c: Record<string, unknown>): string[] {
 
 function describeLeaf(c: Record<string, unknown>): string {
   if (!('fact' in c)) return 'a nested condition';
+  if (c.operator === 'present') {
+    const value = c.value as FactRef | unknown;
+    const other = value !== null && typeof value === 'object' && 'fact' in (value as object) ? ` or ${(value as FactRef).fact} ${(value as FactRef).path ?? ''}` : '';
+    return `${String(c.fact)} ${String(c.path ?? '')}${other} is missing, so the \`not\` cannot hold (fail closed)`.replace(/\s+/g, ' ');
+  }
   const value = c.value as FactRef | unknown;
   const rhs = value !== null && typeof value === 'object' && !Array.isArray(value) && 'fact' in (value as object) ? `${(value as FactRef).fact} ${(value as FactRef).path ?? ''}`.trim() : show(value);
   return `${String(c.fact)} ${String(c.path ?? '')} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
@@ -238,6 +243,14 @@ async function evaluateCandidate(pe: PolicyEngine, source: SourceDevice, destHos
     const explained = explainCheck(check, outcome, facts);
     checks.push(explained.result);
     if (explained.claims) Object.assign(claims, explained.claims);
+  }
+  if (!source.known) {
+    checks.push({
+      id: 'source-type',
+      result: 'fail',
+      origin: 'mdev-policy',
+      message: `parent \`${source.device.parent}\` of the source does not list type \`${source.device.type}\`: nothing is known of it, so it cannot be matched`,
+    });
   }
   const compatible = checks.every((c) => c.result !== 'fail' || c.severity === 'warning');
   const available = type.attributes.available_instances;

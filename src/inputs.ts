@@ -46,8 +46,8 @@ export async function loadEffectivePolicy(file: string = DEFAULT_POLICY_FILE, mo
 export function hostFromDocument(doc: SourceDocument): Outcome<Host> {
   const v = validateDocument<WrittenHost>(doc, ['Host']);
   if (!v.value) return { errors: v.errors, warnings: [] };
-  const { host, warnings } = normalizeHost(v.value, doc);
-  return { value: host, errors: [], warnings };
+  const { host, errors, warnings } = normalizeHost(v.value, doc);
+  return errors.length > 0 ? { errors, warnings } : { value: host, errors: [], warnings };
 }
 
 /** One Host file (YAML or JSON). */

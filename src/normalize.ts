@@ -3,7 +3,7 @@
 // become arrays; available_instances an integer; every other attribute a
 // string. Objects are built with null prototypes so no key can reach one.
 
-import { warning, type Diagnostic } from './errors.js';
+import { diagnostic, warning, type Diagnostic } from './errors.js';
 import type { SourceDocument } from './load.js';
 import type { AttributeValue, Host, MdevDevice, MdevType, WrittenHost } from './types.js';
 
@@ -30,12 +30,16 @@ function record<V>(): Record<string, V> {
 
 export interface Normalized {
   host: Host;
+  /** A device uuid listed twice (under two parents, or in two letter cases): one instance cannot be migrated twice. */
+  errors: Diagnostic[];
   warnings: Diagnostic[];
 }
 
 /** Normalise a validated Host document. `doc` supplies positions for warnings. */
 export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Normalized {
   const warnings: Diagnostic[] = [];
+  const errors: Diagnostic[] = [];
+  const seen = new Map<string, string>(); // lowercased uuid → parent
   const host: Host = { name: written.metadata.name, parents: [], devices: [] };
   if (doc) host.file = doc.file;
   for (const [parentId, parent] of Object.entries(written.spec.parents)) {
@@ -47,6 +51,13 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
     }
     host.parents.push({ id: parentId, types });
     for (const [uuid, device] of Object.entries(parent.devices ?? {})) {
+      const where = doc?.locate(['spec', 'parents', parentId, 'devices', uuid], true) ?? {};
+      const first = seen.get(uuid.toLowerCase());
+      if (first !== undefined) {
+        errors.push(diagnostic('duplicate-key', `device \`${uuid}\` is listed twice (also under parent \`${first}\`)`, where, { hint: 'a device uuid names one instance on the host' }));
+        continue;
+      }
+      seen.set(uuid.toLowerCase(), parentId);
       const attributes = record<string | string[]>();
       for (const [k, v] of Object.entries(device.attributes ?? {})) attributes[k] = Array.isArray(v) ? [...v] : v;
       const normalized: MdevDevice = { uuid: uuid.toLowerCase(), parent: parentId, type: device.type, attributes };
@@ -55,12 +66,12 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
         warnings.push(
           warning(
             'unknown-type',
-            `device ${uuid} has type \`${device.type}\`, which parent \`${parentId}\` does not list: its checks fail closed`,
+            `device \`${uuid}\` has type \`${device.type}\`, which parent \`${parentId}\` does not list: its checks fail closed`,
             doc?.locate(['spec', 'parents', parentId, 'devices', uuid, 'type']) ?? {},
           ),
         );
       }
     }
   }
-  return { host, warnings };
+  return { host, errors, warnings };
 }

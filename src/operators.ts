@@ -5,7 +5,7 @@
 // with the rule. Built-in operators that json-rules-engine would let pass on
 // an undefined fact (notEqual, notIn, doesNotContain) are replaced here.
 
-import type { AttributeValue } from './types.js';
+import type { AttributeValue, MdevType } from './types.js';
 
 export interface Verdict {
   ok: boolean;
@@ -115,6 +115,7 @@ export function listedIn(src: unknown, dst: unknown): Verdict {
 
 export function capacity(available: unknown, needed: unknown): Verdict {
   const n = typeof needed === 'number' ? needed : 1;
+  if (typeof available === 'string' && /^\s*\d+\s*$/.test(available)) available = Number(available);
   if (typeof available !== 'number' || !Number.isInteger(available)) return fail('destination has no available_instances');
   return available >= n ? pass(`${available} instance${available === 1 ? '' : 's'} available`) : fail(`${available} available, ${n} needed`);
 }
@@ -129,15 +130,15 @@ export function namesSetOn(names: unknown, attrs: unknown): Verdict {
     : fail(`source device has no value for ${unset.map((n) => `\`${n}\``).join(', ')}`);
 }
 
-/** Both sides absent: the condition that turns a check into `skip` under `onMissing: skip`. */
+/** Both sides absent (for a family: every member): the condition that turns a check into `skip` under `onMissing: skip`. */
 export function absentBoth(src: unknown, dst: unknown): boolean {
-  const empty = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).length === 0 : !isPresent(v));
+  const empty = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.values(v).every((x) => !isPresent(x)) : !isPresent(v));
   return empty(src) && empty(dst);
 }
 
 // --- families of attributes ------------------------------------------------
 
-export type Family = Record<string, AttributeValue>;
+export type Family = Record<string, AttributeValue | undefined>;
 
 export interface FamilyParams {
   side: 'source' | 'destination';
@@ -146,12 +147,15 @@ export interface FamilyParams {
   names?: string[];
 }
 
-/** The attributes of a type selected by prefix (minus `except`) or by name. */
-export function selectFamily(attributes: Record<string, AttributeValue> | undefined, params: Omit<FamilyParams, 'side'>): Family {
+/**
+ * The attributes of a type selected by name (every name listed, present or
+ * not; `@id` is the type id) or by prefix (minus `except`; only those present).
+ */
+export function selectFamily(type: MdevType | undefined, params: Omit<FamilyParams, 'side'>): Family {
   const out = Object.create(null) as Family;
-  if (!attributes) return out;
+  const attributes = type?.attributes ?? {};
   if (params.names) {
-    for (const n of params.names) if (Object.hasOwn(attributes, n) && isPresent(attributes[n])) out[n] = attributes[n]!;
+    for (const n of params.names) out[n] = n === '@id' ? type?.id : Object.hasOwn(attributes, n) ? attributes[n] : undefined;
     return out;
   }
   // An empty value (`compatible_pci_ids: ""`) lists nothing: it counts as absent.
@@ -160,12 +164,16 @@ export function selectFamily(attributes: Record<string, AttributeValue> | undefi
   return out;
 }
 
-/** Apply a per-attribute verdict to every attribute in either family. */
-export function eachOf(verdict: (s: unknown, d: unknown) => Verdict): (src: unknown, dst: unknown) => Verdict {
+/**
+ * Apply a per-attribute verdict to every attribute of either family. With
+ * `skipAbsent` (a check with `onMissing: skip`), a member absent on both sides
+ * is left out instead of failing.
+ */
+export function eachOf(verdict: (s: unknown, d: unknown) => Verdict, skipAbsent = false): (src: unknown, dst: unknown) => Verdict {
   return (src, dst) => {
     const s = (src ?? {}) as Family;
     const d = (dst ?? {}) as Family;
-    const names = [...new Set([...Object.keys(s), ...Object.keys(d)])].sort();
+    const names = [...new Set([...Object.keys(s), ...Object.keys(d)])].filter((n) => !skipAbsent || isPresent(s[n]) || isPresent(d[n])).sort();
     if (names.length === 0) return fail('no attribute of the family on either side');
     const failures: string[] = [];
     for (const n of names) {
@@ -224,6 +232,13 @@ export const VERDICTS: Record<string, (a: unknown, b: unknown) => Verdict> = {
   'each:version-compatible': eachOf(versionCompatible),
   'each:one-to-one': eachOf(oneToOne),
   'each:superset': eachOf(superset),
+  'each-present:equal': eachOf(equal, true),
+  'each-present:version-compatible': eachOf(versionCompatible, true),
+  'each-present:one-to-one': eachOf(oneToOne, true),
+  'each-present:superset': eachOf(superset, true),
+  /** Fact and value both present: what a `not` needs before it may pass (see compile). */
+  present: (a, b) => (isPresent(a) && isPresent(b) ? pass('present') : fail('missing')),
+  'equal-or-listed': (a, b) => (equal(a, b).ok ? equal(a, b) : listedIn(a, b)),
 };
 
 /** Every operator a compiled rule may name, as a boolean function. */

@@ -89,6 +89,9 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
       for (const p of dest.placement) {
         const set = Object.entries(p.set);
         lines.push(`    create ${p.type} on ${p.parent} for ${p.device}${set.length ? `, then set ${set.map(([k, v]) => `${k}=${plain(v)}`).join(', ')}` : ''}`);
+        // Warnings do not refuse a candidate, but they are part of the answer.
+        const placed = dest.candidates.find((c) => c.device === p.device && c.parent === p.parent && c.type === p.type);
+        if (!explain) for (const k of placed?.checks ?? []) if (k.severity === 'warning') lines.push(checkLine(k, paint));
       }
       if (explain) for (const c of dest.candidates) lines.push(...candidateBlock(c, true, paint));
     } else {

@@ -75,7 +75,8 @@ async function hostFrom(ref: HostRef, base: string, doc: SourceDocument, at: (st
   }
   const v = validateDocument<WrittenHost>({ ...doc, data: ref, locate: (p, key) => doc.locate([...at, ...p], key) }, ['Host']);
   if (!v.value) return { errors: v.errors };
-  return { host: normalizeHost(v.value, doc).host, errors: [] };
+  const n = normalizeHost(v.value, doc);
+  return n.errors.length > 0 ? { errors: n.errors } : { host: n.host, errors: [] };
 }
 
 /** The failing check ids the expectation is compared with (see the TestSuite schema). */

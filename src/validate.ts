@@ -195,10 +195,17 @@ function explainOne(doc: SourceDocument, e: ErrorObject): Diagnostic {
     case 'pattern':
       return fail(custom ?? `${quote(e.data)} is not a valid ${describe(schema) ?? 'value here'}`);
     case 'false schema':
-      return fail(`${quote(name ?? 'this')} is not allowed together with the other properties here`, at, true);
+      return fail(
+        name === 'onMissing' ? '`onMissing` does not apply to a `when` check: its operators already fail on missing values' : `${quote(name ?? 'this')} is not allowed together with the other properties here`,
+        at,
+        true,
+      );
     case 'anyOf':
-    case 'oneOf':
-      return fail(custom ?? `${name ? quote(name) : 'value'} does not match any allowed form`);
+    case 'oneOf': {
+      const written = doc.sourceText(at);
+      const hint = typeof e.data === 'number' || typeof e.data === 'boolean' ? `quote it: \`${written ?? String(e.data)}\` is read as a ${typeof e.data}` : undefined;
+      return fail(custom ?? `${name ? quote(name) : 'value'} does not match any allowed form`, at, false, hint);
+    }
     case 'minimum':
       return fail(`${name ? quote(name) : 'value'} must be at least ${String(params.limit)}`);
     case 'minItems':

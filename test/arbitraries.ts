@@ -47,7 +47,7 @@ export const check = (id: string): fc.Arbitrary<WrittenCheck> =>
     fc.record({ id: fc.constant(id), attribute: fc.constantFrom(...ATTRIBUTES), match: perMode([...VALUE_MATCHES, 'equal-or-listed', 'capacity', 'sync']), ...common }, { requiredKeys: ['id', 'attribute', 'match'] }),
     fc.record({ id: fc.constant(id), attributes: fc.uniqueArray(fc.constantFrom('name', 'device_api', 'aggregator', 'fps', 'compatible_pci_ids'), { minLength: 1, maxLength: 3 }), match: perMode([...VALUE_MATCHES, 'sync']), ...common }, { requiredKeys: ['id', 'attributes', 'match'] }),
     fc.record({ id: fc.constant(id), attributes: fc.record({ prefix: fc.constantFrom('compatible_', 'x', 'd'), except: fc.constant(['compatible_type']) }), match: perMode(VALUE_MATCHES), ...common }, { requiredKeys: ['id', 'attributes', 'match'] }),
-    fc.record({ id: fc.constant(id), when: condition, ...common }, { requiredKeys: ['id', 'when'] }),
+    fc.record({ id: fc.constant(id), when: condition, severity: common.severity, note: common.note }, { requiredKeys: ['id', 'when'] }),
   ) as fc.Arbitrary<WrittenCheck>;
 
 /** 1–5 checks with distinct ids. */

@@ -15,6 +15,8 @@ interface DecisionCase {
     placement?: Record<string, [number, string, string][]>;
     set?: Record<string, Record<string, unknown>[]>;
     warnings?: string[];
+    /** Check ids failing on any candidate of that destination. */
+    failing?: Record<string, string[]>;
   };
 }
 
@@ -49,6 +51,11 @@ for (const c of readCases<DecisionCase>('decisions.yaml')) {
       const d = decision.destinations.find((x) => x.host === host)!;
       const got = [...d.placement].sort((a, b) => UUID.indexOf(a.device) - UUID.indexOf(b.device)).map((p) => p.set);
       assert.equal(got, want, `claim plan on ${host}`);
+    }
+    for (const [host, want] of Object.entries(c.expect.failing ?? {})) {
+      const d = decision.destinations.find((x) => x.host === host)!;
+      const got = [...new Set(d.candidates.flatMap((k) => k.checks.filter((x) => x.result === 'fail').map((x) => x.id)))].sort();
+      assert.equal(got, [...want].sort(), `failing checks on ${host}`);
     }
     if (c.expect.warnings) {
       const { normalizeHost } = await import('../src/normalize.js');

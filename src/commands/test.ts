@@ -29,7 +29,7 @@ export default class Test extends BaseCommand {
         else failed++;
         this.write(`${paint(c.passed, c.passed ? '✓' : '✗')} ${report.name ?? file} › ${c.name}\n`);
         for (const p of c.problems) this.write(`    ${p}\n`);
-        if (c.errors.length > 0) this.write(lib.renderDiagnostics(c.errors).replace(/^/gm, '    '));
+        if (c.errors.length > 0) this.write(lib.renderDiagnostics(c.errors).replace(/^(?=.)/gm, '    '));
       }
     }
     if (found.files.length === 0 && errors.length === 0) errors.push(lib.diagnostic('file-unreadable', 'no test suite found (*.test.yaml)', { file: (argv as string[]).join(' ') }));

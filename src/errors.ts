@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'unknown-check',
   'locked-check',
   'extends-mismatch',
+  'overlay-conflict',
   'unknown-mode',
   'unknown-device',
   'unknown-type',

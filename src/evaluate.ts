@@ -7,6 +7,7 @@
 import jre from 'json-rules-engine';
 import { attributePath, checkOperands, compilePolicy, matchOperator, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
 import { diagnostic, didYouMean, type Diagnostic } from './errors.js';
+import type { PolicySet } from './resolve.js';
 import { absentBoth, isPresent, listedIn, selectFamily, show, VERDICTS, operatorTable, type FamilyParams } from './operators.js';
 import type {
   CandidateResult,
@@ -68,12 +69,28 @@ export function buildEngine(policy: EffectivePolicy): PolicyEngine {
 export interface SourceDevice {
   device: MdevDevice;
   fact: SourceFact;
+  /** The engine of the effective policy for this device's type (base + the overlays that apply to it). */
+  engine: PolicyEngine;
   /** False when the device's parent does not list its type: nothing is known of it, so it fails closed. */
   known: boolean;
 }
 
+/** A single effective policy seen as a policy set (every overlay in it applies to every type). */
+export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
+  if ('forType' in policy) return policy;
+  return {
+    policy: policy.policy,
+    mode: policy.mode,
+    modes: policy.modes,
+    overlays: policy.overlays,
+    warnings: [],
+    applicable: () => policy.overlays.map(() => true),
+    forType: () => policy,
+  };
+}
+
 /** The source devices to migrate: those named (in that order), or every device on the host. */
-export function selectSourceDevices(host: Host, uuids?: readonly string[]): { devices: SourceDevice[]; errors: Diagnostic[] } {
+export function selectSourceDevices(host: Host, uuids: readonly string[] | undefined, policies: PolicySet): { devices: SourceDevice[]; errors: Diagnostic[] } {
   const errors: Diagnostic[] = [];
   let chosen: MdevDevice[];
   if (uuids && uuids.length > 0) {
@@ -105,7 +122,7 @@ export function selectSourceDevices(host: Host, uuids?: readonly string[]): { de
       type,
       device: { uuid: device.uuid, attributes: device.attributes },
     };
-    return { device, fact, known: listed !== undefined };
+    return { device, fact, known: listed !== undefined, engine: buildEngine(policies.forType(type)) };
   });
   return { devices, errors };
 }
@@ -230,7 +247,8 @@ function describeLeaf(c: Record<string, unknown>): string {
   return `${String(c.fact)} ${String(c.path ?? '')} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
 }
 
-async function evaluateCandidate(pe: PolicyEngine, source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<Candidate> {
+async function evaluateCandidate(source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<Candidate> {
+  const pe = source.engine;
   const facts = { source: source.fact, destination: { host: destHost.name, parent, type } as DestinationFact };
   const run = await pe.engine.run(facts);
   const outcomes = new Map<string, RuleOutcome>();
@@ -307,11 +325,11 @@ export function placeDevices(devices: string[], options: Map<string, { slot: str
 }
 
 /** Evaluate one destination host for all source devices. */
-export async function evaluateDestination(pe: PolicyEngine, sources: SourceDevice[], dest: Host): Promise<DestinationResult> {
+export async function evaluateDestination(sources: SourceDevice[], dest: Host): Promise<DestinationResult> {
   const candidates: Candidate[] = [];
   for (const s of sources) {
     for (const p of dest.parents) {
-      for (const t of p.types) candidates.push(await evaluateCandidate(pe, s, dest, p.id, t));
+      for (const t of p.types) candidates.push(await evaluateCandidate(s, dest, p.id, t));
     }
   }
   const slotKey = (c: CandidateResult) => `${c.parent}\u0000${c.type}`;
@@ -351,7 +369,8 @@ export interface DestinationInput {
 }
 
 export interface EvaluateOptions {
-  policy: EffectivePolicy;
+  /** A policy set (base + overlays, per source type), or one effective policy. */
+  policy: PolicySet | EffectivePolicy;
   source: Host;
   devices?: readonly string[];
   destinations: Iterable<DestinationInput> | AsyncIterable<DestinationInput>;
@@ -361,14 +380,16 @@ export interface EvaluateOptions {
 
 /** Everything `eval` decides, as the Decision document of DESIGN §3.1. */
 export async function evaluate(options: EvaluateOptions): Promise<Decision> {
-  const pe = buildEngine(options.policy);
-  const { devices, errors } = selectSourceDevices(options.source, options.devices);
+  const policies = asPolicySet(options.policy);
+  const { devices, errors } = selectSourceDevices(options.source, options.devices, policies);
+  // The overlays that applied to at least one source device, in the order given.
+  const applied = policies.overlays.filter((_, i) => devices.some((d) => policies.applicable(d.fact.type)[i]));
   const decision: Decision = {
     apiVersion: 'mdev-policy/v1',
     kind: 'Decision',
     compatible: false,
-    mode: options.policy.mode,
-    policy: { ...options.policy.policy, overlays: options.policy.overlays },
+    mode: policies.mode,
+    policy: { ...policies.policy, overlays: applied },
     source: { host: options.source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
     destinations: [],
     errors: [...errors],
@@ -379,7 +400,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
     decision.errors.push(...input.errors);
     warnings.push(...(input.warnings ?? []));
     if (!input.host) continue;
-    const result = await evaluateDestination(pe, devices, input.host);
+    const result = await evaluateDestination(devices, input.host);
     decision.destinations.push(result);
     options.onDestination?.(result);
   }

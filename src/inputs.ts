@@ -2,17 +2,26 @@
 // hosts, → check for policies) in one call per kind, so commands, the test
 // suite runner and library users compose the stages the same way.
 
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isError, type Diagnostic } from './errors.js';
 import { DEFAULT_LIMITS, loadDocuments, loadFile, type LoadLimits, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';
-import { checkPolicy, resolvePolicy, type PolicySource } from './resolve.js';
+import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
-import type { EffectivePolicy, Host, WrittenHost, WrittenPolicy } from './types.js';
+import type { EffectivePolicy, Host, WrittenHost, WrittenOverlay, WrittenPolicy } from './types.js';
 import type { DestinationInput } from './evaluate.js';
 
 /** The shipped base policy. */
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/vfio-mdev.yaml', import.meta.url));
+/** The shipped vendor overlays: every .yaml here but the test suites, applied by default in name order. */
+export const DEFAULT_OVERLAY_DIR = fileURLToPath(new URL('../policies/vendors/', import.meta.url));
+
+export async function defaultOverlayFiles(): Promise<string[]> {
+  const names = (await readdir(DEFAULT_OVERLAY_DIR)).filter((n) => /\.ya?ml$/.test(n) && !/\.test\.ya?ml$/.test(n)).sort();
+  return names.map((n) => path.join(DEFAULT_OVERLAY_DIR, n));
+}
 
 export interface Outcome<T> {
   value?: T;
@@ -35,7 +44,37 @@ export function policyFromDocument(doc: SourceDocument): Outcome<PolicySource> {
   return errors.length > 0 ? { errors, warnings: [] } : { value: source, errors: [], warnings: [] };
 }
 
-/** The effective policy for a file (default: the shipped base) and a mode (default: the policy's). */
+export function overlayFromDocument(doc: SourceDocument): Outcome<OverlaySource> {
+  const v = validateDocument<WrittenOverlay>(doc, ['Overlay']);
+  if (!v.value) return { errors: v.errors, warnings: [] };
+  return { value: { written: v.value, doc }, errors: [], warnings: [] };
+}
+
+export async function loadOverlay(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<OverlaySource>> {
+  const loaded = await loadFile(file, limits);
+  if (!loaded.value) return { errors: loaded.errors, warnings: [] };
+  return overlayFromDocument(loaded.value);
+}
+
+export interface PolicyChoice {
+  /** A policy file; default: the shipped base plus every shipped vendor overlay. */
+  policy?: string;
+  /** Overlay files added after the default ones (or after nothing, with `policy`). */
+  overlays?: readonly string[];
+  mode?: string;
+}
+
+/** The policy set a command works with (DESIGN §2.2: `--policy` replaces the default, `--overlay` adds). */
+export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<PolicySet>> {
+  const overlayFiles = [...(choice.policy === undefined ? await defaultOverlayFiles() : []), ...(choice.overlays ?? [])];
+  const [base, ...overlays] = await Promise.all([loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits), ...overlayFiles.map((f) => loadOverlay(f, limits))]);
+  const errors = [base!, ...overlays].flatMap((o) => o.errors);
+  if (errors.length > 0) return { errors, warnings: [] };
+  const set = resolvePolicySet(base!.value!, overlays.map((o) => o.value!), choice.mode);
+  return { ...(set.value ? { value: set.value } : {}), errors: set.errors, warnings: set.warnings ?? [] };
+}
+
+/** The effective policy of one policy file alone (default: the shipped base, without overlays) and a mode (default: the policy's). */
 export async function loadEffectivePolicy(file: string = DEFAULT_POLICY_FILE, mode?: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<EffectivePolicy>> {
   const source = await loadPolicySource(file, limits);
   if (!source.value) return source as Outcome<never>;

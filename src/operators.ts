@@ -23,11 +23,11 @@ export function isPresent(v: unknown): boolean {
   return true;
 }
 
+/** A value quoted for a one-line reason: lists joined, newlines shown as \\n. */
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  if (Array.isArray(v)) return `\`${v.join(', ')}\``;
-  if (v !== null && typeof v === 'object') return `\`${JSON.stringify(v)}\``;
-  return `\`${String(v)}\``;
+  const text = Array.isArray(v) ? v.join(', ') : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return `\`${text.replace(/\r?\n/g, '\\n')}\``;
 }
 
 function values(v: unknown): string[] {
@@ -58,7 +58,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 export function equal(src: unknown, dst: unknown): Verdict {
-  return missing(src, dst) ?? (sameValue(src, dst) ? pass(`identical (${show(src)})`) : fail(`source ${show(src)} differs from destination ${show(dst)}`));
+  return missing(src, dst) ?? (sameValue(src, dst) ? pass('identical') : fail(`source ${show(src)} differs from destination ${show(dst)}`));
 }
 
 export interface Version {

@@ -3,7 +3,8 @@
 // building: no I/O, no evaluation, colour only when the caller asks for it.
 
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
-import type { CandidateResult, CheckResult, Decision, DestinationResult } from './types.js';
+import type { PolicySet } from './resolve.js';
+import type { CandidateResult, CheckResult, Decision, DestinationResult, EffectiveCheck, EffectivePolicy, MdevType } from './types.js';
 
 export interface TextOptions {
   explain?: boolean;
@@ -52,7 +53,7 @@ function plain(v: unknown): string {
   if (v === undefined || v === null) return '-';
   if (Array.isArray(v)) return v.map(String).join(', ');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${plain(x)}`).join('; ');
-  return String(v);
+  return String(v).replace(/\r?\n/g, '\\n');
 }
 
 function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
@@ -111,4 +112,69 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
 /** Diagnostics, sorted, one line each (a hint on the line below). */
 export function renderDiagnostics(ds: readonly Diagnostic[]): string {
   return ds.length === 0 ? '' : `${sortDiagnostics(ds).map(formatDiagnostic).join('\n')}\n`;
+}
+
+// --- the effective policy (`policy show`) ---------------------------------------
+
+export interface PolicyDescription {
+  apiVersion: 'mdev-policy/v1';
+  kind: 'EffectivePolicy';
+  policy: { name: string; version: string };
+  mode: string;
+  type?: string;
+  deviceApi?: string;
+  overlays: { name: string; version: string; applies: boolean }[];
+  checks: (Omit<EffectiveCheck, 'target'> & { target: string })[];
+  disabled: { id: string; by: string }[];
+}
+
+function describeTarget(c: EffectiveCheck): string {
+  const t = c.target;
+  switch (t.kind) {
+    case 'attribute':
+      return t.name;
+    case 'list':
+      return t.names.join(', ');
+    case 'family':
+      return `${t.prefix}*${t.except.length ? ` except ${t.except.join(', ')}` : ''}`;
+    case 'when':
+      return 'when condition';
+  }
+}
+
+/** The effective policy for a source type as data: what `policy show --format json` prints. */
+export function describePolicy(set: PolicySet, effective: EffectivePolicy, type: MdevType): PolicyDescription {
+  const applies = set.applicable(type);
+  const out: PolicyDescription = {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'EffectivePolicy',
+    policy: set.policy,
+    mode: set.mode,
+    overlays: set.overlays.map((o, i) => ({ ...o, applies: applies[i]! })),
+    checks: effective.checks.map((c) => ({ ...c, target: describeTarget(c), ...(c.target.kind === 'when' ? { when: c.target.condition } : {}) })),
+    disabled: effective.disabled,
+  };
+  if (type.id) out.type = type.id;
+  if (type.attributes.device_api !== undefined) out.deviceApi = String(type.attributes.device_api);
+  return out;
+}
+
+/** `policy show` as text: one line per check with its match, target, flags and provenance. */
+export function renderPolicyText(d: PolicyDescription, options: TextOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const applied = d.overlays.filter((o) => o.applies).map((o) => `${o.name}@${o.version}`);
+  const lines = [
+    `policy ${d.policy.name}@${d.policy.version}${applied.length ? ` + ${applied.join(', ')}` : ''}, mode ${d.mode}${d.type ? `, source type ${d.type}` : ''}${d.deviceApi ? ` (${d.deviceApi})` : ''}`,
+  ];
+  for (const o of d.overlays) lines.push(`  overlay ${o.name}@${o.version}: ${o.applies ? 'applies' : paint('dim', 'selector does not match')}`);
+  lines.push('');
+  const width = Math.max(...d.checks.map((c) => c.id.length), 2);
+  const matchWidth = Math.max(...d.checks.map((c) => (c.match ?? 'when').length), 4);
+  for (const c of d.checks) {
+    const flags = [c.locked ? 'locked' : '', c.onMissing === 'skip' ? 'skip if absent on both' : '', c.severity === 'warning' ? 'warning' : ''].filter(Boolean);
+    const touched = c.overlays.length ? ` ${paint('dim', `(touched by ${c.overlays.join(', ')})`)}` : '';
+    lines.push(`  ${c.id.padEnd(width)}  ${(c.match ?? 'when').padEnd(matchWidth)}  ${c.target}${flags.length ? `  [${flags.join(', ')}]` : ''}  ← ${c.origin}${touched}`);
+  }
+  for (const x of d.disabled) lines.push(`  ${paint('dim', `${x.id.padEnd(width)}  disabled by ${x.by}`)}`);
+  return `${lines.join('\n')}\n`;
 }

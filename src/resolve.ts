@@ -1,32 +1,62 @@
-// Stage 3 — resolve: a validated base policy (and, later, overlays) plus a
-// mode become the effective policy: one flat list of checks, each with the
-// single match that applies in that mode and the origin that defined it.
+// Stage 3 — resolve: a validated base policy, its overlays and a mode become
+// the effective policy for a source type: one flat list of checks, each with
+// the single match that applies in that mode, its origin and the overlays
+// that touched it.
 //
-// Precedence, in one place: the base policy's checks in their written order;
-// a per-mode `match` map picks the entry named after the mode, else its
-// `default`; a mode the map neither names nor defaults is an error, and so is
-// a map key that names no mode of the policy. Nothing else decides precedence.
+// Precedence, in one place (DESIGN §2.2), and nowhere else:
+//   1. The base policy's checks, in written order.
+//   2. Then each overlay, in the order given, when its selector matches the
+//      source type (`types`: globs on the type id; `deviceApi`: the type's
+//      device_api; both must hold when both are given; no selector: always).
+//      A check with a new id is appended. A check with a known id takes each
+//      field the overlay gives; the target (`attribute` / `attributes` /
+//      `when`) and `match` are replaced whole. `disable` removes checks.
+//   3. So for one check id, the last applicable overlay's fields win; its
+//      `origin` is the last document that defined or patched it.
+//   4. The mode picks one match per check: the map's entry for the mode,
+//      else its `default`.
+// Load-time errors do not depend on selectors: every overlay is checked as
+// if it applied (locked checks, extends, unknown ids and modes, new checks
+// that lack a target or a match).
 
-import { diagnostic, didYouMean, quote, type Diagnostic, type Position } from './errors.js';
+import picomatch from 'picomatch';
+import semver from 'semver';
+import { diagnostic, didYouMean, quote, warning, type Diagnostic, type Position } from './errors.js';
 import type { SourceDocument } from './load.js';
-import type { EffectiveCheck, EffectivePolicy, MatchName, WrittenCheck, WrittenPolicy } from './types.js';
+import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, PolicyRef, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
 
 export interface PolicySource {
   written: WrittenPolicy;
   doc?: SourceDocument;
 }
 
+export interface OverlaySource {
+  written: WrittenOverlay;
+  doc?: SourceDocument;
+}
+
 export interface Resolved<T> {
   value?: T;
   errors: Diagnostic[];
+  warnings?: Diagnostic[];
 }
 
-/** Errors in a policy that do not depend on the mode chosen: check them once, at load. */
+type At = (...p: (string | number)[]) => Position;
+
+function locator(doc: SourceDocument | undefined, key: boolean): At {
+  return (...p) => doc?.locate(['spec', ...p], key) ?? {};
+}
+
+const refOf = (m: { name: string; version: string }): string => `${m.name}@${m.version}`;
+
+// --- checks on one document -----------------------------------------------------
+
+/** Errors in a base policy that do not depend on the mode chosen: checked once, at load. */
 export function checkPolicy(source: PolicySource): Diagnostic[] {
   const { written, doc } = source;
   const errors: Diagnostic[] = [];
-  const at = (...p: (string | number)[]) => doc?.locate(['spec', ...p]) ?? {};
-  const atKey = (...p: (string | number)[]) => doc?.locate(['spec', ...p], true) ?? {};
+  const at = locator(doc, false);
+  const atKey = locator(doc, true);
   const modes = Object.keys(written.spec.modes);
   if (!modes.includes(written.spec.defaultMode)) {
     errors.push(
@@ -47,7 +77,7 @@ export function checkPolicy(source: PolicySource): Diagnostic[] {
   return errors;
 }
 
-function checkMatch(check: WrittenCheck, modes: string[], at: (...p: (string | number)[]) => Position): Diagnostic[] {
+function checkMatch(check: Partial<WrittenCheck> & { id: string }, modes: string[], at: At): Diagnostic[] {
   const errors: Diagnostic[] = [];
   const match = check.match;
   if (match !== undefined && typeof match === 'object') {
@@ -79,29 +109,201 @@ function checkMatch(check: WrittenCheck, modes: string[], at: (...p: (string | n
 }
 
 /** Which targets each match can work on. */
-function targetProblem(check: WrittenCheck, match: MatchName): string | undefined {
+function targetProblem(check: Partial<WrittenCheck>, match: MatchName): string | undefined {
   const family = check.attributes !== undefined && !Array.isArray(check.attributes);
-  const list = Array.isArray(check.attributes);
   switch (match) {
     case 'capacity':
     case 'equal-or-listed':
       return check.attribute === undefined ? `\`${match}\` compares one \`attribute\`` : undefined;
     case 'sync':
       return family ? '`sync` takes an `attribute` that lists instance attributes, or a list of them in `attributes`' : undefined;
-    case 'equal':
-    case 'version-compatible':
-    case 'one-to-one':
-    case 'superset':
-    case 'ignore':
-      return list && match !== 'ignore' && (check.attributes as string[]).length === 0 ? 'empty attribute list' : undefined;
+    default:
+      return undefined;
   }
 }
 
-/** The base policy for one mode (the policy's default mode when none is given). */
-export function resolvePolicy(source: PolicySource, mode?: string): Resolved<EffectivePolicy> {
-  const errors = checkPolicy(source);
-  if (errors.length > 0) return { errors };
-  const { written } = source;
+// --- merging -------------------------------------------------------------------------
+
+const TARGET_FIELDS = ['attribute', 'attributes', 'when'] as const;
+
+/** A check with an overlay's fields applied: the target and the match are replaced whole. */
+function patchCheck(base: WrittenCheck, patch: CheckPatch): WrittenCheck {
+  const merged: Record<string, unknown> = { ...base };
+  if (TARGET_FIELDS.some((f) => patch[f] !== undefined)) {
+    for (const f of TARGET_FIELDS) delete merged[f];
+    if (patch.when !== undefined) delete merged.match;
+  }
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) merged[k] = v;
+  return merged as unknown as WrittenCheck;
+}
+
+function isWholeCheck(c: Partial<WrittenCheck>): string | undefined {
+  const targets = TARGET_FIELDS.filter((f) => c[f] !== undefined);
+  if (targets.length !== 1) return 'a new check needs exactly one of `attribute`, `attributes` or `when`';
+  if (c.when === undefined && c.match === undefined) return 'a new check needs a `match`';
+  return undefined;
+}
+
+interface Layer {
+  checks: Map<string, { check: WrittenCheck; origin: string; overlays: string[] }>;
+  order: string[];
+  disabled: { id: string; by: string }[];
+}
+
+function baseLayer(policy: WrittenPolicy): Layer {
+  const origin = refOf(policy.metadata);
+  const layer: Layer = { checks: new Map(), order: [], disabled: [] };
+  for (const c of policy.spec.checks) {
+    layer.checks.set(c.id, { check: c, origin, overlays: [] });
+    layer.order.push(c.id);
+  }
+  return layer;
+}
+
+/** Apply one overlay to a layer; with `errors`, report what an overlay may not do (load-time checking). */
+function applyOverlay(layer: Layer, overlay: OverlaySource, modes: string[], errors?: Diagnostic[]): void {
+  const { written, doc } = overlay;
+  const name = refOf(written.metadata);
+  const at = locator(doc, false);
+  const atKey = locator(doc, true);
+  (written.spec.checks ?? []).forEach((patch, i) => {
+    const existing = layer.checks.get(patch.id);
+    if (existing?.check.locked) {
+      errors?.push(
+        diagnostic('locked-check', `overlay ${quote(written.metadata.name)} patches locked check ${quote(patch.id)} (defined by ${existing.origin})`, at('checks', i, 'id'), {
+          hint: 'locked checks hold what the base policy guarantees; add a new check instead',
+        }),
+      );
+      return;
+    }
+    const merged = existing ? patchCheck(existing.check, patch) : (patch as WrittenCheck);
+    if (errors) {
+      const whole = isWholeCheck(merged);
+      if (whole) {
+        errors.push(
+          diagnostic('schema-violation', `check ${quote(patch.id)}: ${whole}`, at('checks', i, 'id'), {
+            hint: existing ? undefined : (didYouMean(patch.id, layer.order) ?? 'to patch a check, use the id of an existing one'),
+          }),
+        );
+        return;
+      }
+      errors.push(...checkMatch(merged, modes, (...p) => atKey('checks', i, ...p)));
+    }
+    layer.checks.set(patch.id, { check: merged, origin: name, overlays: [...(existing?.overlays ?? []), name] });
+    if (!existing) layer.order.push(patch.id);
+  });
+  (written.spec.disable ?? []).forEach((id, i) => {
+    const existing = layer.checks.get(id);
+    if (!existing) {
+      errors?.push(
+        diagnostic('unknown-check', `overlay ${quote(written.metadata.name)} disables unknown check ${quote(id)}`, at('disable', i), {
+          hint: didYouMean(id, layer.order) ?? `checks: ${layer.order.map((c) => `\`${c}\``).join(', ')}`,
+        }),
+      );
+      return;
+    }
+    if (existing.check.locked) {
+      errors?.push(diagnostic('locked-check', `overlay ${quote(written.metadata.name)} disables locked check ${quote(id)}`, at('disable', i), { hint: 'locked checks cannot be disabled' }));
+      return;
+    }
+    layer.checks.delete(id);
+    layer.order = layer.order.filter((x) => x !== id);
+    layer.disabled.push({ id, by: name });
+  });
+}
+
+/** An overlay's extends must name the base and a range its version satisfies. */
+function checkExtends(base: WrittenPolicy, overlay: OverlaySource): Diagnostic[] {
+  const { written, doc } = overlay;
+  const ext = written.spec.extends;
+  const at = locator(doc, false);
+  if (ext.policy !== base.metadata.name) {
+    return [
+      diagnostic('extends-mismatch', `overlay ${quote(written.metadata.name)} extends policy ${quote(ext.policy)}, not ${quote(base.metadata.name)}`, at('extends', 'policy'), {
+        hint: `this overlay fits another base policy; use it with --policy, or drop it`,
+      }),
+    ];
+  }
+  const range = semver.validRange(ext.version);
+  if (range === null) return [diagnostic('extends-mismatch', `${quote(ext.version)} is not a semver range`, at('extends', 'version'), { hint: 'for example `^1.0.0`' })];
+  if (!semver.satisfies(base.metadata.version, range)) {
+    return [
+      diagnostic('extends-mismatch', `overlay ${quote(written.metadata.name)} fits ${base.metadata.name} ${quote(ext.version)}, but the base is ${base.metadata.version}`, at('extends', 'version'), {
+        hint: 'update the overlay for this base version, or pin the base it was written for',
+      }),
+    ];
+  }
+  return [];
+}
+
+/** Two overlays that patch one check on selectors that may overlap: allowed, but the order decides — say so. */
+function overlapWarnings(overlays: OverlaySource[], baseIds: Set<string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (let j = 1; j < overlays.length; j++) {
+    for (let i = 0; i < j; i++) {
+      const a = overlays[i]!.written;
+      const b = overlays[j]!.written;
+      if (!selectorsMayOverlap(a.spec.selector, b.spec.selector)) continue;
+      const patched = new Set((a.spec.checks ?? []).map((c) => c.id).filter((id) => baseIds.has(id)));
+      (b.spec.checks ?? []).forEach((c, k) => {
+        if (!patched.has(c.id)) return;
+        out.push(
+          warning(
+            'overlay-conflict',
+            `overlays ${quote(a.metadata.name)} and ${quote(b.metadata.name)} both patch check ${quote(c.id)} on selectors that may overlap: ${quote(b.metadata.name)} wins, being later`,
+            overlays[j]!.doc?.locate(['spec', 'checks', k, 'id']) ?? {},
+          ),
+        );
+      });
+    }
+  }
+  return out;
+}
+
+function selectorsMayOverlap(a: WrittenOverlay['spec']['selector'], b: WrittenOverlay['spec']['selector']): boolean {
+  if (a?.deviceApi && b?.deviceApi && !a.deviceApi.some((x) => b.deviceApi!.includes(x))) return false;
+  if (!a?.types || !b?.types) return true;
+  const literal = (g: string) => g.split(/[*?[{(!+@]/)[0]!;
+  return a.types.some((x) => b.types!.some((y) => picomatch.isMatch(x, y) || picomatch.isMatch(y, x) || literal(x).startsWith(literal(y)) || literal(y).startsWith(literal(x))));
+}
+
+// --- the policy set -------------------------------------------------------------------
+
+/**
+ * A base policy with its overlays, for one mode. `forType` gives the
+ * effective policy for a source type (base + the overlays whose selector
+ * matches it), built once per distinct set of applicable overlays.
+ */
+export interface PolicySet {
+  policy: PolicyRef;
+  mode: string;
+  modes: string[];
+  overlays: PolicyRef[];
+  /** Which overlays apply to a source type, by index into `overlays`. */
+  applicable(type: MdevType): boolean[];
+  forType(type: MdevType): EffectivePolicy;
+  /** Warnings found while checking the overlays (e.g. overlapping patches). */
+  warnings: Diagnostic[];
+}
+
+/** Every error in a base policy and its overlays, independent of mode and selectors, plus warnings. */
+export function checkPolicySet(base: PolicySource, overlays: readonly OverlaySource[]): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const errors = checkPolicy(base);
+  if (errors.length > 0) return { errors, warnings: [] };
+  const modes = Object.keys(base.written.spec.modes);
+  const layer = baseLayer(base.written);
+  for (const o of overlays) {
+    const ext = checkExtends(base.written, o);
+    errors.push(...ext);
+    if (ext.length === 0) applyOverlay(layer, o, modes, errors);
+  }
+  return { errors, warnings: overlapWarnings([...overlays], new Set(base.written.spec.checks.map((c) => c.id))) };
+}
+
+export function resolvePolicySet(base: PolicySource, overlays: readonly OverlaySource[], mode?: string): Resolved<PolicySet> {
+  const checked = checkPolicySet(base, overlays);
+  if (checked.errors.length > 0) return { errors: checked.errors, warnings: checked.warnings };
+  const { written } = base;
   const modes = Object.keys(written.spec.modes);
   const chosen = mode ?? written.spec.defaultMode;
   if (!modes.includes(chosen)) {
@@ -113,15 +315,60 @@ export function resolvePolicy(source: PolicySource, mode?: string): Resolved<Eff
       ],
     };
   }
-  const origin = `${written.metadata.name}@${written.metadata.version}`;
-  const checks = written.spec.checks.map((c) => effectiveCheck(c, chosen, origin));
+  const matchers = overlays.map((o) => {
+    const sel = o.written.spec.selector;
+    const typeMatch = sel?.types ? picomatch(sel.types) : undefined;
+    return (type: MdevType) =>
+      (typeMatch === undefined || typeMatch(type.id)) && (sel?.deviceApi === undefined || sel.deviceApi.includes(String(type.attributes.device_api ?? '')));
+  });
+  const cache = new Map<string, EffectivePolicy>();
+  const set: PolicySet = {
+    policy: { name: written.metadata.name, version: written.metadata.version },
+    mode: chosen,
+    modes,
+    overlays: overlays.map((o) => ({ name: o.written.metadata.name, version: o.written.metadata.version })),
+    warnings: checked.warnings,
+    applicable: (type) => matchers.map((m) => m(type)),
+    forType: (type) => {
+      const applies = set.applicable(type);
+      const key = applies.map((x) => (x ? '1' : '0')).join('');
+      let effective = cache.get(key);
+      if (!effective) {
+        effective = effectivePolicy(base, overlays.filter((_, i) => applies[i]), chosen);
+        cache.set(key, effective);
+      }
+      return effective;
+    },
+  };
+  return { value: set, errors: [], warnings: checked.warnings };
+}
+
+/** The effective policy of a base with exactly these overlays applied (already checked). */
+function effectivePolicy(base: PolicySource, overlays: readonly OverlaySource[], mode: string): EffectivePolicy {
+  const modes = Object.keys(base.written.spec.modes);
+  const layer = baseLayer(base.written);
+  for (const o of overlays) applyOverlay(layer, o, modes);
   return {
-    value: { policy: { name: written.metadata.name, version: written.metadata.version }, overlays: [], mode: chosen, modes, checks },
-    errors: [],
+    policy: { name: base.written.metadata.name, version: base.written.metadata.version },
+    overlays: overlays.map((o) => ({ name: o.written.metadata.name, version: o.written.metadata.version })),
+    mode,
+    modes,
+    checks: layer.order.map((id) => {
+      const entry = layer.checks.get(id)!;
+      return effectiveCheck(entry.check, mode, entry.origin, entry.overlays);
+    }),
+    disabled: layer.disabled,
   };
 }
 
-function effectiveCheck(c: WrittenCheck, mode: string, origin: string): EffectiveCheck {
+/** The base policy alone for one mode (the policy's default mode when none is given). */
+export function resolvePolicy(source: PolicySource, mode?: string): Resolved<EffectivePolicy> {
+  const set = resolvePolicySet(source, [], mode);
+  if (!set.value) return { errors: set.errors };
+  return { value: effectivePolicy(source, [], set.value.mode), errors: [] };
+}
+
+function effectiveCheck(c: WrittenCheck, mode: string, origin: string, overlays: string[]): EffectiveCheck {
   const target: EffectiveCheck['target'] =
     c.when !== undefined
       ? { kind: 'when', condition: c.when }
@@ -137,9 +384,17 @@ function effectiveCheck(c: WrittenCheck, mode: string, origin: string): Effectiv
     locked: c.locked ?? false,
     severity: c.severity ?? 'error',
     origin,
+    overlays,
   };
   if (c.description !== undefined) check.description = c.description;
   if (c.note !== undefined) check.note = c.note;
   if (c.match !== undefined) check.match = typeof c.match === 'string' ? c.match : (c.match[mode] ?? c.match.default)!;
   return check;
+}
+
+/** The source type a command asks about (`--type`, `--device-api`), for selecting overlays without a host. */
+export function typeForSelection(id?: string, deviceApi?: string): MdevType {
+  const attributes = Object.create(null) as MdevType['attributes'];
+  if (deviceApi !== undefined) attributes.device_api = deviceApi;
+  return { id: id ?? '', attributes };
 }

@@ -7,10 +7,10 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { diagnostic, type Diagnostic } from './errors.js';
 import { evaluate, type DestinationInput } from './evaluate.js';
-import { loadHost, loadPolicySource } from './inputs.js';
+import { loadHost, loadOverlay, loadPolicySource } from './inputs.js';
 import { DEFAULT_LIMITS, loadFile, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';
-import { resolvePolicy } from './resolve.js';
+import { checkPolicySet, resolvePolicySet } from './resolve.js';
 import { validateDocument } from './validate.js';
 import type { Decision, Host, WrittenHost } from './types.js';
 
@@ -27,7 +27,7 @@ interface WrittenCase {
 
 interface WrittenSuite {
   metadata: { name: string };
-  spec: { policy: string; cases: WrittenCase[] };
+  spec: { policy: string; overlays?: string[]; cases: WrittenCase[] };
 }
 
 export interface CaseReport {
@@ -97,13 +97,16 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
   const suite = v.value;
   const base = path.dirname(file);
   const policySource = await loadPolicySource(path.resolve(base, suite.spec.policy));
-  if (!policySource.value) return { file, name: suite.metadata.name, cases: [], errors: policySource.errors };
+  const overlays = await Promise.all((suite.spec.overlays ?? []).map((o) => loadOverlay(path.resolve(base, o))));
+  const loadErrors = [...policySource.errors, ...overlays.flatMap((o) => o.errors)];
+  if (loadErrors.length === 0) loadErrors.push(...checkPolicySet(policySource.value!, overlays.map((o) => o.value!)).errors);
+  if (loadErrors.length > 0) return { file, name: suite.metadata.name, cases: [], errors: loadErrors };
   const cases: CaseReport[] = [];
   for (const [i, c] of suite.spec.cases.entries()) {
     const at = ['spec', 'cases', i];
     const errors: Diagnostic[] = [];
     const problems: string[] = [];
-    const policy = resolvePolicy(policySource.value, c.mode);
+    const policy = resolvePolicySet(policySource.value!, overlays.map((o) => o.value!), c.mode);
     errors.push(...policy.errors.map((e) => (e.file ? e : { ...e, ...doc.locate([...at, 'mode']) })));
     const source = await hostFrom(c.source, base, doc, [...at, 'source']);
     errors.push(...source.errors);

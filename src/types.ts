@@ -61,6 +61,20 @@ export interface WrittenPolicy {
   };
 }
 
+export type CheckPatch = Partial<WrittenCheck> & { id: string };
+
+export interface WrittenOverlay {
+  apiVersion: typeof API_VERSION;
+  kind: 'Overlay';
+  metadata: { name: string; version: string; vendor?: string; description?: string };
+  spec: {
+    extends: { policy: string; version: string };
+    selector?: { types?: string[]; deviceApi?: string[] };
+    checks?: CheckPatch[];
+    disable?: string[];
+  };
+}
+
 // --- Effective policy (after resolve) --------------------------------------
 
 export interface EffectiveCheck {
@@ -80,6 +94,8 @@ export interface EffectiveCheck {
   severity: 'error' | 'warning';
   /** `name@version` of the last document that defined or patched the check. */
   origin: string;
+  /** `name@version` of every overlay that added or patched the check, in order. */
+  overlays: string[];
 }
 
 export interface PolicyRef {
@@ -89,10 +105,13 @@ export interface PolicyRef {
 
 export interface EffectivePolicy {
   policy: PolicyRef;
+  /** The overlays that applied, in order. */
   overlays: PolicyRef[];
   mode: string;
   modes: string[];
   checks: EffectiveCheck[];
+  /** Checks removed by an overlay's `disable`, with who removed them. */
+  disabled: { id: string; by: string }[];
 }
 
 // --- Host as written and normalised ----------------------------------------

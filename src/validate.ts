@@ -10,7 +10,7 @@ import { API_VERSION } from './types.js';
 import { diagnostic, didYouMean, quote, type Diagnostic } from './errors.js';
 import type { SourceDocument, ValuePath } from './load.js';
 
-export const KINDS = ['Policy', 'Host', 'TestSuite', 'Decision'] as const;
+export const KINDS = ['Policy', 'Overlay', 'Host', 'TestSuite', 'Decision'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /**

@@ -3,7 +3,14 @@ import { Flags } from '@oclif/core';
 
 export const policyFlag = Flags.string({
   char: 'p',
-  description: 'Policy file to use instead of the shipped policies/vfio-mdev.yaml.',
+  description: 'Policy file to use instead of the shipped default (policies/vfio-mdev.yaml plus every overlay in policies/vendors/).',
+  helpValue: 'FILE',
+});
+
+export const overlayFlag = Flags.string({
+  char: 'o',
+  multiple: true,
+  description: 'Overlay file applied after the others, in the order given (repeatable).',
   helpValue: 'FILE',
 });
 

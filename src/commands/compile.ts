@@ -1,25 +1,36 @@
 // `mdev-policy compile`: the json-rules-engine rule documents of a policy and mode.
 import { BaseCommand } from '../cli/base.js';
-import { maxBytesFlag, modeFlag, policyFlag } from '../cli/flags.js';
+import { Flags } from '@oclif/core';
+import { maxBytesFlag, modeFlag, overlayFlag, policyFlag } from '../cli/flags.js';
 
 export default class Compile extends BaseCommand {
   static override summary = 'Print the json-rules-engine rules (JSON) that a policy compiles to for a mode.';
-  static override description = 'One rule per check; its event names the check. These documents are exactly what `eval` runs.';
+  static override description =
+    'One rule per check; its event names the check. These documents are exactly what `eval` runs for a source device of that type: overlays apply by their selectors, so give --type (and --device-api) to see a vendor\'s rules; without --type only the overlays without a selector apply.';
   static override examples = [
     { description: 'Rules of the shipped policy in its default mode', command: '<%= config.bin %> compile' },
     { description: 'Rules of a policy file in superset mode', command: '<%= config.bin %> compile --policy policies/vfio-mdev.yaml --mode superset' },
+    { description: 'Rules for an NVIDIA vGPU source type, with the shipped overlays', command: '<%= config.bin %> compile --type nvidia-11 --device-api vfio-pci' },
   ];
-  static override flags = { policy: policyFlag, mode: modeFlag, 'max-bytes': maxBytesFlag };
+  static override flags = {
+    policy: policyFlag,
+    overlay: overlayFlag,
+    mode: modeFlag,
+    type: Flags.string({ char: 't', description: 'Source mdev type id the rules are for (selects the overlays that apply).', helpValue: 'TYPE' }),
+    'device-api': Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' }),
+    'max-bytes': maxBytesFlag,
+  };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Compile);
     const lib = await import('../index.js');
-    const policy = await lib.loadEffectivePolicy(flags.policy, flags.mode, { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] });
-    if (!policy.value) {
-      this.writeErr(lib.renderDiagnostics(policy.errors));
+    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] });
+    if (!set.value) {
+      this.writeErr(lib.renderDiagnostics(set.errors));
       process.exitCode = 2;
       return;
     }
-    this.write(`${JSON.stringify(lib.compilePolicy(policy.value), null, 2)}\n`);
+    const effective = set.value.forType(lib.typeForSelection(flags.type, flags['device-api']));
+    this.write(`${JSON.stringify(lib.compilePolicy(effective), null, 2)}\n`);
   }
 }

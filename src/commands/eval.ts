@@ -1,7 +1,7 @@
 // `mdev-policy eval`: can this VM's mdev devices live-migrate to these destinations?
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { maxBytesFlag, modeFlag, policyFlag } from '../cli/flags.js';
+import { maxBytesFlag, modeFlag, overlayFlag, policyFlag } from '../cli/flags.js';
 
 export default class Eval extends BaseCommand {
   static override summary = "Decide whether a VM's mdev devices can live-migrate to each destination host, and what to claim there.";
@@ -13,6 +13,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     { description: 'Can host-b take the VM on host-a?', command: '<%= config.bin %> eval --source examples/host-a.yaml --dest examples/host-b.yaml' },
     { description: 'One device, several destinations, superset mode, as JSON', command: '<%= config.bin %> eval -s examples/host-a.yaml --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 -d examples/host-b.yaml -d examples/host-c.yaml -m superset --format json' },
     { description: 'Show the passing checks too', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/ --explain' },
+    { description: 'Only the base policy, plus one vendor overlay', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/host-b.yaml --policy policies/vfio-mdev.yaml --overlay policies/vendors/intel-gvt-g.yaml' },
   ];
 
   static override flags = {
@@ -20,6 +21,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     device: Flags.string({ multiple: true, description: 'UUID of a source device to migrate (repeatable); default: every device on the source host.', helpValue: 'UUID' }),
     dest: Flags.string({ char: 'd', required: true, multiple: true, description: 'Destination host descriptor: a file, a directory of them, or an .ndjson inventory (repeatable).', helpValue: 'FILE|DIR' }),
     policy: policyFlag,
+    overlay: overlayFlag,
     mode: modeFlag,
     format: Flags.string({ options: ['text', 'json', 'ndjson'], default: 'text', description: 'Output format.' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
@@ -32,7 +34,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     const lib = await import('../index.js');
     const limits = { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] };
     const format = flags.json ? 'json' : flags.format;
-    const [policy, source] = await Promise.all([lib.loadEffectivePolicy(flags.policy, flags.mode, limits), lib.loadHost(flags.source, limits)]);
+    const [policy, source] = await Promise.all([lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limits), lib.loadHost(flags.source, limits)]);
     const early = [...policy.errors, ...source.errors];
     if (!policy.value || !source.value) {
       this.writeErr(lib.renderDiagnostics(early));

@@ -1,0 +1,40 @@
+// `mdev-policy policy show`: the effective policy for a mode and a source type, with provenance.
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base.js';
+import { maxBytesFlag, modeFlag, overlayFlag, policyFlag } from '../../cli/flags.js';
+
+export default class PolicyShow extends BaseCommand {
+  static override summary = 'Print the effective policy for a mode and a source type: every check with its match and origin.';
+  static override description =
+    'Like `eslint --print-config`: what the base policy and the overlays that apply to that source type make of each check, which document defined it last (origin) and which overlays touched it. Without --type, only overlays without a selector apply.';
+  static override examples = [
+    { description: 'The shipped policy for an Intel GVT-g type', command: '<%= config.bin %> policy show --type i915-GVTg_V5_4 --device-api vfio-pci' },
+    { description: 'An overlay under development, in superset mode, as JSON', command: '<%= config.bin %> policy show --overlay my-overlay.yaml --type nvidia-11 --mode superset --format json' },
+  ];
+  static override flags = {
+    policy: policyFlag,
+    overlay: overlayFlag,
+    mode: modeFlag,
+    type: Flags.string({ char: 't', description: 'Source mdev type id (selects the overlays that apply).', helpValue: 'TYPE' }),
+    'device-api': Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' }),
+    format: Flags.string({ options: ['text', 'json'], default: 'text', description: 'Output format.' }),
+    json: Flags.boolean({ description: 'Same as --format json.' }),
+    'max-bytes': maxBytesFlag,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(PolicyShow);
+    const lib = await import('../../index.js');
+    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] });
+    this.writeErr(lib.renderDiagnostics(set.warnings));
+    if (!set.value) {
+      this.writeErr(lib.renderDiagnostics(set.errors));
+      process.exitCode = 2;
+      return;
+    }
+    const type = lib.typeForSelection(flags.type, flags['device-api']);
+    const description = lib.describePolicy(set.value, set.value.forType(type), type);
+    if (flags.json || flags.format === 'json') this.write(`${JSON.stringify(description, null, 2)}\n`);
+    else this.write(lib.renderPolicyText(description, { color: this.colorFor(process.stdout) }));
+  }
+}

@@ -54,7 +54,7 @@ test('compile prints one json-rules-engine rule per check, named by the check id
 });
 
 test('every shipped policy, host, suite and example validates against its schema', async () => {
-  const dirs = ['policies', 'policies/hosts', 'examples'];
+  const dirs = ['policies', 'policies/hosts', 'policies/vendors', 'policies/vendors/hosts', 'examples'];
   let n = 0;
   for (const d of dirs) {
     for (const f of readdirSync(path.join(ROOT, d)).filter((x) => /\.(ya?ml|json)$/.test(x))) {
@@ -64,7 +64,41 @@ test('every shipped policy, host, suite and example validates against its schema
       n++;
     }
   }
-  assert.ok(n >= 10);
+  assert.ok(n >= 40);
+});
+
+test('provenance in the Decision: the overlays that applied, and every check result\'s origin', () => {
+  const r = cli('eval', '-s', 'policies/vendors/hosts/nv-src.yaml', '-d', 'policies/vendors/hosts/nv-dst-same.yaml', '--json');
+  const d = JSON.parse(r.stdout);
+  assert.equal(d.policy.overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
+  const origins = Object.fromEntries(d.destinations[0].candidates[0].checks.map((k: { id: string; origin: string }) => [k.id, k.origin]));
+  assert.is(origins['device-api'], 'vfio-mdev@1.0.0');
+  assert.is(origins['software-version'], 'nvidia-vgpu@1.0.0');
+  assert.is(origins['board-profile'], 'nvidia-vgpu@1.0.0');
+  assert.is(r.status, 0);
+  const base = JSON.parse(cli('eval', '-s', 'policies/vendors/hosts/nv-src.yaml', '-d', 'policies/vendors/hosts/nv-dst-same.yaml', '--json', '--policy', 'policies/vfio-mdev.yaml').stdout);
+  assert.equal(base.policy.overlays, [], '--policy replaces the default policy and its overlays');
+});
+
+test('policy show --format json: each check with its origin and the overlays that touched it', () => {
+  const r = cli('policy', 'show', '--type', 'nvidia-11', '--device-api', 'vfio-pci', '--format', 'json', '--mode', 'cross-type');
+  const d = JSON.parse(r.stdout);
+  assert.is(d.kind, 'EffectivePolicy');
+  assert.is(d.mode, 'cross-type');
+  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu']);
+  const byId = Object.fromEntries(d.checks.map((c: { id: string }) => [c.id, c]));
+  assert.is(byId['mdev-type'].match, 'equal', 'nvidia-vgpu keeps the same type in cross-type mode');
+  assert.equal(byId['mdev-type'].overlays, ['nvidia-vgpu@1.0.0']);
+  assert.is(byId['capacity'].origin, 'vfio-mdev@1.0.0');
+  assert.is(r.status, 0);
+});
+
+test('compile --type applies the overlays selected for that type', () => {
+  const nv = JSON.parse(cli('compile', '--type', 'nvidia-11', '--device-api', 'vfio-pci').stdout);
+  const none = JSON.parse(cli('compile').stdout);
+  assert.ok(nv.rules.some((r: { name: string }) => r.name === 'board-profile'));
+  assert.not.ok(none.rules.some((r: { name: string }) => r.name === 'board-profile'));
+  assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
 });
 
 test.run();

@@ -169,6 +169,13 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
   };
 }
 
+/** Parse a whole text as JSON, whatever the file is named (e.g. mdevctl's output). */
+export function parseJsonDocument(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
+  return parseJsonText(text, file, limits, (offset) => ({ file, ...lineColAt(text, offset) }));
+}
+
 /** Parse one NDJSON line (1-based `line`). Positions are that line and the column within it. */
 export function parseJsonLine(text: string, file: string, line: number, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
   if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -1,0 +1,33 @@
+// `mdev-policy collect`: a Host descriptor from this machine's sysfs (or a copy of it).
+import { hostname } from 'node:os';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { printHost } from '../cli/host-output.js';
+
+export default class Collect extends BaseCommand {
+  static override summary = "Write a Host descriptor of this machine's mdev parents, types and devices, read from sysfs.";
+  static override description = `Reads <root>/sys/class/mdev_bus/*/mdev_supported_types/*/ (every readable attribute but the write-only create) and <root>/sys/bus/mdev/devices/* (instance attributes, and one level of attribute groups such as vendor/; not remove, uevent, power/ or links). Never follows a link out of --root, reads at most --max-file-bytes per file, and reports unreadable files as warnings without stopping.
+
+Exit 0 with the document on stdout (an mdev bus with no parents gives an empty Host); 2 when --root is missing or has no mdev bus.`;
+  static override examples = [
+    { description: 'This host, as YAML', command: '<%= config.bin %> collect > host-a.yaml' },
+    { description: 'A copy of another host\'s /sys, as JSON', command: '<%= config.bin %> collect --root /srv/snapshots/host-b --name host-b --format json > host-b.json' },
+    { description: 'Collect on both hosts, then decide', command: '<%= config.bin %> collect > a.yaml && ssh host-b mdev-policy collect > b.yaml && <%= config.bin %> eval -s a.yaml -d b.yaml' },
+  ];
+  static override flags = {
+    root: Flags.string({ default: '/', description: 'Directory holding sys/ (a real root, or a copy of one).', helpValue: 'DIR' }),
+    name: Flags.string({ description: 'metadata.name of the host; default: this machine\'s hostname.', helpValue: 'NAME' }),
+    format: Flags.string({ options: ['yaml', 'json'], default: 'yaml', description: 'Output format.' }),
+    json: Flags.boolean({ description: 'Same as --format json.' }),
+    'max-file-bytes': Flags.integer({ default: 65536, min: 1, description: 'Largest attribute file read, in bytes.', helpValue: 'BYTES' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Collect);
+    const { collectHost } = await import('../sysfs.js');
+    const collected = await collectHost({ root: flags.root, name: flags.name ?? hostname(), maxFileBytes: flags['max-file-bytes'] });
+    const { checkProducedHost } = await import('../import/index.js');
+    const checked = collected.host ? checkProducedHost(collected.host, flags.root) : { errors: collected.errors, warnings: [] };
+    await printHost({ ...checked, warnings: [...collected.warnings, ...checked.warnings] }, flags.json ? 'json' : flags.format);
+  }
+}

@@ -1,0 +1,29 @@
+// `mdev-policy import libvirt FILE…`: a Host descriptor from libvirt node-device XML.
+import path from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base.js';
+import { printHost } from '../../cli/host-output.js';
+
+export default class ImportLibvirt extends BaseCommand {
+  static override summary = 'Write a Host descriptor from libvirt node-device XML (`virsh nodedev-dumpxml`).';
+  static override description =
+    "`mdev_types` capabilities (under `pci`, `css` or `ap_matrix`) become parents and types; `mdev` capabilities become devices with their <attr>s. Parent ids take the sysfs form (PCI address domain:bus:slot.function, css id, else the <path> basename, else the device name). Entities are never expanded; a document that declares any is refused. Malformed XML is an error (exit 2) with the file's line:col.";
+  static override examples = [
+    { description: 'A GPU and its vGPUs', command: 'virsh nodedev-dumpxml pci_0000_00_02_0 > gpu.xml && virsh nodedev-dumpxml mdev_83b8f4f2_509f_382f_3c1e_e6bfe0fa1001 > vgpu.xml && <%= config.bin %> import libvirt gpu.xml vgpu.xml --name host-a' },
+  ];
+  static override strict = false;
+  static override args = { files: Args.string({ required: true, description: 'Node-device XML files (one <device> each, or several under any root element).' }) };
+  static override flags = {
+    name: Flags.string({ description: 'metadata.name of the host; default: the first file\'s name without extension.', helpValue: 'NAME' }),
+    format: Flags.string({ options: ['yaml', 'json'], default: 'yaml', description: 'Output format.' }),
+    json: Flags.boolean({ description: 'Same as --format json.' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(ImportLibvirt);
+    const files = argv as string[];
+    const { importLibvirtFiles } = await import('../../import/index.js');
+    const result = await importLibvirtFiles(files, flags.name ?? path.basename(files[0]!).replace(/\.[^.]*$/, ''));
+    await printHost(result, flags.json ? 'json' : flags.format);
+  }
+}

@@ -1,0 +1,65 @@
+// Host documents from what users already have: sysfs (collect), mdevctl JSON
+// and libvirt node-device XML (import). Each ends the same way: the document
+// built is checked against the Host schema before anyone prints it.
+
+import { stringify } from 'yaml';
+import { diagnostic, type Diagnostic } from '../errors.js';
+import { DEFAULT_LIMITS, parseJsonDocument, readText, type LoadLimits } from '../load.js';
+import { hostFromDocument } from '../inputs.js';
+import type { WrittenHost } from '../types.js';
+import { HostBuilder } from './host-builder.js';
+import { importLibvirt } from './libvirt.js';
+import { importMdevctl, type MdevctlOptions } from './mdevctl.js';
+
+export interface Imported {
+  host?: WrittenHost;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Check a produced Host document the way `eval` will read it. */
+export function checkProducedHost(host: WrittenHost, origin: string): Imported {
+  const text = JSON.stringify(host);
+  const parsed = hostFromDocument({ file: origin, data: JSON.parse(text), locate: () => ({ file: origin }), sourceText: () => undefined });
+  if (parsed.errors.length > 0) {
+    return { errors: parsed.errors.map((e) => diagnostic(e.code, `the host produced is not valid: ${e.message}`, { file: origin })), warnings: parsed.warnings };
+  }
+  return { host, errors: [], warnings: parsed.warnings };
+}
+
+export async function importMdevctlFiles(files: readonly string[], name: string, options: MdevctlOptions = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Imported> {
+  const builder = new HostBuilder();
+  const errors: Diagnostic[] = [];
+  for (const file of files) {
+    const read = await readText(file, limits);
+    const loaded = read.value === undefined ? { errors: read.errors } : parseJsonDocument(read.value, file, limits);
+    if (!loaded.value) {
+      errors.push(...loaded.errors);
+      continue;
+    }
+    errors.push(...importMdevctl(loaded.value, builder, options));
+  }
+  if (errors.length > 0) return { errors, warnings: [] };
+  return checkProducedHost(builder.build(name), files[0] ?? 'mdevctl');
+}
+
+export async function importLibvirtFiles(files: readonly string[], name: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Imported> {
+  const builder = new HostBuilder();
+  const errors: Diagnostic[] = [];
+  for (const file of files) {
+    const read = await readText(file, limits);
+    if (read.value === undefined) {
+      errors.push(...read.errors);
+      continue;
+    }
+    errors.push(...importLibvirt(read.value, file, builder));
+  }
+  if (errors.length > 0) return { errors, warnings: [] };
+  return checkProducedHost(builder.build(name), files[0] ?? 'libvirt');
+}
+
+/** A Host document as YAML (with a schema modeline) or JSON. */
+export function renderHost(host: WrittenHost, format: 'yaml' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(host, null, 2)}\n`;
+  return `# yaml-language-server: $schema=https://mdev-policy.dev/schemas/v1/host.schema.json\n${stringify(host, { lineWidth: 0 })}`;
+}

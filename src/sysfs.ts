@@ -1,0 +1,243 @@
+// Collect: a Host document from a sysfs tree (DESIGN §3, §8). Reads
+// <root>/sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/ and
+// <root>/sys/bus/mdev/devices/<uuid>/ as the kernel lays them out (class and
+// bus entries are links into sys/devices/…). Safety: every path is resolved
+// and must stay below the root (a link out of it is skipped with a warning,
+// never read); link cycles end in ELOOP or a visited set; attribute files are
+// read up to a byte limit; write-only files (`create`, `remove`) and
+// anything that is not a regular file (FIFOs, sockets) are never opened.
+// Unreadable files are warnings: collection carries on.
+
+import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { diagnostic, warning, type Diagnostic } from './errors.js';
+import { systemMessage } from './load.js';
+import type { WrittenHost } from './types.js';
+
+export interface CollectOptions {
+  root: string;
+  name: string;
+  /** Largest attribute file read, in bytes; longer ones are skipped with a warning. */
+  maxFileBytes?: number;
+  /** Timestamp for metadata.collectedAt (tests pin it). */
+  now?: Date;
+}
+
+export interface Collected {
+  host?: WrittenHost;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Files of a type directory that are never attributes. */
+const TYPE_SKIP = new Set(['create', 'devices', 'uevent', 'power']);
+/** Files and links of a device directory that are never instance attributes. */
+const DEVICE_SKIP = new Set(['remove', 'uevent', 'power', 'mdev_type', 'iommu_group', 'driver', 'subsystem', 'driver_override', 'firmware_node']);
+const NAME = /^[^/\s]+$/;
+
+class Walker {
+  readonly warnings: Diagnostic[] = [];
+  constructor(
+    readonly root: string,
+    readonly maxFileBytes: number,
+  ) {}
+
+  /** The real path of `p`, when it stays below the root; else undefined and a warning. */
+  async inside(p: string): Promise<string | undefined> {
+    let real: string;
+    try {
+      real = await realpath(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      this.warn(p, code === 'ELOOP' ? 'a link cycle: skipped' : `cannot resolve: ${systemMessage(e)}`);
+      return undefined;
+    }
+    if (real !== this.root && !real.startsWith(`${this.root}${path.sep}`)) {
+      this.warn(p, `links outside the root (to \`${real}\`): not followed`);
+      return undefined;
+    }
+    return real;
+  }
+
+  warn(p: string, message: string): void {
+    this.warnings.push(warning('file-unreadable', message, { file: this.shown(p) }));
+  }
+
+  shown(p: string): string {
+    return path.relative(this.root, p) ? `/${path.relative(this.root, p)}` : '/';
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return (await readdir(dir)).sort();
+    } catch (e) {
+      this.warn(dir, `cannot list: ${systemMessage(e)}`);
+      return [];
+    }
+  }
+
+  /** A regular, readable attribute file's text (trailing newline removed), or undefined (with a warning when it should have been readable). */
+  async readAttribute(file: string): Promise<string | undefined> {
+    let info;
+    try {
+      info = await stat(file);
+    } catch (e) {
+      this.warn(file, `cannot read: ${systemMessage(e)}`);
+      return undefined;
+    }
+    if (!info.isFile()) return undefined;
+    if ((info.mode & 0o444) === 0) {
+      this.warn(file, 'not readable: skipped');
+      return undefined;
+    }
+    let handle;
+    try {
+      handle = await open(file, 'r');
+      const buffer = Buffer.alloc(this.maxFileBytes + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length > this.maxFileBytes) {
+          this.warn(file, `longer than ${this.maxFileBytes} bytes: skipped`);
+          return undefined;
+        }
+      }
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
+      return text.replace(/\n$/, '');
+    } catch (e) {
+      this.warn(file, (e as Error)?.name === 'TypeError' ? 'not utf-8 text: skipped' : `cannot read: ${systemMessage(e)}`);
+      return undefined;
+    } finally {
+      await handle?.close();
+    }
+  }
+}
+
+function typeAttribute(name: string, text: string, w: Walker, file: string): string | number | string[] | undefined {
+  if (name === 'available_instances') {
+    if (!/^\s*\d+\s*$/.test(text)) {
+      w.warn(file, `\`${text.slice(0, 40)}\` is not a count: skipped`);
+      return undefined;
+    }
+    return Number(text);
+  }
+  return text; // lists stay in their sysfs form ("5931, 591b"); loading normalises them
+}
+
+/** A Host document of the mdev world below `root`. */
+export async function collectHost(options: CollectOptions): Promise<Collected> {
+  let root: string;
+  try {
+    root = await realpath(options.root);
+    if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    return { errors: [diagnostic('file-unreadable', `cannot read the root: ${systemMessage(e)}`, { file: options.root })], warnings: [] };
+  }
+  const w = new Walker(root, options.maxFileBytes ?? 64 * 1024);
+  const bus = path.join(root, 'sys/class/mdev_bus');
+  try {
+    if (!(await stat(bus)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    return {
+      errors: [
+        diagnostic('file-unreadable', 'no mdev bus here: `sys/class/mdev_bus` is missing', { file: options.root }, {
+          hint: 'is the mdev module loaded, and is --root the directory that holds sys/?',
+        }),
+      ],
+      warnings: [],
+    };
+  }
+  const parents: WrittenHost['spec']['parents'] = {};
+  const parentIds = new Map<string, string>(); // real parent dir → parent id
+  for (const entry of await w.list(bus)) {
+    if (!NAME.test(entry)) continue;
+    const parentDir = await w.inside(path.join(bus, entry));
+    if (!parentDir) continue;
+    parentIds.set(parentDir, entry);
+    const types: Record<string, Record<string, string | number | string[]>> = {};
+    const typesDir = path.join(parentDir, 'mdev_supported_types');
+    const visited = new Set<string>();
+    for (const typeId of await w.list(typesDir)) {
+      const typeDir = await w.inside(path.join(typesDir, typeId));
+      if (!typeDir || visited.has(typeDir) || !NAME.test(typeId)) continue;
+      visited.add(typeDir);
+      const attrs: Record<string, string | number | string[]> = {};
+      for (const file of await w.list(typeDir)) {
+        if (TYPE_SKIP.has(file) || !NAME.test(file)) continue;
+        const full = path.join(typeDir, file);
+        if (await isLink(full)) continue;
+        const text = await w.readAttribute(full);
+        if (text === undefined) continue;
+        const value = typeAttribute(file, text, w, full);
+        if (value !== undefined) attrs[file] = value;
+      }
+      types[typeId] = attrs;
+    }
+    parents[entry] = { types, devices: {} };
+  }
+  const devicesDir = path.join(root, 'sys/bus/mdev/devices');
+  for (const uuid of await listIfPresent(devicesDir)) {
+    const deviceDir = await w.inside(path.join(devicesDir, uuid));
+    if (!deviceDir) continue;
+    const typeLink = await w.inside(path.join(deviceDir, 'mdev_type'));
+    if (!typeLink) continue;
+    const typeId = path.basename(typeLink);
+    const parentId = parentIds.get(path.dirname(path.dirname(typeLink))) ?? parentIds.get(path.dirname(deviceDir));
+    if (!parentId) {
+      w.warn(deviceDir, 'its parent is not on the mdev bus: skipped');
+      continue;
+    }
+    const attributes: Record<string, string> = {};
+    await collectInstanceAttributes(w, deviceDir, attributes, true);
+    parents[parentId]!.devices![uuid] = Object.keys(attributes).length > 0 ? { type: typeId, attributes } : { type: typeId };
+  }
+  for (const p of Object.values(parents)) if (Object.keys(p.devices ?? {}).length === 0) delete p.devices;
+  const host: WrittenHost = {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'Host',
+    metadata: { name: options.name, collectedAt: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    spec: { parents },
+  };
+  return { host, errors: [], warnings: w.warnings };
+}
+
+/** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`). */
+async function collectInstanceAttributes(w: Walker, dir: string, out: Record<string, string>, top: boolean): Promise<void> {
+  for (const file of await w.list(dir)) {
+    if (DEVICE_SKIP.has(file) || !NAME.test(file)) continue;
+    const full = path.join(dir, file);
+    if (await isLink(full)) continue;
+    let info;
+    try {
+      info = await stat(full);
+    } catch (e) {
+      w.warn(full, `cannot read: ${systemMessage(e)}`);
+      continue;
+    }
+    if (info.isDirectory()) {
+      if (top) await collectInstanceAttributes(w, full, out, false);
+      continue;
+    }
+    const text = await w.readAttribute(full);
+    if (text !== undefined && !(file in out)) out[file] = text;
+  }
+}
+
+async function isLink(p: string): Promise<boolean> {
+  try {
+    await readlink(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function listIfPresent(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,99 @@
+// Builds sysfs trees for the collect tests, the way the kernel lays them out:
+// parents under sys/devices/…, sys/class/mdev_bus/<parent> and
+// sys/bus/mdev/devices/<uuid> as relative links, an instance's mdev_type link
+// back to its type, write-only create/remove files. No root needed.
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface TreeType {
+  attrs: Record<string, string>;
+}
+export interface TreeDevice {
+  uuid: string;
+  type: string;
+  attrs?: Record<string, string>;
+  /** Attribute groups: subdirectory → files (e.g. vendor/sample_mdev_dev). */
+  groups?: Record<string, Record<string, string>>;
+}
+export interface TreeParent {
+  id: string;
+  /** Where the parent lives below sys/devices. */
+  devpath: string;
+  types: Record<string, TreeType>;
+  devices?: TreeDevice[];
+}
+
+export function buildTree(parents: TreeParent[], root = mkdtempSync(path.join(tmpdir(), 'mdev-sysfs-'))): string {
+  const sys = path.join(root, 'sys');
+  const bus = path.join(sys, 'class/mdev_bus');
+  const devs = path.join(sys, 'bus/mdev/devices');
+  mkdirSync(bus, { recursive: true });
+  mkdirSync(devs, { recursive: true });
+  for (const p of parents) {
+    const dir = path.join(sys, 'devices', p.devpath);
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(path.relative(bus, dir), path.join(bus, p.id));
+    for (const [id, t] of Object.entries(p.types)) {
+      const tdir = path.join(dir, 'mdev_supported_types', id);
+      mkdirSync(path.join(tdir, 'devices'), { recursive: true });
+      for (const [k, v] of Object.entries(t.attrs)) writeFileSync(path.join(tdir, k), `${v}\n`);
+      writeFileSync(path.join(tdir, 'create'), '');
+      chmodSync(path.join(tdir, 'create'), 0o200);
+    }
+    for (const d of p.devices ?? []) {
+      const ddir = path.join(dir, d.uuid);
+      mkdirSync(path.join(ddir, 'power'), { recursive: true });
+      writeFileSync(path.join(ddir, 'power', 'runtime_status'), 'active\n');
+      writeFileSync(path.join(ddir, 'uevent'), 'MDEV_TYPE=x\n');
+      writeFileSync(path.join(ddir, 'remove'), '');
+      chmodSync(path.join(ddir, 'remove'), 0o200);
+      symlinkSync(path.join('..', 'mdev_supported_types', d.type), path.join(ddir, 'mdev_type'));
+      symlinkSync(path.join('../../..', d.uuid), path.join(dir, 'mdev_supported_types', d.type, 'devices', d.uuid));
+      for (const [k, v] of Object.entries(d.attrs ?? {})) writeFileSync(path.join(ddir, k), `${v}\n`);
+      for (const [g, files] of Object.entries(d.groups ?? {})) {
+        mkdirSync(path.join(ddir, g), { recursive: true });
+        for (const [k, v] of Object.entries(files)) writeFileSync(path.join(ddir, g, k), `${v}\n`);
+      }
+      symlinkSync(path.relative(devs, ddir), path.join(devs, d.uuid));
+    }
+  }
+  return root;
+}
+
+/** The three parents the issue names: GVT-g with the proposal's attributes and a dynamic resource, an s390 ccw subchannel, mtty with a vendor/ group. */
+export const STANDARD: TreeParent[] = [
+  {
+    id: '0000:00:02.0',
+    devpath: 'pci0000:00/0000:00:02.0',
+    types: {
+      'i915-GVTg_V5_4': {
+        attrs: {
+          name: 'GVTg_V5_4',
+          device_api: 'vfio-pci',
+          available_instances: '1',
+          software_version: '1.2.0',
+          compatible_type: 'i915-GVTg_V5_8',
+          compatible_pci_ids: '5931, 591b',
+          dynamic_resources: 'aggregator, fps',
+          description: 'low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\nweight: 4\n',
+        },
+      },
+    },
+    devices: [{ uuid: '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001', type: 'i915-GVTg_V5_4', attrs: { aggregator: '2', fps: '60' } }],
+  },
+  {
+    id: '0.0.26ab',
+    devpath: 'css0/0.0.26ab',
+    types: { 'vfio_ccw-io': { attrs: { name: 'I/O subchannel (Non-QDIO)', device_api: 'vfio-ccw', available_instances: '1' } } },
+  },
+  {
+    id: 'mtty',
+    devpath: 'virtual/mtty/mtty',
+    types: {
+      'mtty-1': { attrs: { name: 'Single port serial', device_api: 'vfio-pci', available_instances: '24' } },
+      'mtty-2': { attrs: { name: 'Dual port serial', device_api: 'vfio-pci', available_instances: '11' } },
+    },
+    devices: [{ uuid: '2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f', type: 'mtty-2', groups: { vendor: { sample_mdev_dev: 'This is MDEV 2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f' } } }],
+  },
+];

@@ -5,6 +5,7 @@
 // built once per effective policy. This module never reads files or prints.
 
 import jre from 'json-rules-engine';
+import { annotate, compileBulkRule, type BulkRule } from './bulk.js';
 import { attributePath, checkOperands, compilePolicy, matchOperator, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
 import { diagnostic, didYouMean, type Diagnostic } from './errors.js';
 import type { PolicySet } from './resolve.js';
@@ -12,7 +13,6 @@ import { absentBoth, isPresent, listedIn, selectFamily, show, VERDICTS, operator
 import type {
   CandidateResult,
   CheckResult,
-  Condition,
   Decision,
   DestinationFact,
   DestinationResult,
@@ -129,19 +129,81 @@ export function selectSourceDevices(host: Host, uuids: readonly string[] | undef
 
 // --- one candidate -------------------------------------------------------------
 
-interface RuleOutcome {
+/** One rule's outcome for a candidate, from either evaluator; explanations read it. */
+export interface RuleOutcome {
   name: string;
   result: boolean;
-  conditions: Record<string, unknown>;
+  /** For `onMissing: skip` rules: whether the absent-both condition held. */
+  absentBoth?: boolean;
+  /** The condition tree with results, as json-rules-engine records it (built on demand by the bulk path). */
+  conditions: () => Record<string, unknown>;
 }
 
-interface Candidate {
-  result: CandidateResult;
-  claims: Record<string, string | string[]>;
+type Facts = { source: SourceFact; destination: DestinationFact };
+
+/** A candidate evaluated, before any explanation is built. */
+export interface CandidateRun {
+  source: SourceDevice;
+  parent: string;
+  type: MdevType;
+  facts: Facts;
+  outcomes: RuleOutcome[];
+  compatible: boolean;
   capacity: number;
 }
 
-function readOperand(ref: FactRef, facts: { source: SourceFact; destination: DestinationFact }): unknown {
+function finishRun(source: SourceDevice, parent: string, type: MdevType, facts: Facts, outcomes: RuleOutcome[]): CandidateRun {
+  const pe = source.engine;
+  let compatible = source.known;
+  for (const o of outcomes) if (!o.result && pe.checks.get(o.name)!.severity !== 'warning') compatible = false;
+  const available = type.attributes.available_instances;
+  return { source, parent, type, facts, outcomes, compatible, capacity: pe.boundedByCapacity ? (typeof available === 'number' ? available : 0) : Infinity };
+}
+
+function skipFlag(rule: RuleDocument, conditions: Record<string, unknown>): boolean | undefined {
+  if (!('any' in rule.conditions)) return undefined;
+  const first = rule.conditions.any[0];
+  if (!first || !('operator' in first) || first.operator !== 'absent-both') return undefined;
+  return (conditions as { any?: { result?: boolean }[] }).any?.[0]?.result === true;
+}
+
+/** A candidate through json-rules-engine: the reference semantics. */
+async function runRules(source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<CandidateRun> {
+  const pe = source.engine;
+  const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
+  const run = await pe.engine.run(facts);
+  const byName = new Map<string, { result: boolean; conditions: Record<string, unknown> }>();
+  for (const r of [...run.results, ...run.failureResults] as unknown as { name: string; result: boolean; conditions: Record<string, unknown> }[]) byName.set(r.name, r);
+  const outcomes = pe.compiled.rules.map((rule): RuleOutcome => {
+    const r = byName.get(rule.name) ?? { result: false, conditions: {} };
+    const absent = skipFlag(rule, r.conditions);
+    return { name: rule.name, result: r.result, ...(absent === undefined ? {} : { absentBoth: absent }), conditions: () => r.conditions };
+  });
+  return finishRun(source, parent, type, facts, outcomes);
+}
+
+/** A candidate through the bulk evaluator: the same rules as closures, explanations on demand. */
+function runBulk(source: SourceDevice, destHost: Host, parent: string, type: MdevType): CandidateRun {
+  const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
+  const outcomes = bulkRulesOf(source.engine).map((rule): RuleOutcome => {
+    const o: RuleOutcome = { name: rule.name, result: rule.test(facts), conditions: () => annotate(rule.conditions, facts) };
+    if (rule.skipped) o.absentBoth = rule.skipped(facts);
+    return o;
+  });
+  return finishRun(source, parent, type, facts, outcomes);
+}
+
+const bulkRules = new WeakMap<PolicyEngine, BulkRule[]>();
+function bulkRulesOf(pe: PolicyEngine): BulkRule[] {
+  let rules = bulkRules.get(pe);
+  if (!rules) {
+    rules = pe.compiled.rules.map(compileBulkRule);
+    bulkRules.set(pe, rules);
+  }
+  return rules;
+}
+
+function readOperand(ref: FactRef, facts: Facts): unknown {
   if (ref.fact === 'family') {
     const params = ref.params as unknown as FamilyParams;
     return selectFamily(facts[params.side].type, params);
@@ -150,7 +212,7 @@ function readOperand(ref: FactRef, facts: { source: SourceFact; destination: Des
   return ref.path ? resolvePath(fact, ref.path) : fact;
 }
 
-function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: { source: SourceFact; destination: DestinationFact }): { result: CheckResult; claims?: Record<string, string | string[]> } {
+function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: Facts): { result: CheckResult; claims?: Record<string, string | string[]> } {
   const base = { id: check.id, origin: check.origin } as CheckResult;
   if (check.match) base.match = check.match;
   if (check.note !== undefined) base.note = check.note;
@@ -161,15 +223,14 @@ function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: { sour
     return { result: { ...base, result: 'skip', message: check.note ?? 'ignored by this policy' } };
   }
   if (t.kind === 'when' || !ops) {
-    const failing = outcome.result ? [] : failingLeaves(outcome.conditions as Condition & Record<string, unknown>);
+    const failing = outcome.result ? [] : failingLeaves(outcome.conditions());
     const message = outcome.result ? 'condition holds' : failing.length > 0 ? failing.join('; ') : 'condition does not hold';
     return { result: withOutcome(base, check, outcome.result ? 'pass' : 'fail', message) };
   }
 
   let src = readOperand(ops.source, facts);
   const dst = readOperand(ops.destination, facts);
-  const any = (outcome.conditions as { any?: { result?: boolean }[] }).any;
-  const skipped = check.onMissing === 'skip' && any?.[0]?.result === true && absentBoth(src, dst);
+  const skipped = check.onMissing === 'skip' && outcome.absentBoth === true && absentBoth(src, dst);
   let message: string;
   let claims: Record<string, string | string[]> | undefined;
   const label = t.kind === 'attribute' ? t.name : undefined;
@@ -247,36 +308,35 @@ function describeLeaf(c: Record<string, unknown>): string {
   return `${String(c.fact)} ${String(c.path ?? '')} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
 }
 
-async function evaluateCandidate(source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<Candidate> {
-  const pe = source.engine;
-  const facts = { source: source.fact, destination: { host: destHost.name, parent, type } as DestinationFact };
-  const run = await pe.engine.run(facts);
-  const outcomes = new Map<string, RuleOutcome>();
-  for (const r of [...run.results, ...run.failureResults] as unknown as RuleOutcome[]) outcomes.set(r.name, r);
+const UNKNOWN_TYPE = (s: SourceDevice): CheckResult => ({
+  id: 'source-type',
+  result: 'fail',
+  origin: 'mdev-policy',
+  message: `parent \`${s.device.parent}\` of the source does not list type \`${s.device.type}\`: nothing is known of it, so it cannot be matched`,
+});
+
+/** The check results of a candidate: every check, or only those that failed (errors and warnings). */
+export function explainRun(run: CandidateRun, which: 'all' | 'failing'): CandidateResult {
+  const pe = run.source.engine;
   const checks: CheckResult[] = [];
+  for (const o of run.outcomes) {
+    if (which === 'failing' && o.result) continue;
+    checks.push(explainCheck(pe.checks.get(o.name)!, o, run.facts).result);
+  }
+  if (!run.source.known) checks.push(UNKNOWN_TYPE(run.source));
+  return { device: run.source.device.uuid, parent: run.parent, type: run.type.id, compatible: run.compatible, checks };
+}
+
+/** The claim plan of a candidate: the values its passing sync checks carry over. */
+function claimsOf(run: CandidateRun): Record<string, string | string[]> {
+  const pe = run.source.engine;
   const claims: Record<string, string | string[]> = {};
-  for (const rule of pe.compiled.rules as RuleDocument[]) {
-    const check = pe.checks.get(rule.name)!;
-    const outcome = outcomes.get(rule.name) ?? { name: rule.name, result: false, conditions: {} };
-    const explained = explainCheck(check, outcome, facts);
-    checks.push(explained.result);
-    if (explained.claims) Object.assign(claims, explained.claims);
+  for (const o of run.outcomes) {
+    const check = pe.checks.get(o.name)!;
+    if (check.match !== 'sync' || !o.result) continue;
+    Object.assign(claims, explainCheck(check, o, run.facts).claims ?? {});
   }
-  if (!source.known) {
-    checks.push({
-      id: 'source-type',
-      result: 'fail',
-      origin: 'mdev-policy',
-      message: `parent \`${source.device.parent}\` of the source does not list type \`${source.device.type}\`: nothing is known of it, so it cannot be matched`,
-    });
-  }
-  const compatible = checks.every((c) => c.result !== 'fail' || c.severity === 'warning');
-  const available = type.attributes.available_instances;
-  return {
-    result: { device: source.device.uuid, parent, type: type.id, compatible, checks },
-    claims,
-    capacity: pe.boundedByCapacity ? (typeof available === 'number' ? available : 0) : Infinity,
-  };
+  return claims;
 }
 
 // --- placement -------------------------------------------------------------------
@@ -324,34 +384,92 @@ export function placeDevices(devices: string[], options: Map<string, { slot: str
   return deviceSlot;
 }
 
+export interface DestinationOptions {
+  /** `rules`: json-rules-engine (the reference); `bulk`: the same rules as synchronous closures. */
+  engine?: 'rules' | 'bulk';
+  /** Which check results each candidate lists. */
+  detail?: 'all' | 'failing';
+  /**
+   * Skip, without evaluating, the candidates that differ from a source device
+   * in a value an `equal` gate check requires (the type id outside cross-type
+   * mode, device_api): they are counted in `pruned`, not listed.
+   */
+  prune?: boolean;
+}
+
 /** Evaluate one destination host for all source devices. */
-export async function evaluateDestination(sources: SourceDevice[], dest: Host): Promise<DestinationResult> {
-  const candidates: Candidate[] = [];
+export async function evaluateDestination(sources: SourceDevice[], dest: Host, options: DestinationOptions = {}): Promise<DestinationResult> {
+  const runs: CandidateRun[] = [];
+  const pruned = { count: 0, by: new Set<string>() };
   for (const s of sources) {
+    const gates = options.prune ? gatesOf(s) : [];
     for (const p of dest.parents) {
-      for (const t of p.types) candidates.push(await evaluateCandidate(s, dest, p.id, t));
+      for (const t of p.types) {
+        const gate = gates.find((g) => !g.passes(t));
+        if (gate) {
+          pruned.count++;
+          pruned.by.add(gate.id);
+          continue;
+        }
+        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p.id, t) : await runRules(s, dest, p.id, t));
+      }
     }
   }
-  const slotKey = (c: CandidateResult) => `${c.parent}\u0000${c.type}`;
-  const options = new Map<string, { slot: string; capacity: number }[]>();
+  const slotKey = (r: CandidateRun) => `${r.parent}\u0000${r.type.id}`;
+  const choices = new Map<string, { slot: string; capacity: number }[]>();
   for (const s of sources) {
-    const own = candidates.filter((c) => c.result.device === s.device.uuid && c.result.compatible);
-    own.sort((a, b) => Number(b.result.type === s.device.type) - Number(a.result.type === s.device.type));
-    options.set(s.device.uuid, own.map((c) => ({ slot: slotKey(c.result), capacity: c.capacity })));
+    const own = runs.filter((r) => r.source === s && r.compatible);
+    own.sort((a, b) => Number(b.type.id === s.device.type) - Number(a.type.id === s.device.type));
+    choices.set(s.device.uuid, own.map((r) => ({ slot: slotKey(r), capacity: r.capacity })));
   }
-  const placed = sources.length > 0 ? placeDevices(sources.map((s) => s.device.uuid), options) : undefined;
-  const result: DestinationResult = { host: dest.name, compatible: placed !== undefined, placement: [], candidates: candidates.map((c) => c.result) };
+  const placed = sources.length > 0 ? placeDevices(sources.map((s) => s.device.uuid), choices) : undefined;
+  const detail = options.detail ?? 'all';
+  const result: DestinationResult = {
+    host: dest.name,
+    compatible: placed !== undefined,
+    placement: [],
+    candidates: runs.map((r) => explainRun(r, detail)),
+  };
+  if (pruned.count > 0) result.pruned = { candidates: pruned.count, by: [...pruned.by].sort() };
   if (dest.file !== undefined) result.file = dest.file;
   if (placed) {
     for (const s of sources) {
       const slot = placed.get(s.device.uuid)!;
-      const c = candidates.find((x) => x.result.device === s.device.uuid && slotKey(x.result) === slot)!;
-      result.placement.push({ device: s.device.uuid, parent: c.result.parent, type: c.result.type, set: c.claims } satisfies Placement);
+      const r = runs.find((x) => x.source === s && slotKey(x) === slot)!;
+      result.placement.push({ device: s.device.uuid, parent: r.parent, type: r.type.id, set: claimsOf(r) } satisfies Placement);
     }
   } else {
-    result.reason = unplacedReason(sources, options);
+    result.reason = unplacedReason(sources, choices);
   }
   return result;
+}
+
+interface Gate {
+  id: string;
+  passes: (t: MdevType) => boolean;
+}
+
+const gateCache = new WeakMap<SourceDevice, Gate[]>();
+
+/**
+ * The pruning index of a source device: its effective policy's `equal`
+ * checks on one attribute that fail, never skip, and refuse (error
+ * severity). A destination type whose value differs (or is missing) fails
+ * such a check for certain, so it needs no evaluation.
+ */
+function gatesOf(s: SourceDevice): Gate[] {
+  let gates = gateCache.get(s);
+  if (gates) return gates;
+  gates = [];
+  for (const c of s.engine.policy.checks) {
+    if (c.target.kind !== 'attribute' || c.match !== 'equal' || c.onMissing !== 'fail' || c.severity !== 'error') continue;
+    const name = c.target.name;
+    const want = name === '@id' ? s.fact.type.id : s.fact.type.attributes[name];
+    if (typeof want !== 'string') continue; // lists and numbers compare by the full rule
+    gates.push({ id: c.id, passes: name === '@id' ? (t) => t.id === want : (t) => t.attributes[name] === want });
+  }
+  gateCache.set(s, gates);
+  return gates;
 }
 
 function unplacedReason(sources: SourceDevice[], options: Map<string, unknown[]>): string {
@@ -376,6 +494,12 @@ export interface EvaluateOptions {
   destinations: Iterable<DestinationInput> | AsyncIterable<DestinationInput>;
   /** Called with each destination as soon as it is decided (for streaming output). */
   onDestination?: (d: DestinationResult) => void;
+  /** Evaluator, detail and pruning for each destination (default: json-rules-engine, every check, no pruning). */
+  destination?: DestinationOptions;
+  /** Keep every destination in the Decision (default); false for streams, where memory must not grow with the fleet. */
+  keep?: boolean;
+  /** Counts of what was decided, kept even when destinations are not. */
+  counts?: { destinations: number; compatible: number };
 }
 
 /** Everything `eval` decides, as the Decision document of DESIGN §3.1. */
@@ -395,16 +519,19 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
     errors: [...errors],
   };
   const warnings: Diagnostic[] = [];
+  const counts = options.counts ?? { destinations: 0, compatible: 0 };
   if (errors.length > 0) return finish(decision, warnings);
   for await (const input of options.destinations) {
     decision.errors.push(...input.errors);
     warnings.push(...(input.warnings ?? []));
     if (!input.host) continue;
-    const result = await evaluateDestination(devices, input.host);
-    decision.destinations.push(result);
+    const result = await evaluateDestination(devices, input.host, options.destination);
+    counts.destinations++;
+    if (result.compatible) counts.compatible++;
+    if (options.keep !== false) decision.destinations.push(result);
     options.onDestination?.(result);
   }
-  decision.compatible = decision.destinations.some((d) => d.compatible);
+  decision.compatible = counts.compatible > 0;
   return finish(decision, warnings);
 }
 

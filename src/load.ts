@@ -277,6 +277,10 @@ export type DocumentEntry = Loaded<SourceDocument>;
  * the caller can report them and go on with the rest.
  */
 export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_LIMITS): AsyncGenerator<DocumentEntry> {
+  if (arg === '-') {
+    yield* loadNdjson('<stdin>', limits, process.stdin);
+    return;
+  }
   let info;
   try {
     info = await stat(arg);
@@ -308,7 +312,7 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
  * at most, and a line longer than the limit is skipped (with an error) without
  * ever being held whole.
  */
-async function* loadNdjson(file: string, limits: LoadLimits): AsyncGenerator<DocumentEntry> {
+async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.ReadableStream): AsyncGenerator<DocumentEntry> {
   let lineNo = 0;
   let parts: Buffer[] = [];
   let size = 0;
@@ -330,7 +334,7 @@ async function* loadNdjson(file: string, limits: LoadLimits): AsyncGenerator<Doc
     return parseJsonLine(decoded.value, file, lineNo, limits);
   };
   try {
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for await (const chunk of (input ?? createReadStream(file, { highWaterMark: 1024 * 1024 })) as AsyncIterable<Buffer>) {
       let start = 0;
       for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
         if (!oversize) parts.push(chunk.subarray(start, nl));

@@ -22,30 +22,28 @@ export function renderJson(decision: Decision): string {
   return `${JSON.stringify(decision, null, 2)}\n`;
 }
 
-/** One destination as an NDJSON line; without `explain` only failing or warning checks are kept. */
-export function renderNdjsonDestination(d: DestinationResult, explain = false): string {
-  const slim = explain
-    ? d
-    : { ...d, candidates: d.candidates.map((c) => ({ ...c, checks: c.checks.filter((k) => k.result === 'fail') })) };
-  return `${JSON.stringify({ kind: 'DestinationResult', ...slim })}\n`;
+/** One destination as an NDJSON line, as evaluated (the stream asks for failing checks only unless --explain). */
+export function renderNdjsonDestination(d: DestinationResult): string {
+  return `${JSON.stringify({ kind: 'DestinationResult', ...d })}\n`;
 }
 
-export function renderNdjsonSummary(decision: Decision): string {
-  const compatible = decision.destinations.filter((d) => d.compatible).length;
+/** The last NDJSON line: the verdict and the counts (given for streams, which keep no destination). */
+export function renderNdjsonSummary(decision: Decision, counts?: { destinations: number; compatible: number }): string {
   return `${JSON.stringify({
     kind: 'Summary',
     compatible: decision.compatible,
     mode: decision.mode,
     policy: decision.policy,
     source: decision.source,
-    destinations: decision.destinations.length,
-    compatibleDestinations: compatible,
+    destinations: counts?.destinations ?? decision.destinations.length,
+    compatibleDestinations: counts?.compatible ?? decision.destinations.filter((d) => d.compatible).length,
     errors: decision.errors,
   })}\n`;
 }
 
-export function renderNdjson(decision: Decision, explain = false): string {
-  return decision.destinations.map((d) => renderNdjsonDestination(d, explain)).join('') + renderNdjsonSummary(decision);
+/** A whole Decision as NDJSON lines (for a Decision already in memory). */
+export function renderNdjson(decision: Decision): string {
+  return decision.destinations.map((d) => renderNdjsonDestination(d)).join('') + renderNdjsonSummary(decision);
 }
 
 /** A value as text: lists joined, maps as k=v, nothing as `-`. */

@@ -210,6 +210,8 @@ export interface DestinationResult {
   reason?: string;
   placement: Placement[];
   candidates: CandidateResult[];
+  /** Candidates skipped without evaluation (bulk output): they fail these `equal` checks for certain. */
+  pruned?: { candidates: number; by: string[] };
 }
 
 export interface Decision {

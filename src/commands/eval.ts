@@ -13,21 +13,54 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     { description: 'Can host-b take the VM on host-a?', command: '<%= config.bin %> eval --source examples/host-a.yaml --dest examples/host-b.yaml' },
     { description: 'One device, several destinations, superset mode, as JSON', command: '<%= config.bin %> eval -s examples/host-a.yaml --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 -d examples/host-b.yaml -d examples/host-c.yaml -m superset --format json' },
     { description: 'Show the passing checks too', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/ --explain' },
+    { description: 'A fleet: stream an NDJSON inventory, print the compatible hosts as they are found', command: '<%= config.bin %> eval -s host-a.yaml -d fleet.ndjson --format ndjson --only-compatible' },
+    { description: 'The inventory on stdin', command: 'cat fleet.ndjson | <%= config.bin %> eval -s host-a.yaml -d - --format ndjson' },
     { description: 'Only the base policy, plus one vendor overlay', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/host-b.yaml --policy policies/vfio-mdev.yaml --overlay policies/vendors/intel-gvt-g.yaml' },
   ];
 
   static override flags = {
     source: Flags.string({ char: 's', required: true, description: 'Host descriptor of the source host (YAML or JSON).', helpValue: 'FILE' }),
     device: Flags.string({ multiple: true, description: 'UUID of a source device to migrate (repeatable); default: every device on the source host.', helpValue: 'UUID' }),
-    dest: Flags.string({ char: 'd', required: true, multiple: true, description: 'Destination host descriptor: a file, a directory of them, or an .ndjson inventory (repeatable).', helpValue: 'FILE|DIR' }),
+    dest: Flags.string({ char: 'd', required: true, multiple: true, description: 'Destination host descriptor: a file, a directory of them, an .ndjson inventory (streamed), or - for NDJSON on stdin (repeatable).', helpValue: 'FILE|DIR|-' }),
     policy: policyFlag,
     overlay: overlayFlag,
     mode: modeFlag,
     format: Flags.string({ options: ['text', 'json', 'ndjson'], default: 'text', description: 'Output format.' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     explain: Flags.boolean({ description: 'Show passing and skipped checks too (text), every check (ndjson).' }),
+    'only-compatible': Flags.boolean({ description: 'Leave incompatible destinations out of the output (not out of the summary counts).' }),
+    engine: Flags.string({
+      options: ['rules', 'bulk'],
+      description: 'Evaluator: json-rules-engine (the reference; default for text and json) or the bulk evaluator of the same rules (default for ndjson, with pruning).',
+      hidden: true,
+    }),
     'max-bytes': maxBytesFlag,
   };
+
+  /** A progress line on stderr, only when stderr is a terminal: hosts read, compatible so far, rate. */
+  private progress(counts: { destinations: number; compatible: number }): { tick(): void; done(): void } {
+    if (!process.stderr.isTTY) return { tick() {}, done() {} };
+    const start = Date.now();
+    let last = 0;
+    let shown = false;
+    const show = () => {
+      const seconds = (Date.now() - start) / 1000;
+      process.stderr.write(`\r\u001b[2K${counts.destinations} hosts read, ${counts.compatible} compatible, ${Math.round(counts.destinations / Math.max(seconds, 0.001))} hosts/s`);
+      shown = true;
+    };
+    return {
+      tick() {
+        const now = Date.now();
+        if (now - last >= 200) {
+          last = now;
+          show();
+        }
+      },
+      done() {
+        if (shown) process.stderr.write('\r\u001b[2K');
+      },
+    };
+  }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Eval);
@@ -42,20 +75,32 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       return;
     }
     const streaming = format === 'ndjson';
+    const engine = (flags.engine ?? (streaming ? 'bulk' : 'rules')) as 'rules' | 'bulk';
+    const counts = { destinations: 0, compatible: 0 };
+    const progress = this.progress(counts);
     const decision = await lib.evaluate({
       policy: policy.value,
       source: source.value,
       devices: flags.device,
       destinations: lib.loadDestinations(flags.dest, limits),
-      onDestination: streaming ? (d) => this.write(lib.renderNdjsonDestination(d, flags.explain)) : undefined,
+      // A stream keeps nothing per destination: memory stays flat whatever the fleet's size.
+      keep: !streaming,
+      counts,
+      destination: streaming ? { engine, detail: flags.explain ? 'all' : 'failing', prune: !flags.explain } : { engine },
+      onDestination: (d) => {
+        if (streaming && (d.compatible || !flags['only-compatible'])) this.write(lib.renderNdjsonDestination(d));
+        progress.tick();
+      },
     });
+    progress.done();
+    if (flags['only-compatible'] && !streaming) decision.destinations = decision.destinations.filter((d) => d.compatible);
     decision.errors = lib.sortDiagnostics(decision.errors);
     const warnings = [...source.warnings, ...(decision.warnings ?? [])];
     // When bad input stopped the evaluation before it began (a bad policy, source or --device), stdout stays empty in every format.
     const evaluated = decision.source.devices.length > 0;
     if (!evaluated) this.write('');
     else if (format === 'json') this.write(lib.renderJson(decision));
-    else if (streaming) this.write(lib.renderNdjsonSummary(decision));
+    else if (streaming) this.write(lib.renderNdjsonSummary(decision, counts));
     else this.write(lib.renderText(decision, { explain: flags.explain, color: this.colorFor(process.stdout) }));
     this.writeErr(lib.renderDiagnostics([...decision.errors, ...warnings]));
     process.exitCode = lib.exitCodeOf(decision);

@@ -7,7 +7,7 @@
 // it to json-rules-engine's results. Explanations are built only on demand:
 // `annotate` re-runs a condition recording what the engine would record.
 
-import { resolvePath, type RuleDocument } from './compile.js';
+import { parsePath, type RuleDocument } from './compile.js';
 import { operatorTable, selectFamily, type FamilyParams } from './operators.js';
 import type { Condition, DestinationFact, FactRef, LeafCondition, SourceFact } from './types.js';
 
@@ -21,9 +21,11 @@ type Test = (f: Facts) => boolean;
 
 export interface BulkRule {
   name: string;
+  /** The whole rule. */
   test: Test;
-  /** For `onMissing: skip` rules (`any: [absent-both, match]`): whether the absent-both leaf holds. */
+  /** For `onMissing: skip` rules (`any: [absent-both, ...match]`): the absent-both leaf, and the match alone. */
   skipped?: Test;
+  match?: Test;
   conditions: RuleDocument['conditions'];
 }
 
@@ -34,14 +36,70 @@ function factGetter(fact: string, path: string | undefined, params: Record<strin
   if (fact === 'source') base = (f) => f.source;
   else if (fact === 'destination') base = (f) => f.destination;
   else if (fact === 'family') {
+    // A family is read by two conditions of one rule (absent-both, then the match): select it once per candidate.
     const p = params as unknown as FamilyParams;
-    base = (f) => selectFamily(f[p.side]?.type, p);
+    let lastFacts: Facts | undefined;
+    let lastValue: unknown;
+    base = (f) => {
+      if (f !== lastFacts) {
+        lastFacts = f;
+        lastValue = selectFamily(f[p.side]?.type, p);
+      }
+      return lastValue;
+    };
   } else base = () => undefined; // an unknown fact is undefined (allowUndefinedFacts), so its conditions fail closed
   if (!path) return base;
+  const segments = parsePath(path);
+  if (!segments) return () => undefined;
+  const fast = fastPath(base, segments);
+  if (fast) return fast;
   return (f) => {
-    const v = base(f);
-    return v !== null && typeof v === 'object' ? resolvePath(v, path) : v;
+    let v = base(f);
+    if (v === null || typeof v !== 'object') return v; // json-rules-engine resolves paths only in objects
+    for (const s of segments) {
+      if (v === null || typeof v !== 'object') return undefined;
+      if (typeof s === 'number') {
+        if (!Array.isArray(v)) return undefined;
+        v = v[s];
+      } else {
+        if (Array.isArray(v) || !Object.hasOwn(v, s)) return undefined;
+        v = (v as Record<string, unknown>)[s];
+      }
+    }
+    return v;
   };
+}
+
+/**
+ * The paths compiled rules use on the facts' own fixed shapes
+ * (`$.type.id`, `$.type.attributes.x`, `$.device.attributes.x`, `$.host`,
+ * `$.parent`), read directly; only the attribute maps, which hold user keys,
+ * are read by own property. Same results as the general walk below.
+ */
+function fastPath(base: Getter, segments: (string | number)[]): Getter | undefined {
+  const [a, b, c] = segments;
+  type Shape = { type?: { id?: unknown; attributes?: Record<string, unknown> }; device?: { attributes?: Record<string, unknown> }; host?: unknown; parent?: unknown };
+  const obj = (f: Facts) => {
+    const v = base(f);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Shape) : undefined;
+  };
+  if (segments.length === 1 && (a === 'host' || a === 'parent')) {
+    return (f) => {
+      const v = base(f);
+      if (v === null || typeof v !== 'object') return v;
+      return Object.hasOwn(v, a) ? (v as Shape)[a] : undefined;
+    };
+  }
+  if (segments.length === 2 && a === 'type' && b === 'id') return (f) => obj(f)?.type?.id;
+  if (segments.length === 3 && (a === 'type' || a === 'device') && b === 'attributes' && typeof c === 'string') {
+    return (f) => {
+      const v = base(f);
+      if (v === null || typeof v !== 'object') return v;
+      const attrs = (v as Shape)[a]?.attributes;
+      return attrs !== undefined && Object.hasOwn(attrs, c) ? attrs[c] : undefined;
+    };
+  }
+  return undefined;
 }
 
 function valueGetter(value: LeafCondition['value']): Getter {
@@ -55,11 +113,19 @@ function valueGetter(value: LeafCondition['value']): Getter {
 function compileCondition(c: Condition): Test {
   if ('all' in c) {
     const parts = c.all.map(compileCondition);
-    return (f) => parts.every((t) => t(f));
+    if (parts.length === 1) return parts[0]!;
+    return (f) => {
+      for (let i = 0; i < parts.length; i++) if (!parts[i]!(f)) return false;
+      return true;
+    };
   }
   if ('any' in c) {
     const parts = c.any.map(compileCondition);
-    return (f) => parts.some((t) => t(f));
+    if (parts.length === 1) return parts[0]!;
+    return (f) => {
+      for (let i = 0; i < parts.length; i++) if (parts[i]!(f)) return true;
+      return false;
+    };
   }
   if ('not' in c) {
     const inner = compileCondition(c.not);
@@ -75,7 +141,10 @@ function compileCondition(c: Condition): Test {
 export function compileBulkRule(rule: RuleDocument): BulkRule {
   const out: BulkRule = { name: rule.name, test: compileCondition(rule.conditions), conditions: rule.conditions };
   const first = 'any' in rule.conditions ? rule.conditions.any[0] : undefined;
-  if (first && 'operator' in first && first.operator === 'absent-both') out.skipped = compileCondition(first);
+  if (first && 'operator' in first && first.operator === 'absent-both' && 'any' in rule.conditions) {
+    out.skipped = compileCondition(first);
+    out.match = compileCondition({ any: rule.conditions.any.slice(1) });
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 // matching with per-(parent, type) capacity, and the claim plan. The engine is
 // built once per effective policy. This module never reads files or prints.
 
-import jre from 'json-rules-engine';
+import type { Engine as EngineT } from 'json-rules-engine';
 import { annotate, compileBulkRule, type BulkRule } from './bulk.js';
 import { attributePath, checkOperands, compilePolicy, matchOperator, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
 import { diagnostic, didYouMean, type Diagnostic } from './errors.js';
@@ -26,25 +26,42 @@ import type {
   SourceFact,
 } from './types.js';
 
-const { Engine } = jre;
-type EngineT = InstanceType<typeof Engine>;
-
 export interface PolicyEngine {
   policy: EffectivePolicy;
   compiled: CompiledPolicy;
-  engine: EngineT;
+  /** The json-rules-engine instance, built on the first run that asks for it (the bulk path never loads the package). */
+  engine(): Promise<EngineT>;
   checks: Map<string, EffectiveCheck>;
   /** Whether placement is bounded by available_instances (a capacity check is active). */
   boundedByCapacity: boolean;
+  /** Per compiled rule, in order: whether its check is only a warning. */
+  warnings: boolean[];
 }
 
 const engines = new WeakMap<EffectivePolicy, PolicyEngine>();
 
-/** The json-rules-engine for an effective policy, built on first use and cached. */
+/** The compiled rules of an effective policy and their engines, built on first use and cached. */
 export function buildEngine(policy: EffectivePolicy): PolicyEngine {
   const cached = engines.get(policy);
   if (cached) return cached;
   const compiled = compilePolicy(policy);
+  let engine: Promise<EngineT> | undefined;
+  const built: PolicyEngine = {
+    policy,
+    compiled,
+    engine: () => (engine ??= jsonRulesEngine(compiled)),
+    checks: new Map(policy.checks.map((c) => [c.id, c])),
+    boundedByCapacity: policy.checks.some((c) => c.match === 'capacity'),
+    warnings: compiled.rules.map((r) => policy.checks.find((c) => c.id === r.name)!.severity === 'warning'),
+  };
+  engines.set(policy, built);
+  return built;
+}
+
+async function jsonRulesEngine(compiled: CompiledPolicy): Promise<EngineT> {
+  // A CommonJS package: its named exports sit on the module or on its default, depending on the loader.
+  const mod = (await import('json-rules-engine')) as unknown as { Engine?: typeof EngineT; default?: { Engine: typeof EngineT } };
+  const Engine = (mod.Engine ?? mod.default?.Engine)!;
   const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath });
   for (const [name, fn] of Object.entries(operatorTable())) engine.addOperator(name, fn);
   engine.addFact('family', async (raw: Record<string, unknown>, almanac) => {
@@ -53,15 +70,7 @@ export function buildEngine(policy: EffectivePolicy): PolicyEngine {
     return selectFamily(fact?.type, params);
   });
   for (const rule of compiled.rules) engine.addRule(rule as never);
-  const built: PolicyEngine = {
-    policy,
-    compiled,
-    engine,
-    checks: new Map(policy.checks.map((c) => [c.id, c])),
-    boundedByCapacity: policy.checks.some((c) => c.match === 'capacity'),
-  };
-  engines.set(policy, built);
-  return built;
+  return engine;
 }
 
 // --- source devices -----------------------------------------------------------
@@ -155,7 +164,7 @@ export interface CandidateRun {
 function finishRun(source: SourceDevice, parent: string, type: MdevType, facts: Facts, outcomes: RuleOutcome[]): CandidateRun {
   const pe = source.engine;
   let compatible = source.known;
-  for (const o of outcomes) if (!o.result && pe.checks.get(o.name)!.severity !== 'warning') compatible = false;
+  for (let i = 0; i < outcomes.length; i++) if (!outcomes[i]!.result && !pe.warnings[i]) compatible = false;
   const available = type.attributes.available_instances;
   return { source, parent, type, facts, outcomes, compatible, capacity: pe.boundedByCapacity ? (typeof available === 'number' ? available : 0) : Infinity };
 }
@@ -167,11 +176,16 @@ function skipFlag(rule: RuleDocument, conditions: Record<string, unknown>): bool
   return (conditions as { any?: { result?: boolean }[] }).any?.[0]?.result === true;
 }
 
+/** Evaluate one candidate with either evaluator (for benchmarks and tests; destinations use it too). */
+export async function runCandidate(engine: 'rules' | 'bulk', source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<CandidateRun> {
+  return engine === 'bulk' ? runBulk(source, destHost, parent, type) : runRules(source, destHost, parent, type);
+}
+
 /** A candidate through json-rules-engine: the reference semantics. */
 async function runRules(source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<CandidateRun> {
   const pe = source.engine;
   const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
-  const run = await pe.engine.run(facts);
+  const run = await (await pe.engine()).run(facts);
   const byName = new Map<string, { result: boolean; conditions: Record<string, unknown> }>();
   for (const r of [...run.results, ...run.failureResults] as unknown as { name: string; result: boolean; conditions: Record<string, unknown> }[]) byName.set(r.name, r);
   const outcomes = pe.compiled.rules.map((rule): RuleOutcome => {
@@ -182,14 +196,37 @@ async function runRules(source: SourceDevice, destHost: Host, parent: string, ty
   return finishRun(source, parent, type, facts, outcomes);
 }
 
+/** A rule's outcome from the bulk path: its condition tree is annotated only if an explanation asks. */
+class BulkOutcome implements RuleOutcome {
+  absentBoth?: boolean;
+  constructor(
+    readonly name: string,
+    readonly result: boolean,
+    private readonly rule: BulkRule,
+    private readonly facts: Facts,
+  ) {}
+  conditions(): Record<string, unknown> {
+    return annotate(this.rule.conditions, this.facts);
+  }
+}
+
 /** A candidate through the bulk evaluator: the same rules as closures, explanations on demand. */
-function runBulk(source: SourceDevice, destHost: Host, parent: string, type: MdevType): CandidateRun {
+export function runBulk(source: SourceDevice, destHost: Host, parent: string, type: MdevType): CandidateRun {
   const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
-  const outcomes = bulkRulesOf(source.engine).map((rule): RuleOutcome => {
-    const o: RuleOutcome = { name: rule.name, result: rule.test(facts), conditions: () => annotate(rule.conditions, facts) };
-    if (rule.skipped) o.absentBoth = rule.skipped(facts);
-    return o;
-  });
+  const rules = bulkRulesOf(source.engine);
+  const outcomes: RuleOutcome[] = new Array(rules.length);
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (rule.skipped) {
+      // any: [absent-both, match]: the absent-both leaf once, then the match only when needed.
+      const absent = rule.skipped(facts);
+      const o = new BulkOutcome(rule.name, absent || rule.match!(facts), rule, facts);
+      o.absentBoth = absent;
+      outcomes[i] = o;
+    } else {
+      outcomes[i] = new BulkOutcome(rule.name, rule.test(facts), rule, facts);
+    }
+  }
   return finishRun(source, parent, type, facts, outcomes);
 }
 

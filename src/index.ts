@@ -10,8 +10,8 @@ export { validateDocument, schemaErrors, KINDS, type Kind } from './validate.js'
 export { normalizeHost, splitList } from './normalize.js';
 export { checkPolicy, checkPolicySet, resolvePolicy, resolvePolicySet, typeForSelection, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 export { compilePolicy, compileCheck, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
-export { VERDICTS, BUILTIN_OPERATORS, operatorTable } from './operators.js';
-export { asPolicySet, buildEngine, evaluate, evaluateDestination, selectSourceDevices, placeDevices, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate.js';
+export { VERDICTS, TESTS, BUILTIN_OPERATORS, operatorTable } from './operators.js';
+export { asPolicySet, buildEngine, runBulk, runCandidate, explainRun, evaluate, evaluateDestination, selectSourceDevices, placeDevices, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate.js';
 export { describePolicy, renderPolicyText, renderText, renderJson, renderNdjson, renderNdjsonDestination, renderNdjsonSummary, renderDiagnostics, type PolicyDescription } from './report.js';
 export { DEFAULT_OVERLAY_DIR, DEFAULT_POLICY_FILE, defaultOverlayFiles, loadOverlay, loadPolicySet, loadPolicySource, loadEffectivePolicy, loadHost, loadDestinations, hostFromDocument, overlayFromDocument, policyFromDocument, type PolicyChoice } from './inputs.js';
 export { runSuiteFile, findSuites, type SuiteReport, type CaseReport } from './suite.js';

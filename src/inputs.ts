@@ -2,11 +2,13 @@
 // hosts, → check for policies) in one call per kind, so commands, the test
 // suite runner and library users compose the stages the same way.
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isError, type Diagnostic } from './errors.js';
-import { DEFAULT_LIMITS, loadDocuments, loadFile, type LoadLimits, type SourceDocument } from './load.js';
+import { DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type Loaded, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';
 import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
@@ -29,9 +31,44 @@ export interface Outcome<T> {
   warnings: Diagnostic[];
 }
 
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+let shipped: Map<string, { sha256: string; data: unknown }> | undefined;
+
+/** The build's snapshot of the shipped policy files (see scripts/snapshot-policies.mjs), if there is one. */
+function shippedSnapshot(): Map<string, { sha256: string; data: unknown }> {
+  if (!shipped) {
+    shipped = new Map();
+    try {
+      const snap = JSON.parse(readFileSync(new URL('../dist/shipped-policies.json', import.meta.url), 'utf8')) as { files: { path: string; sha256: string; data: unknown }[] };
+      for (const f of snap.files) shipped.set(path.join(PACKAGE_ROOT, f.path), f);
+    } catch {
+      // No snapshot (running from sources before a build): every file is parsed.
+    }
+  }
+  return shipped;
+}
+
+/**
+ * A policy or overlay file: from the build's snapshot when it is a shipped
+ * file whose text is unchanged (positions, if ever needed, come from parsing
+ * it then), else parsed.
+ */
+async function loadPolicyFile(file: string, limits: LoadLimits): Promise<Loaded<SourceDocument>> {
+  const read = await readText(file, limits);
+  if (read.value === undefined) return { errors: read.errors };
+  const text = read.value;
+  const snap = shippedSnapshot().get(path.resolve(file));
+  if (snap && snap.sha256 === createHash('sha256').update(text).digest('hex')) {
+    let parsed: SourceDocument | undefined;
+    const real = () => (parsed ??= parseText(text, file, limits).value!);
+    return { value: { file, data: structuredClone(snap.data), locate: (p, key) => real().locate(p, key), sourceText: (p) => real().sourceText(p) }, errors: [] };
+  }
+  return parseText(text, file, limits);
+}
+
 /** A policy document: loaded, schema-valid and internally consistent. */
 export async function loadPolicySource(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<PolicySource>> {
-  const loaded = await loadFile(file, limits);
+  const loaded = await loadPolicyFile(file, limits);
   if (!loaded.value) return { errors: loaded.errors, warnings: [] };
   return policyFromDocument(loaded.value);
 }
@@ -51,7 +88,7 @@ export function overlayFromDocument(doc: SourceDocument): Outcome<OverlaySource>
 }
 
 export async function loadOverlay(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<OverlaySource>> {
-  const loaded = await loadFile(file, limits);
+  const loaded = await loadPolicyFile(file, limits);
   if (!loaded.value) return { errors: loaded.errors, warnings: [] };
   return overlayFromDocument(loaded.value);
 }

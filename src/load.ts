@@ -197,13 +197,49 @@ function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offs
     const offset = m ? Number(m[1]) : text.trim() === '' ? 0 : Math.max(0, text.length - 1);
     return { errors: [diagnostic('yaml-syntax', text.trim() === '' ? 'empty document' : `invalid json: ${jsonMessage(e)}`, at(offset))] };
   }
+  // Fast path: when the text holds as many keys as the parsed value and the value is shallow
+  // enough, there is no duplicate key; only otherwise is the text scanned to say where.
+  const shape = shapeOf(data, limits.maxDepth);
+  if (!shape.tooDeep && shape.keys === countKeysInText(text)) return { value: jsonDocument(text, file, data, at), errors: [] };
   const scan = scanJson(text, limits.maxDepth);
   if (scan.duplicate) {
     return { errors: [diagnostic('duplicate-key', `duplicate key ${quote(scan.duplicate.key)}`, at(scan.duplicate.offset), { hint: 'each key may appear once in a map' })] };
   }
   if (scan.tooDeep !== undefined) return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(scan.tooDeep))] };
+  return { value: jsonDocument(text, file, data, at), errors: [] };
+}
+
+/** Keys in a JSON text JSON.parse accepted: a `"` that ends a string and is followed by `:` ends a key (inside strings every `"` is escaped). */
+function countKeysInText(text: string): number {
+  let n = 0;
+  const re = /(\\*)"\s*:/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) if (m[1]!.length % 2 === 0) n++;
+  return n;
+}
+
+/** Own keys in a parsed value, and whether it nests deeper than the limit. */
+function shapeOf(data: unknown, maxDepth: number): { keys: number; tooDeep: boolean } {
+  let keys = 0;
+  const stack: [unknown, number][] = [[data, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= maxDepth) return { keys, tooDeep: true };
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+    } else {
+      for (const k in v) {
+        keys++;
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+      }
+    }
+  }
+  return { keys, tooDeep: false };
+}
+
+function jsonDocument(text: string, file: string, data: unknown, at: (offset: number) => Position): SourceDocument {
   return {
-    value: {
       file,
       data,
       locate: (p, key = false) => {
@@ -220,8 +256,6 @@ function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offs
         const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(found.offset, found.offset + 64));
         return m?.[0];
       },
-    },
-    errors: [],
   };
 }
 

@@ -1,7 +1,7 @@
 // Host normalisation (DESIGN §2.3): a schema-valid Host document becomes the
 // typed Host the evaluator reads. Lists written the sysfs way ("5931, 591b")
 // become arrays; available_instances an integer; every other attribute a
-// string. Objects are built with null prototypes so no key can reach one.
+// string. Maps are built with Object.fromEntries, so no key can reach a prototype.
 
 import { diagnostic, warning, type Diagnostic } from './errors.js';
 import type { SourceDocument } from './load.js';
@@ -24,8 +24,14 @@ export function normalizeAttribute(name: string, value: string | number | readon
   return String(value);
 }
 
-function record<V>(): Record<string, V> {
-  return Object.create(null) as Record<string, V>;
+/**
+ * Maps built with Object.fromEntries: every key becomes an own data property
+ * (a `__proto__` key could never reach the prototype, though the schemas
+ * refuse it anyway), and V8 keeps such small objects in fast mode, which the
+ * evaluators read for every candidate.
+ */
+function record<V>(entries: Iterable<readonly [string, V]>): Record<string, V> {
+  return Object.fromEntries(entries) as Record<string, V>;
 }
 
 export interface Normalized {
@@ -45,8 +51,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
   for (const [parentId, parent] of Object.entries(written.spec.parents)) {
     const types: MdevType[] = [];
     for (const [typeId, attrs] of Object.entries(parent.types ?? {})) {
-      const attributes = record<AttributeValue>();
-      for (const [k, v] of Object.entries(attrs)) attributes[k] = normalizeAttribute(k, v);
+      const attributes = record<AttributeValue>(Object.entries(attrs).map(([k, v]) => [k, normalizeAttribute(k, v)] as const));
       types.push({ id: typeId, attributes });
     }
     host.parents.push({ id: parentId, types });
@@ -58,8 +63,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
         continue;
       }
       seen.set(uuid.toLowerCase(), parentId);
-      const attributes = record<string | string[]>();
-      for (const [k, v] of Object.entries(device.attributes ?? {})) attributes[k] = Array.isArray(v) ? [...v] : v;
+      const attributes = record<string | string[]>(Object.entries(device.attributes ?? {}).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v] as const));
       const normalized: MdevDevice = { uuid: uuid.toLowerCase(), parent: parentId, type: device.type, attributes };
       host.devices.push(normalized);
       if (!types.some((t) => t.id === device.type)) {

@@ -26,14 +26,19 @@ export function isPresent(v: unknown): boolean {
 /** A value quoted for a one-line reason: lists joined, newlines shown as \\n. */
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const text = Array.isArray(v) ? v.join(', ') : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return `\`${text.replace(/\r?\n/g, '\\n')}\``;
+  const shown = Array.isArray(v) ? v.map(text).join(', ') : text(v);
+  return `\`${shown.replace(/\r?\n/g, '\\n')}\``;
+}
+
+/** Any value as text, never throwing (a map without prototype has no toString). */
+function text(v: unknown): string {
+  return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 function values(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String);
+  if (Array.isArray(v)) return v.map(text);
   if (v === undefined || v === null) return [];
-  return String(v)
+  return text(v)
     .split(/[,\n]/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -53,7 +58,7 @@ function sameValue(a: unknown, b: unknown): boolean {
     const y = values(b);
     return x.length === y.length && x.every((v, i) => v === y[i]);
   }
-  if (typeof a === 'number' || typeof b === 'number') return String(a) === String(b);
+  if (typeof a === 'number' || typeof b === 'number') return text(a) === text(b);
   return a === b;
 }
 
@@ -132,8 +137,13 @@ export function namesSetOn(names: unknown, attrs: unknown): Verdict {
 
 /** Both sides absent (for a family: every member): the condition that turns a check into `skip` under `onMissing: skip`. */
 export function absentBoth(src: unknown, dst: unknown): boolean {
-  const empty = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.values(v).every((x) => !isPresent(x)) : !isPresent(v));
-  return empty(src) && empty(dst);
+  return emptyValue(src) && emptyValue(dst);
+}
+
+function emptyValue(v: unknown): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return !isPresent(v);
+  for (const k in v) if (Object.hasOwn(v, k) && isPresent((v as Record<string, unknown>)[k])) return false;
+  return true;
 }
 
 // --- families of attributes ------------------------------------------------
@@ -147,20 +157,44 @@ export interface FamilyParams {
   names?: string[];
 }
 
+const familyCache = new WeakMap<MdevType, WeakMap<object, Family>>();
+
 /**
  * The attributes of a type selected by name (every name listed, present or
  * not; `@id` is the type id) or by prefix (minus `except`; only those present).
+ * Selections are cached per type and parameter object: a source type is
+ * selected once for a whole fleet.
  */
 export function selectFamily(type: MdevType | undefined, params: Omit<FamilyParams, 'side'>): Family {
-  const out = Object.create(null) as Family;
-  const attributes = type?.attributes ?? {};
+  if (!type) return {};
+  let byParams = familyCache.get(type);
+  if (!byParams) {
+    byParams = new WeakMap();
+    familyCache.set(type, byParams);
+  }
+  let family = byParams.get(params);
+  if (!family) {
+    family = selectFamilyOf(type, params);
+    byParams.set(params, family);
+  }
+  return family;
+}
+
+function selectFamilyOf(type: MdevType, params: Omit<FamilyParams, 'side'>): Family {
+  const attributes = type.attributes;
   if (params.names) {
-    for (const n of params.names) out[n] = n === '@id' ? type?.id : Object.hasOwn(attributes, n) ? attributes[n] : undefined;
-    return out;
+    return Object.fromEntries(params.names.map((n) => [n, n === '@id' ? type.id : Object.hasOwn(attributes, n) ? attributes[n] : undefined]));
   }
   // An empty value (`compatible_pci_ids: ""`) lists nothing: it counts as absent.
-  const except = new Set(params.except ?? []);
-  for (const [k, v] of Object.entries(attributes)) if (k.startsWith(params.prefix ?? '') && !except.has(k) && isPresent(v)) out[k] = v;
+  const prefix = params.prefix ?? '';
+  const except = params.except ?? [];
+  const out: Family = {};
+  for (const k in attributes) {
+    // Own attribute names only; `__proto__` never gets here (the schemas refuse it) and is skipped regardless.
+    if (k === '__proto__' || !Object.hasOwn(attributes, k) || !k.startsWith(prefix) || except.includes(k)) continue;
+    const v = attributes[k];
+    if (isPresent(v)) out[k] = v!;
+  }
   return out;
 }
 
@@ -241,11 +275,105 @@ export const VERDICTS: Record<string, (a: unknown, b: unknown) => Verdict> = {
   'equal-or-listed': (a, b) => (equal(a, b).ok ? equal(a, b) : listedIn(a, b)),
 };
 
-/** Every operator a compiled rule may name, as a boolean function. */
+// --- fast tests ----------------------------------------------------------------
+// The same decisions as the verdicts above, without building a reason: what
+// the engines run per candidate. A property test holds each test to its
+// verdict (TESTS[x](a, b) === VERDICTS[x](a, b).ok).
+
+const versions = new Map<string, Version | null>();
+function cachedVersion(v: unknown): Version | undefined {
+  if (typeof v !== 'string') return undefined;
+  let got = versions.get(v);
+  if (got === undefined) {
+    got = parseVersion(v) ?? null;
+    if (versions.size > 4096) versions.clear();
+    versions.set(v, got);
+  }
+  return got ?? undefined;
+}
+
+function firstValue(v: unknown): string | undefined {
+  if (Array.isArray(v)) return v.length > 0 ? text(v[0]) : undefined;
+  return values(v)[0];
+}
+
+function listIncludes(list: unknown, value: string): boolean {
+  if (Array.isArray(list)) {
+    for (const x of list) if (text(x) === value) return true;
+    return false;
+  }
+  return values(list).includes(value);
+}
+
+const both = (a: unknown, b: unknown) => isPresent(a) && isPresent(b);
+
+const equalTest: Binary = (a, b) => both(a, b) && sameValue(a, b);
+const versionTest: Binary = (a, b) => {
+  if (!both(a, b)) return false;
+  const s = cachedVersion(a);
+  const d = cachedVersion(b);
+  return s !== undefined && d !== undefined && s.major === d.major && d.minor >= s.minor;
+};
+const oneToOneTest: Binary = (a, b) => both(a, b) && firstValue(a) === firstValue(b);
+const supersetTest: Binary = (a, b) => {
+  if (!both(a, b)) return false;
+  for (const v of Array.isArray(a) ? a : values(a)) if (!listIncludes(b, text(v))) return false;
+  return true;
+};
+const listedInTest: Binary = (a, b) => isPresent(a) && isPresent(b) && listIncludes(b, firstValue(a)!);
+const namesSetOnTest: Binary = (names, attrs) => {
+  if (!isPresent(names)) return false;
+  const o = (attrs !== null && typeof attrs === 'object' ? attrs : {}) as Record<string, unknown>;
+  for (const n of Array.isArray(names) ? names : values(names)) if (!Object.hasOwn(o, text(n)) || !isPresent(o[text(n)])) return false;
+  return true;
+};
+
+function eachTest(test: Binary, skipAbsent = false): Binary {
+  return (src, dst) => {
+    const s = (src ?? {}) as Family;
+    const d = (dst ?? {}) as Family;
+    let seen = 0;
+    for (const n in s) {
+      if (skipAbsent && !isPresent(s[n]) && !isPresent(d[n])) continue;
+      seen++;
+      if (!test(s[n], d[n])) return false;
+    }
+    for (const n in d) {
+      if (Object.hasOwn(s, n)) continue;
+      if (skipAbsent && !isPresent(d[n])) continue;
+      seen++;
+      if (!test(undefined, d[n])) return false;
+    }
+    return seen > 0;
+  };
+}
+
+/** Every operator a compiled rule may name, as a boolean test. */
+export const TESTS: Record<string, Binary> = {
+  ...BUILTIN_OPERATORS,
+  equal: equalTest,
+  'version-compatible': versionTest,
+  'one-to-one': oneToOneTest,
+  superset: supersetTest,
+  'listed-in': listedInTest,
+  capacity: (a, b) => capacity(a, b).ok,
+  'names-set-on': namesSetOnTest,
+  'has-values': (attrs, names) => namesSetOnTest(names, attrs),
+  'each:equal': eachTest(equalTest),
+  'each:version-compatible': eachTest(versionTest),
+  'each:one-to-one': eachTest(oneToOneTest),
+  'each:superset': eachTest(supersetTest),
+  'each-present:equal': eachTest(equalTest, true),
+  'each-present:version-compatible': eachTest(versionTest, true),
+  'each-present:one-to-one': eachTest(oneToOneTest, true),
+  'each-present:superset': eachTest(supersetTest, true),
+  present: both,
+  'equal-or-listed': (a, b) => equalTest(a, b) || listedInTest(a, b),
+  'absent-both': absentBoth,
+  always: () => true,
+};
+
+/** The operator table both engines run (json-rules-engine's built-in names replaced by fail-closed ones). */
 export function operatorTable(): Record<string, Binary> {
-  const table: Record<string, Binary> = { ...BUILTIN_OPERATORS };
-  for (const [name, v] of Object.entries(VERDICTS)) table[name] = (a, b) => v(a, b).ok;
-  table['absent-both'] = absentBoth;
-  table['always'] = () => true;
-  return table;
+  return { ...TESTS };
 }

@@ -49,7 +49,7 @@ export function renderNdjson(decision: Decision): string {
 /** A value as text: lists joined, maps as k=v, nothing as `-`. */
 function plain(v: unknown): string {
   if (v === undefined || v === null) return '-';
-  if (Array.isArray(v)) return v.map(String).join(', ');
+  if (Array.isArray(v)) return v.map(plain).join(', ');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${plain(x)}`).join('; ');
   return String(v).replace(/\r?\n/g, '\\n');
 }

@@ -101,4 +101,16 @@ test('compile --type applies the overlays selected for that type', () => {
   assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
 });
 
+test('--engine rules (json-rules-engine) and --engine bulk print the same Decision', () => {
+  for (const args of [
+    ['-d', 'examples/host-b.yaml', '-d', 'examples/host-c.yaml', '--mode', 'cross-type'],
+    ['-d', 'test/fixtures/fleet'],
+  ]) {
+    const rules = cli('eval', '-s', 'examples/host-a.yaml', ...args, '--json', '--engine', 'rules');
+    const bulk = cli('eval', '-s', 'examples/host-a.yaml', ...args, '--json', '--engine', 'bulk');
+    assert.equal(JSON.parse(bulk.stdout), JSON.parse(rules.stdout));
+    assert.is(bulk.status, rules.status);
+  }
+});
+
 test.run();

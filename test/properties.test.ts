@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadEffectivePolicy, parseText, hostFromDocument, type EffectivePolicy } from '../src/index.js';
+import { loadEffectivePolicy, parseText, hostFromDocument, TESTS, VERDICTS, type EffectivePolicy } from '../src/index.js';
 import { checks, MODE_NAMES } from './arbitraries.js';
 import { decide, effectivePolicy, hostDoc, hostFrom, policyText, UUID } from './helpers.js';
 
@@ -169,6 +169,19 @@ test('random schema-valid policies never throw, and a candidate is compatible ex
     { numRuns: 400 },
   );
   assert.ok(evaluated > 100, `enough valid policy/host pairs were evaluated (${evaluated})`);
+});
+
+test('every fast operator test decides as its verdict does', () => {
+  const scalar = fc.oneof(fc.constantFrom('', ' ', '1.2.0', '1.10', '2.0.1', '5931', '591b', 'a, b', 'vfio-pci', 'x\ny', 'toString'), fc.string({ maxLength: 6 }), fc.integer({ min: -1, max: 3 }));
+  const value = fc.oneof(scalar, fc.array(fc.constantFrom('', '5931', '591b', 'a', 'b'), { maxLength: 3 }), fc.constant(undefined), fc.constant(null));
+  const family = fc.dictionary(fc.constantFrom('compatible_a', 'compatible_b', 'toString', 'aggregator'), value, { maxKeys: 3 }).map((o) => Object.assign(Object.create(null), o));
+  const operand = fc.oneof(value, family);
+  fc.assert(
+    fc.property(fc.constantFrom(...Object.keys(VERDICTS)), operand, operand, (name, a, b) => {
+      assert.is(TESTS[name]!(a, b), VERDICTS[name]!(a, b).ok, `${name}(${JSON.stringify(a)}, ${JSON.stringify(b)})`);
+    }),
+    { numRuns: 5000 },
+  );
 });
 
 test.run();

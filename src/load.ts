@@ -212,8 +212,18 @@ function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offs
 /** Keys in a JSON text JSON.parse accepted: a `"` that ends a string and is followed by `:` ends a key (inside strings every `"` is escaped). */
 function countKeysInText(text: string): number {
   let n = 0;
-  const re = /(\\*)"\s*:/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) if (m[1]!.length % 2 === 0) n++;
+  if (/"[ \t\r\n]+:/.test(text)) {
+    // Whitespace between keys and colons: the general pattern.
+    const re = /(\\*)"\s*:/g;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) if (m[1]!.length % 2 === 0) n++;
+    return n;
+  }
+  // Compact JSON (what JSON.stringify and most tools write): find each `":` directly.
+  for (let i = text.indexOf('":'); i >= 0; i = text.indexOf('":', i + 2)) {
+    let backslashes = 0;
+    for (let k = i - 1; k >= 0 && text.charCodeAt(k) === 0x5c; k--) backslashes++;
+    if (backslashes % 2 === 0) n++;
+  }
   return n;
 }
 

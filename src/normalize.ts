@@ -1,7 +1,7 @@
 // Host normalisation (DESIGN §2.3): a schema-valid Host document becomes the
 // typed Host the evaluator reads. Lists written the sysfs way ("5931, 591b")
 // become arrays; available_instances an integer; every other attribute a
-// string. Maps are built with Object.fromEntries, so no key can reach a prototype.
+// string. Maps are built key by key as own data properties: no key can reach a prototype.
 
 import { diagnostic, warning, type Diagnostic } from './errors.js';
 import type { SourceDocument } from './load.js';
@@ -25,13 +25,19 @@ export function normalizeAttribute(name: string, value: string | number | readon
 }
 
 /**
- * Maps built with Object.fromEntries: every key becomes an own data property
- * (a `__proto__` key could never reach the prototype, though the schemas
- * refuse it anyway), and V8 keeps such small objects in fast mode, which the
- * evaluators read for every candidate.
+ * Maps built as plain objects (V8 keeps them in fast mode, which the
+ * evaluators read for every candidate), each key an own data property: a
+ * `__proto__` key, which the schemas refuse anyway, would be defined, never
+ * assigned, so it could not reach the prototype.
  */
-function record<V>(entries: Iterable<readonly [string, V]>): Record<string, V> {
-  return Object.fromEntries(entries) as Record<string, V>;
+function record<V, W>(source: Record<string, W>, map: (key: string, value: W) => V): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const k in source) {
+    if (!Object.hasOwn(source, k)) continue;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: map(k, source[k]!), enumerable: true, writable: true, configurable: true });
+    else out[k] = map(k, source[k]!);
+  }
+  return out;
 }
 
 export interface Normalized {
@@ -51,7 +57,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
   for (const [parentId, parent] of Object.entries(written.spec.parents)) {
     const types: MdevType[] = [];
     for (const [typeId, attrs] of Object.entries(parent.types ?? {})) {
-      const attributes = record<AttributeValue>(Object.entries(attrs).map(([k, v]) => [k, normalizeAttribute(k, v)] as const));
+      const attributes = record<AttributeValue, string | number | string[]>(attrs, normalizeAttribute);
       types.push({ id: typeId, attributes });
     }
     host.parents.push({ id: parentId, types });
@@ -63,7 +69,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
         continue;
       }
       seen.set(uuid.toLowerCase(), parentId);
-      const attributes = record<string | string[]>(Object.entries(device.attributes ?? {}).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v] as const));
+      const attributes = record<string | string[], string | string[]>(device.attributes ?? {}, (_k, v) => (Array.isArray(v) ? [...v] : v));
       const normalized: MdevDevice = { uuid: uuid.toLowerCase(), parent: parentId, type: device.type, attributes };
       host.devices.push(normalized);
       if (!types.some((t) => t.id === device.type)) {

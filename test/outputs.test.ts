@@ -3,7 +3,7 @@
 // summary, `compile` prints one rule per check, and every shipped document
 // validates against its schema.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -111,6 +111,35 @@ test('--engine rules (json-rules-engine) and --engine bulk print the same Decisi
     assert.equal(JSON.parse(bulk.stdout), JSON.parse(rules.stdout));
     assert.is(bulk.status, rules.status);
   }
+});
+
+test('fleet: --only-compatible drops incompatible destinations from the output, not from the counts; - reads stdin', () => {
+  const r = cli('eval', '-s', 'examples/host-a.yaml', '-d', 'test/fixtures/fleet', '--format', 'ndjson', '--only-compatible');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const dests = lines.filter((l) => l.kind === 'DestinationResult');
+  assert.ok(dests.length > 0 && dests.every((d) => d.compatible));
+  const summary = lines[lines.length - 1];
+  assert.is(summary.kind, 'Summary');
+  assert.is(summary.compatibleDestinations, dests.length);
+  assert.ok(summary.destinations > dests.length, 'incompatible destinations still counted');
+  assert.is(summary.errors.length, 3, 'the broken inputs are reported');
+  assert.is(r.status, 2);
+  const inventory = readFileSync(path.join(ROOT, 'test/fixtures/fleet/d-inventory.ndjson'), 'utf8');
+  const stdin = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', 'examples/host-a.yaml', '-d', '-', '--format', 'ndjson'], { cwd: ROOT, input: inventory, encoding: 'utf8' });
+  const fromStdin = stdin.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(fromStdin.filter((l) => l.kind === 'DestinationResult').map((l) => l.host), ['fleet-d1', 'fleet-d3']);
+  assert.match(stdin.stderr, /^<stdin>:2:\d+: yaml-syntax: /m);
+  assert.is(stdin.status, 2);
+});
+
+test('fleet: candidates of another type are pruned and counted, and --explain lists every candidate', () => {
+  const r = cli('eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '--format', 'ndjson');
+  const d = JSON.parse(r.stdout.split('\n')[0]!);
+  assert.equal(d.pruned, { candidates: 1, by: ['mdev-type'] });
+  assert.is(d.candidates.length, 1);
+  const explained = JSON.parse(cli('eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '--format', 'ndjson', '--explain').stdout.split('\n')[0]!);
+  assert.is(explained.pruned, undefined);
+  assert.is(explained.candidates.length, 2);
 });
 
 test.run();

@@ -11,5 +11,5 @@ export async function printHost(result: { host?: WrittenHost; errors: Diagnostic
     process.exitCode = 2;
     return;
   }
-  process.stdout.write(renderHost(result.host, format === 'json' ? 'json' : 'yaml'));
+  process.stdout.write(renderHost(result.host, format === 'json' || format === 'ndjson' ? format : 'yaml'));
 }

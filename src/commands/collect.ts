@@ -17,7 +17,7 @@ Exit 0 with the document on stdout (an mdev bus with no parents gives an empty H
   static override flags = {
     root: Flags.string({ default: '/', description: 'Directory holding sys/ (a real root, or a copy of one).', helpValue: 'DIR' }),
     name: Flags.string({ description: 'metadata.name of the host; default: this machine\'s hostname.', helpValue: 'NAME' }),
-    format: Flags.string({ options: ['yaml', 'json'], default: 'yaml', description: 'Output format.' }),
+    format: Flags.string({ options: ['yaml', 'json', 'ndjson'], default: 'yaml', description: 'Output format (ndjson: one line, to append to a fleet inventory).' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     'max-file-bytes': Flags.integer({ default: 65536, min: 1, description: 'Largest attribute file read, in bytes.', helpValue: 'BYTES' }),
   };

@@ -58,8 +58,9 @@ export async function importLibvirtFiles(files: readonly string[], name: string,
   return checkProducedHost(builder.build(name), files[0] ?? 'libvirt');
 }
 
-/** A Host document as YAML (with a schema modeline) or JSON. */
-export function renderHost(host: WrittenHost, format: 'yaml' | 'json'): string {
+/** A Host document as YAML (with a schema modeline), JSON, or one NDJSON line (to append to an inventory). */
+export function renderHost(host: WrittenHost, format: 'yaml' | 'json' | 'ndjson'): string {
   if (format === 'json') return `${JSON.stringify(host, null, 2)}\n`;
+  if (format === 'ndjson') return `${JSON.stringify(host)}\n`;
   return `# yaml-language-server: $schema=https://mdev-policy.dev/schemas/v1/host.schema.json\n${stringify(host, { lineWidth: 0 })}`;
 }

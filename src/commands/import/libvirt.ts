@@ -15,7 +15,7 @@ export default class ImportLibvirt extends BaseCommand {
   static override args = { files: Args.string({ required: true, description: 'Node-device XML files (one <device> each, or several under any root element).' }) };
   static override flags = {
     name: Flags.string({ description: 'metadata.name of the host; default: the first file\'s name without extension.', helpValue: 'NAME' }),
-    format: Flags.string({ options: ['yaml', 'json'], default: 'yaml', description: 'Output format.' }),
+    format: Flags.string({ options: ['yaml', 'json', 'ndjson'], default: 'yaml', description: 'Output format (ndjson: one line, to append to a fleet inventory).' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
   };
 

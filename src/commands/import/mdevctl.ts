@@ -18,7 +18,7 @@ export default class ImportMdevctl extends BaseCommand {
     name: Flags.string({ description: 'metadata.name of the host; default: the first file\'s name without extension.', helpValue: 'NAME' }),
     parent: Flags.string({ description: 'Parent of a lone config file.', helpValue: 'PARENT' }),
     uuid: Flags.string({ description: 'UUID of a lone config file.', helpValue: 'UUID' }),
-    format: Flags.string({ options: ['yaml', 'json'], default: 'yaml', description: 'Output format.' }),
+    format: Flags.string({ options: ['yaml', 'json', 'ndjson'], default: 'yaml', description: 'Output format (ndjson: one line, to append to a fleet inventory).' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
   };
 

@@ -7,7 +7,7 @@
 // it to json-rules-engine's results. Explanations are built only on demand:
 // `annotate` re-runs a condition recording what the engine would record.
 
-import { parsePath, type RuleDocument } from './compile.js';
+import { parsePath, walkPath, type RuleDocument } from './compile.js';
 import { operatorTable, selectFamily, type FamilyParams } from './operators.js';
 import type { Condition, DestinationFact, FactRef, LeafCondition, SourceFact } from './types.js';
 
@@ -54,19 +54,8 @@ function factGetter(fact: string, path: string | undefined, params: Record<strin
   const fast = fastPath(base, segments);
   if (fast) return fast;
   return (f) => {
-    let v = base(f);
-    if (v === null || typeof v !== 'object') return v; // json-rules-engine resolves paths only in objects
-    for (const s of segments) {
-      if (v === null || typeof v !== 'object') return undefined;
-      if (typeof s === 'number') {
-        if (!Array.isArray(v)) return undefined;
-        v = v[s];
-      } else {
-        if (Array.isArray(v) || !Object.hasOwn(v, s)) return undefined;
-        v = (v as Record<string, unknown>)[s];
-      }
-    }
-    return v;
+    const v = base(f);
+    return v !== null && typeof v === 'object' ? walkPath(v, segments) : v; // json-rules-engine resolves paths only in objects
   };
 }
 

@@ -164,7 +164,11 @@ export function parsePath(path: string): (string | number)[] | undefined {
 /** The value at a plain path, reading own properties only; undefined when absent or the path is not plain. */
 export function resolvePath(value: unknown, path: string): unknown {
   const segments = parsePath(path);
-  if (!segments) return undefined;
+  return segments ? walkPath(value, segments) : undefined;
+}
+
+/** Follow parsed path segments through own properties (arrays by index only). */
+export function walkPath(value: unknown, segments: readonly (string | number)[]): unknown {
   let v: unknown = value;
   for (const s of segments) {
     if (v === null || typeof v !== 'object') return undefined;

@@ -26,3 +26,7 @@ export const maxBytesFlag = Flags.integer({
   min: 1,
   helpValue: 'BYTES',
 });
+
+export const typeFlag = Flags.string({ char: 't', description: 'Source mdev type id (selects the overlays that apply).', helpValue: 'TYPE' });
+
+export const deviceApiFlag = Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' });

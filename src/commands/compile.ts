@@ -1,7 +1,6 @@
 // `mdev-policy compile`: the json-rules-engine rule documents of a policy and mode.
 import { BaseCommand } from '../cli/base.js';
-import { Flags } from '@oclif/core';
-import { maxBytesFlag, modeFlag, overlayFlag, policyFlag } from '../cli/flags.js';
+import { deviceApiFlag, maxBytesFlag, modeFlag, overlayFlag, policyFlag, typeFlag } from '../cli/flags.js';
 
 export default class Compile extends BaseCommand {
   static override summary = 'Print the json-rules-engine rules (JSON) that a policy compiles to for a mode.';
@@ -16,8 +15,8 @@ export default class Compile extends BaseCommand {
     policy: policyFlag,
     overlay: overlayFlag,
     mode: modeFlag,
-    type: Flags.string({ char: 't', description: 'Source mdev type id the rules are for (selects the overlays that apply).', helpValue: 'TYPE' }),
-    'device-api': Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' }),
+    type: typeFlag,
+    'device-api': deviceApiFlag,
     'max-bytes': maxBytesFlag,
   };
 

@@ -1,7 +1,7 @@
 // `mdev-policy policy show`: the effective policy for a mode and a source type, with provenance.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { maxBytesFlag, modeFlag, overlayFlag, policyFlag } from '../../cli/flags.js';
+import { deviceApiFlag, maxBytesFlag, modeFlag, overlayFlag, policyFlag, typeFlag } from '../../cli/flags.js';
 
 export default class PolicyShow extends BaseCommand {
   static override summary = 'Print the effective policy for a mode and a source type: every check with its match and origin.';
@@ -15,8 +15,8 @@ export default class PolicyShow extends BaseCommand {
     policy: policyFlag,
     overlay: overlayFlag,
     mode: modeFlag,
-    type: Flags.string({ char: 't', description: 'Source mdev type id (selects the overlays that apply).', helpValue: 'TYPE' }),
-    'device-api': Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' }),
+    type: typeFlag,
+    'device-api': deviceApiFlag,
     format: Flags.string({ options: ['text', 'json'], default: 'text', description: 'Output format.' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     'max-bytes': maxBytesFlag,

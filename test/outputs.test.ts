@@ -142,4 +142,13 @@ test('fleet: candidates of another type are pruned and counted, and --explain li
   assert.is(explained.candidates.length, 2);
 });
 
+test('fleet: a progress line on stderr only when stderr is a terminal', () => {
+  const args = ['eval', '-s', 'examples/host-a.yaml', '-d', 'test/fixtures/fleet', '--format', 'ndjson'];
+  assert.not.match(cli(...args).stderr, /hosts read/, 'not on a pipe');
+  // util-linux `script` gives the command a pseudo-terminal (present on Debian; skipped where it is not).
+  const tty = spawnSync('script', ['-qec', `${process.execPath} bin/run.js ${args.join(' ')} > /dev/null`, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
+  if (tty.error) return;
+  assert.match(tty.stdout, /\d+ hosts read, \d+ compatible, \d+ hosts\/s/);
+});
+
 test.run();

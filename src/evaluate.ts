@@ -256,7 +256,7 @@ function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: Facts)
   const ops = checkOperands(check);
   const t = check.target;
 
-  if (check.match === 'ignore') {
+  if (check.match === 'ignore' && t.kind !== 'when') {
     return { result: { ...base, result: 'skip', message: check.note ?? 'ignored by this policy' } };
   }
   if (t.kind === 'when' || !ops) {

@@ -335,7 +335,14 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
   if (info.isDirectory()) {
     let names: string[];
     try {
-      names = (await readdir(arg)).filter((n) => /\.(ya?ml|json|ndjson)$/i.test(n)).sort();
+      // Files directly inside, never subdirectories (nor links to them: a link to `.` would loop).
+      const entries = await readdir(arg, { withFileTypes: true });
+      const files: string[] = [];
+      for (const e of entries) {
+        if (!/\.(ya?ml|json|ndjson)$/i.test(e.name)) continue;
+        if (e.isFile() || (e.isSymbolicLink() && (await stat(path.join(arg, e.name)).then((x) => x.isFile(), () => false)))) files.push(e.name);
+      }
+      names = files.sort();
     } catch (e) {
       yield { errors: [diagnostic('file-unreadable', `cannot read directory: ${systemMessage(e)}`, { file: arg })] };
       return;

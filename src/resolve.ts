@@ -137,6 +137,7 @@ function patchCheck(base: WrittenCheck, patch: CheckPatch): WrittenCheck {
   return merged as unknown as WrittenCheck;
 }
 
+/** Why a check (new, or as patched) is not whole; undefined when it is. */
 function isWholeCheck(c: Partial<WrittenCheck>): string | undefined {
   const targets = TARGET_FIELDS.filter((f) => c[f] !== undefined);
   if (targets.length !== 1) return 'a new check needs exactly one of `attribute`, `attributes` or `when`';
@@ -177,7 +178,13 @@ function applyOverlay(layer: Layer, overlay: OverlaySource, modes: string[], err
       return;
     }
     const merged = existing ? patchCheck(existing.check, patch) : (patch as WrittenCheck);
+    // At evaluation, a patch of a check that only a non-applicable overlay defines has nothing to patch: it does not apply.
+    if (!errors && isWholeCheck(merged)) return;
     if (errors) {
+      if (merged.when !== undefined && merged.match !== undefined) {
+        errors.push(diagnostic('schema-violation', `check ${quote(patch.id)} is a \`when\` check: it takes no \`match\``, at('checks', i, 'match'), { hint: 'to stop using it, list its id in `disable`' }));
+        return;
+      }
       const whole = isWholeCheck(merged);
       if (whole) {
         errors.push(

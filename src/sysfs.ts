@@ -179,6 +179,10 @@ export async function collectHost(options: CollectOptions): Promise<Collected> {
   }
   const devicesDir = path.join(root, 'sys/bus/mdev/devices');
   for (const uuid of await listIfPresent(devicesDir)) {
+    if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uuid)) {
+      w.warn(path.join(devicesDir, uuid), 'not a device uuid: skipped');
+      continue;
+    }
     const deviceDir = await w.inside(path.join(devicesDir, uuid));
     if (!deviceDir) continue;
     const typeLink = await w.inside(path.join(deviceDir, 'mdev_type'));

@@ -3,7 +3,8 @@
 // summary, `compile` prints one rule per check, and every shipped document
 // validates against its schema.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -149,6 +150,17 @@ test('fleet: a progress line on stderr only when stderr is a terminal', () => {
   const tty = spawnSync('script', ['-qec', `${process.execPath} bin/run.js ${args.join(' ')} > /dev/null`, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
   if (tty.error) return;
   assert.match(tty.stdout, /\d+ hosts read, \d+ compatible, \d+ hosts\/s/);
+});
+
+test('a destination directory lists its files only: a link to itself does not loop', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-loop-'));
+  writeFileSync(path.join(dir, 'host-b.yaml'), readFileSync(path.join(ROOT, 'examples/host-b.yaml')));
+  symlinkSync('.', path.join(dir, 'loop.json'));
+  symlinkSync('.', path.join(dir, 'loop2.yaml'));
+  const r = cli('eval', '-s', 'examples/host-a.yaml', '-d', dir, '--format', 'ndjson');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(lines.filter((l) => l.kind === 'DestinationResult').length, 1);
+  assert.is(r.status, 0);
 });
 
 test.run();

@@ -1,4 +1,5 @@
 // `mdev-policy validate FILE…`: schema and consistency checks for any kind.
+import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { maxBytesFlag } from '../cli/flags.js';
@@ -58,8 +59,12 @@ export default class Validate extends BaseCommand {
         const base = bases.get(o.written.spec.extends.policy) ?? shipped;
         groups.set(base, [...(groups.get(base) ?? []), o]);
       }
+      // Over the shipped base, overlays are checked as eval applies them: after the shipped vendor overlays.
+      const given = new Set(overlays.map((o) => path.resolve(o.doc!.file)));
+      const shippedOverlays: import('../resolve.js').OverlaySource[] = [];
+      for (const f of await lib.defaultOverlayFiles()) if (!given.has(path.resolve(f))) shippedOverlays.push((await lib.loadOverlay(f)).value!);
       for (const [base, mine] of groups) {
-        const checked = lib.checkPolicySet(base, mine);
+        const checked = lib.checkPolicySet(base, base === shipped ? [...shippedOverlays, ...mine] : mine);
         all.push(...checked.errors, ...checked.warnings);
       }
     }

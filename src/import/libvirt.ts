@@ -3,20 +3,21 @@
 // `ap_matrix` capability) gives its types; an `mdev` capability gives a
 // device with its <attr>s. Parent ids take the sysfs form: the PCI address
 // domain:bus:slot.function, the css id cssid.ssid.devno, else the basename of
-// <path>, else the device name. The XML parser expands no entity, and a
-// document that declares entities is refused outright.
+// <path>, else the device name. A document that declares entities is refused
+// outright, so the parser decodes only XML's five predefined ones.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { diagnostic, quote, type Diagnostic } from '../errors.js';
 import { lineColAt } from '../json-text.js';
-import { HostBuilder } from './host-builder.js';
+import { badName, badUuid, HostBuilder } from './host-builder.js';
 
 type Node = Record<string, unknown>;
 
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
-  processEntities: false,
+  // Only XML's five predefined entities (&amp; …) are decoded: a document declaring its own is refused before parsing.
+  processEntities: true,
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
@@ -92,8 +93,9 @@ export function importLibvirt(xml: string, file: string, into: HostBuilder): Dia
         if (name) byName.set(name, parent);
         for (const t of list(cap.type)) {
           const id = text(t['@id']);
-          if (!id) {
-            errors.push(diagnostic('schema-violation', 'a <type> without an id', where('<type')));
+          const problem = id === undefined ? 'a <type> without an id' : (badName(id) ?? badName(parent));
+          if (problem || !id) {
+            errors.push(diagnostic('schema-violation', problem ?? 'a <type> without an id', id ? where(`'${id}'`, `"${id}"`) : where('<type')));
             continue;
           }
           const attrs: Record<string, string | number> = {};
@@ -122,13 +124,19 @@ export function importLibvirt(xml: string, file: string, into: HostBuilder): Dia
       errors.push(diagnostic('schema-violation', `an mdev device needs a <type id>, a <uuid> and a parent (found ${[type ? '' : 'no type', uuid ? '' : 'no uuid', parent ? '' : 'no parent'].filter(Boolean).join(', ')})`, where("type='mdev'", 'type="mdev"')));
       continue;
     }
+    const nameProblem = badUuid(uuid) ?? badName(type) ?? badName(parent);
+    if (nameProblem) {
+      errors.push(diagnostic('schema-violation', `an mdev device: ${nameProblem}`, where(uuid, "type='mdev'", 'type="mdev"')));
+      continue;
+    }
     const attrs: [string, string][] = [];
     for (const a of list(cap.attr)) {
       const n = text(a['@name']);
       const v = text(a['@value']);
-      if (n !== undefined && v !== undefined) attrs.push([n, v]);
+      if (n !== undefined && v !== undefined && !badName(n)) attrs.push([n, v]);
+      else if (n !== undefined) errors.push(diagnostic('schema-violation', `an <attr>: ${badName(n) ?? 'needs a value'}`, where(n)));
     }
-    into.addDevice(parent, uuid, type, attrs);
+    if (!into.addDevice(parent, uuid, type, attrs)) errors.push(diagnostic('duplicate-key', `device \`${uuid}\` is listed twice`, where(uuid)));
   }
   return errors;
 }

@@ -7,7 +7,7 @@
 
 import { diagnostic, quote, type Diagnostic } from '../errors.js';
 import type { SourceDocument } from '../load.js';
-import { HostBuilder } from './host-builder.js';
+import { badName, badUuid, HostBuilder } from './host-builder.js';
 
 export interface MdevctlOptions {
   /** For a lone config object: its parent and uuid. */
@@ -35,8 +35,13 @@ export function importMdevctl(doc: SourceDocument, into: HostBuilder, options: M
       errors.push(diagnostic('usage', 'a lone mdevctl config needs --parent and --uuid', doc.locate([]), { hint: 'configs live at /etc/mdevctl.d/<parent>/<uuid>' }));
       return errors;
     }
+    const problem = badName(options.parent) ?? badUuid(options.uuid);
+    if (problem) {
+      errors.push(diagnostic('usage', `--parent/--uuid: ${problem}`, doc.locate([])));
+      return errors;
+    }
     const device = readDevice(data, [], bad);
-    if (device) into.addDevice(options.parent, options.uuid.toLowerCase(), device.type, device.attrs);
+    if (device && !into.addDevice(options.parent, options.uuid.toLowerCase(), device.type, device.attrs)) bad([], `device \`${options.uuid}\` is listed twice`);
     return errors;
   }
   if (!Array.isArray(data)) {
@@ -46,6 +51,11 @@ export function importMdevctl(doc: SourceDocument, into: HostBuilder, options: M
   data.forEach((entry, i) => {
     if (!isObject(entry)) return bad([i], 'expected an object mapping a parent to its list');
     for (const [parent, items] of Object.entries(entry)) {
+      const parentProblem = badName(parent);
+      if (parentProblem) {
+        bad([i, parent], parentProblem);
+        continue;
+      }
       if (!Array.isArray(items)) {
         bad([i, parent], 'expected a list');
         continue;
@@ -59,13 +69,25 @@ export function importMdevctl(doc: SourceDocument, into: HostBuilder, options: M
             continue;
           }
           if ('mdev_type' in value) {
+            const problem = badUuid(key);
+            if (problem) {
+              bad(at, problem);
+              continue;
+            }
             const device = readDevice(value, at, bad);
-            if (device) into.addDevice(parent, key.toLowerCase(), device.type, device.attrs);
+            if (device && !into.addDevice(parent, key.toLowerCase(), device.type, device.attrs)) {
+              errors.push(diagnostic('duplicate-key', `${jsonPath(at)}: device \`${key}\` is listed twice`, doc.locate(at, true), { hint: 'a device uuid names one instance on the host' }));
+            }
           } else if ('device_api' in value || 'available_instances' in value) {
+            const problem = badName(key);
+            if (problem) {
+              bad(at, problem);
+              continue;
+            }
             const attrs: Record<string, string | number> = {};
             for (const [k, v] of Object.entries(value)) {
               if (k === 'available_instances') {
-                if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) bad([...at, k], `expected a count, found ${quote(v)}`);
+                if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) bad([...at, k], `expected a count (a whole number), found ${JSON.stringify(v)}`);
                 else attrs[k] = v;
               } else if (typeof v === 'string') {
                 attrs[k] = v;
@@ -89,6 +111,11 @@ function readDevice(value: Record<string, unknown>, at: Path, bad: (p: Path, wha
     bad([...at, 'mdev_type'], 'expected the type id as a string');
     return undefined;
   }
+  const typeProblem = badName(value.mdev_type);
+  if (typeProblem) {
+    bad([...at, 'mdev_type'], typeProblem);
+    return undefined;
+  }
   const attrs: [string, string][] = [];
   if (value.attrs !== undefined) {
     if (!Array.isArray(value.attrs)) {
@@ -98,6 +125,8 @@ function readDevice(value: Record<string, unknown>, at: Path, bad: (p: Path, wha
     value.attrs.forEach((a, k) => {
       if (!isObject(a) || Object.keys(a).length !== 1) return bad([...at, 'attrs', k], 'expected an object with one key');
       const [name, v] = Object.entries(a)[0]!;
+      const nameProblem = badName(name);
+      if (nameProblem) return bad([...at, 'attrs', k, name], nameProblem);
       if (typeof v !== 'string' && typeof v !== 'number') return bad([...at, 'attrs', k, name], `expected a string, found ${quote(v)}`);
       attrs.push([name, String(v)]);
     });

@@ -9,6 +9,8 @@ import type { CandidateResult, CheckResult, Decision, DestinationResult, Effecti
 export interface TextOptions {
   explain?: boolean;
   color?: boolean;
+  /** Counts of every destination decided, when the Decision lists only some (--only-compatible). */
+  counts?: { destinations: number; compatible: number };
 }
 
 const codes = { green: [32, 39], red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] } as const;
@@ -99,10 +101,11 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
       for (const c of dest.candidates) if (explain || !c.compatible) lines.push(...candidateBlock(c, explain, paint));
     }
   }
-  const compatible = decision.destinations.filter((d) => d.compatible).length;
+  const compatible = options.counts?.compatible ?? decision.destinations.filter((d) => d.compatible).length;
+  const total = options.counts?.destinations ?? decision.destinations.length;
   lines.push('');
   lines.push(
-    `${decision.compatible ? paint('green', 'compatible') : paint('red', 'not compatible')}: ${compatible} of ${decision.destinations.length} destination${decision.destinations.length === 1 ? '' : 's'} can take the source devices${decision.errors.length ? `; ${decision.errors.length} input error${decision.errors.length === 1 ? '' : 's'}` : ''}`,
+    `${decision.compatible ? paint('green', 'compatible') : paint('red', 'not compatible')}: ${compatible} of ${total} destination${total === 1 ? '' : 's'} can take the source devices${decision.errors.length ? `; ${decision.errors.length} input error${decision.errors.length === 1 ? '' : 's'}` : ''}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -97,11 +97,11 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     decision.errors = lib.sortDiagnostics(decision.errors);
     const warnings = [...source.warnings, ...(decision.warnings ?? [])];
     // When bad input stopped the evaluation before it began (a bad policy, source or --device), stdout stays empty in every format.
-    const evaluated = decision.source.devices.length > 0;
-    if (!evaluated) this.write('');
-    else if (format === 'json') this.write(lib.renderJson(decision));
-    else if (streaming) this.write(lib.renderNdjsonSummary(decision, counts));
-    else this.write(lib.renderText(decision, { explain: flags.explain, color: this.colorFor(process.stdout) }));
+    if (decision.source.devices.length > 0) {
+      if (format === 'json') this.write(lib.renderJson(decision));
+      else if (streaming) this.write(lib.renderNdjsonSummary(decision, counts));
+      else this.write(lib.renderText(decision, { explain: flags.explain, color: this.colorFor(process.stdout), counts }));
+    }
     this.writeErr(lib.renderDiagnostics([...decision.errors, ...warnings]));
     process.exitCode = lib.exitCodeOf(decision);
   }

@@ -1,0 +1,67 @@
+// The hostile-input corpus (test/corpus/cases.yaml): every bad file through
+// `validate` and through `eval` in each role it can play, asserting exit 2,
+// the coded error at its position, no stack trace, and a bounded time.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { ROOT } from './helpers.js';
+
+interface CorpusCase {
+  file: string;
+  roles: 'host' | 'any' | 'policy' | 'overlay' | 'dest';
+  error?: [string, number | null, number | null];
+  maxBytes?: number;
+  valid?: boolean;
+}
+
+const dir = 'test/corpus';
+const cases = parse(readFileSync(path.join(ROOT, dir, 'cases.yaml'), 'utf8')) as CorpusCase[];
+const EXAMPLE = 'examples/host-a.yaml';
+const ROLES: Record<CorpusCase['roles'], ('source' | 'dest' | 'policy' | 'overlay')[]> = {
+  host: ['source', 'dest'],
+  any: ['source', 'dest', 'policy', 'overlay'],
+  policy: ['policy'],
+  overlay: ['overlay'],
+  dest: ['dest'],
+};
+
+function run(args: string[]) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } });
+  return { ...r, ms: Date.now() - started };
+}
+
+function expectError(output: string, file: string, [code, line, col]: NonNullable<CorpusCase['error']>, what: string): void {
+  const where = line === null ? `${file}` : col === null ? `${file}:${line}:\\d+` : `${file}:${line}:${col}`;
+  assert.match(output, new RegExp(`^${where.replace(/\./g, '\\.')}: ${code}: `, 'm'), `${what}: ${output}`);
+}
+
+for (const c of cases) {
+  test(`corpus: ${c.file}`, () => {
+    const file = `${dir}/${c.file}`;
+    const limit = c.maxBytes ? ['--max-bytes', String(c.maxBytes)] : [];
+    const v = run(['validate', file, ...limit]);
+    assert.is(v.status, c.valid ? 0 : 2, `validate ${c.file}: ${v.stdout}${v.stderr}`);
+    if (c.error) expectError(v.stdout, file, c.error, 'validate');
+    for (const role of ROLES[c.roles]) {
+      const args =
+        role === 'source' ? ['-s', file, '-d', EXAMPLE] : role === 'dest' ? ['-s', EXAMPLE, '-d', file] : role === 'policy' ? ['-s', EXAMPLE, '-d', EXAMPLE, '-p', file] : ['-s', EXAMPLE, '-d', EXAMPLE, '-o', file];
+      const r = run(['eval', ...args, ...limit]);
+      const all = r.stdout + r.stderr;
+      assert.not.match(all, /^\s+at .+:\d+:\d+\)?$/m, `no stack trace (${role})`);
+      assert.not.match(all, /internal: /, `no internal error (${role})`);
+      assert.ok(r.ms < 10_000, `${role} took ${r.ms} ms`);
+      if (c.valid) {
+        assert.ok(r.status === 0 || r.status === 1, `${role}: a valid file is evaluated (${r.status}): ${r.stderr}`);
+        continue;
+      }
+      assert.is(r.status, 2, `${role}: ${all}`);
+      if (c.error) expectError(r.stderr, file, c.error, role);
+    }
+  });
+}
+
+test.run();

@@ -340,7 +340,8 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
       const files: string[] = [];
       for (const e of entries) {
         if (!/\.(ya?ml|json|ndjson)$/i.test(e.name)) continue;
-        if (e.isFile() || (e.isSymbolicLink() && (await stat(path.join(arg, e.name)).then((x) => x.isFile(), () => false)))) files.push(e.name);
+        // A link is read unless it leads to a directory; a dangling one is reported as unreadable.
+        if (e.isFile() || (e.isSymbolicLink() && (await stat(path.join(arg, e.name)).then((x) => !x.isDirectory(), () => true)))) files.push(e.name);
       }
       names = files.sort();
     } catch (e) {

@@ -21,11 +21,27 @@ export const modeFlag = Flags.string({
 });
 
 export const maxBytesFlag = Flags.integer({
-  description: 'Largest document accepted, in bytes (a file, or one NDJSON line).',
+  description: 'Largest document accepted, in bytes (a file, or one NDJSON line; YAML is also capped at 1 MiB).',
   default: 64 * 1024 * 1024,
   min: 1,
   helpValue: 'BYTES',
 });
+
+export const maxDepthFlag = Flags.integer({
+  description: 'Deepest nesting of maps and lists accepted in a document.',
+  default: 64,
+  min: 4,
+  max: 1000,
+  helpValue: 'LEVELS',
+});
+
+/** The input limits every reading command takes, as flags. */
+export const limitFlags = { 'max-bytes': maxBytesFlag, 'max-depth': maxDepthFlag };
+
+/** Load limits from those flags (the other limits keep their defaults). */
+export function limitsFrom(flags: { 'max-bytes': number; 'max-depth': number }, defaults: import('../load.js').LoadLimits): import('../load.js').LoadLimits {
+  return { ...defaults, maxBytes: flags['max-bytes'], maxDepth: flags['max-depth'] };
+}
 
 export const typeFlag = Flags.string({ char: 't', description: 'Source mdev type id (selects the overlays that apply).', helpValue: 'TYPE' });
 

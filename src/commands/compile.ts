@@ -1,6 +1,6 @@
 // `mdev-policy compile`: the json-rules-engine rule documents of a policy and mode.
 import { BaseCommand } from '../cli/base.js';
-import { deviceApiFlag, maxBytesFlag, modeFlag, overlayFlag, policyFlag, typeFlag } from '../cli/flags.js';
+import { deviceApiFlag, modeFlag, overlayFlag, policyFlag, typeFlag, limitFlags, limitsFrom } from '../cli/flags.js';
 
 export default class Compile extends BaseCommand {
   static override summary = 'Print the json-rules-engine rules (JSON) that a policy compiles to for a mode.';
@@ -17,13 +17,13 @@ export default class Compile extends BaseCommand {
     mode: modeFlag,
     type: typeFlag,
     'device-api': deviceApiFlag,
-    'max-bytes': maxBytesFlag,
+    ...limitFlags,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Compile);
     const lib = await import('../index.js');
-    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] });
+    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limitsFrom(flags, lib.DEFAULT_LIMITS));
     if (!set.value) {
       this.writeErr(lib.renderDiagnostics(set.errors));
       process.exitCode = 2;

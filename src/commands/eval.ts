@@ -1,7 +1,7 @@
 // `mdev-policy eval`: can this VM's mdev devices live-migrate to these destinations?
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { maxBytesFlag, modeFlag, overlayFlag, policyFlag } from '../cli/flags.js';
+import { modeFlag, overlayFlag, policyFlag, limitFlags, limitsFrom } from '../cli/flags.js';
 
 export default class Eval extends BaseCommand {
   static override summary = "Decide whether a VM's mdev devices can live-migrate to each destination host, and what to claim there.";
@@ -34,7 +34,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       default: 'bulk',
       description: 'Evaluator of the compiled rules: bulk (synchronous, differentially tested against json-rules-engine) or rules (json-rules-engine itself, the reference semantics). Same results, bulk is faster.',
     }),
-    'max-bytes': maxBytesFlag,
+    ...limitFlags,
   };
 
   /** A progress line on stderr, only when stderr is a terminal: hosts read, compatible so far, rate. */
@@ -65,7 +65,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
   async run(): Promise<void> {
     const { flags } = await this.parse(Eval);
     const lib = await import('../index.js');
-    const limits = { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] };
+    const limits = limitsFrom(flags, lib.DEFAULT_LIMITS);
     const format = flags.json ? 'json' : flags.format;
     const [policy, source] = await Promise.all([lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limits), lib.loadHost(flags.source, limits)]);
     const early = [...policy.errors, ...source.errors];

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { maxBytesFlag } from '../cli/flags.js';
+import { limitFlags, limitsFrom } from '../cli/flags.js';
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check Policy, Overlay, Host and TestSuite documents against their schemas and rules.';
@@ -15,14 +15,14 @@ export default class Validate extends BaseCommand {
   static override strict = false;
   static override args = { files: Args.string({ required: true, description: 'Files to validate (YAML or JSON; .ndjson checks every line).' }) };
   static override flags = {
-    'max-bytes': maxBytesFlag,
+    ...limitFlags,
     quiet: Flags.boolean({ char: 'q', description: 'Print nothing when everything is valid.' }),
   };
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Validate);
     const lib = await import('../index.js');
-    const limits = { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] };
+    const limits = limitsFrom(flags, lib.DEFAULT_LIMITS);
     const all: import('../errors.js').Diagnostic[] = [];
     let documents = 0;
     const policies: import('../resolve.js').PolicySource[] = [];

@@ -1,7 +1,7 @@
 // `mdev-policy policy show`: the effective policy for a mode and a source type, with provenance.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { deviceApiFlag, maxBytesFlag, modeFlag, overlayFlag, policyFlag, typeFlag } from '../../cli/flags.js';
+import { deviceApiFlag, modeFlag, overlayFlag, policyFlag, typeFlag, limitFlags, limitsFrom } from '../../cli/flags.js';
 
 export default class PolicyShow extends BaseCommand {
   static override summary = 'Print the effective policy for a mode and a source type: every check with its match and origin.';
@@ -19,13 +19,13 @@ export default class PolicyShow extends BaseCommand {
     'device-api': deviceApiFlag,
     format: Flags.string({ options: ['text', 'json'], default: 'text', description: 'Output format.' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
-    'max-bytes': maxBytesFlag,
+    ...limitFlags,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(PolicyShow);
     const lib = await import('../../index.js');
-    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, { ...lib.DEFAULT_LIMITS, maxBytes: flags['max-bytes'] });
+    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limitsFrom(flags, lib.DEFAULT_LIMITS));
     this.writeErr(lib.renderDiagnostics(set.warnings));
     if (!set.value) {
       this.writeErr(lib.renderDiagnostics(set.errors));

@@ -98,6 +98,9 @@ export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
   };
 }
 
+/** The most source devices one decision places (a VM's mdevs are a handful). */
+export const MAX_SOURCE_DEVICES = 64;
+
 /** The source devices to migrate: those named (in that order), or every device on the host. */
 export function selectSourceDevices(host: Host, uuids: readonly string[] | undefined, policies: PolicySet): { devices: SourceDevice[]; errors: Diagnostic[] } {
   const errors: Diagnostic[] = [];
@@ -118,6 +121,16 @@ export function selectSourceDevices(host: Host, uuids: readonly string[] | undef
     }
   } else {
     chosen = host.devices;
+  }
+  // One VM's devices: a handful in practice. A bound keeps a hostile source
+  // from turning placement (a matching over devices × candidates) into a hang.
+  if (errors.length === 0 && chosen.length > MAX_SOURCE_DEVICES) {
+    errors.push(
+      diagnostic('input-too-large', `${chosen.length} source devices: more than ${MAX_SOURCE_DEVICES}, the most one decision takes`, host.file ? { file: host.file } : {}, {
+        hint: 'name the VM\'s devices with --device',
+      }),
+    );
+    chosen = [];
   }
   if (errors.length === 0 && chosen.length === 0) {
     errors.push(diagnostic('unknown-device', `source host \`${host.name}\` has no mdev device to migrate`, host.file ? { file: host.file } : {}));

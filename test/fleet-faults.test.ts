@@ -34,4 +34,17 @@ test('faults in a fleet are reported one by one, and every good host is still de
   assert.not.match(r.stderr, /^\s+at .+:\d+:\d+\)?$/m);
 });
 
+test('a source with more devices than one decision places is refused (placement stays bounded)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-many-'));
+  const devices: Record<string, unknown> = {};
+  for (let i = 0; i < 65; i++) devices[`00000000-0000-0000-0000-${String(i).padStart(12, '0')}`] = { type: 'mtty-1' };
+  const host = { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'many' }, spec: { parents: { mtty: { types: { 'mtty-1': { name: 'Single port serial', device_api: 'vfio-pci', available_instances: 100 } }, devices } } } };
+  writeFileSync(path.join(dir, 'many.json'), JSON.stringify(host));
+  const r = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', path.join(dir, 'many.json'), '-d', path.join(dir, 'many.json')], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /many\.json: input-too-large: 65 source devices/);
+  const some = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', path.join(dir, 'many.json'), '-d', path.join(dir, 'many.json'), '--device', '00000000-0000-0000-0000-000000000001'], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(some.status, 0, some.stderr);
+});
+
 test.run();

@@ -46,3 +46,6 @@ export function limitsFrom(flags: { 'max-bytes': number; 'max-depth': number }, 
 export const typeFlag = Flags.string({ char: 't', description: 'Source mdev type id (selects the overlays that apply).', helpValue: 'TYPE' });
 
 export const deviceApiFlag = Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' });
+
+/** The flags that choose an effective policy for a source type (compile, policy show). */
+export const effectivePolicyFlags = { policy: policyFlag, overlay: overlayFlag, mode: modeFlag, type: typeFlag, 'device-api': deviceApiFlag };

@@ -1,6 +1,6 @@
 // `mdev-policy compile`: the json-rules-engine rule documents of a policy and mode.
 import { BaseCommand } from '../cli/base.js';
-import { deviceApiFlag, modeFlag, overlayFlag, policyFlag, typeFlag, limitFlags, limitsFrom } from '../cli/flags.js';
+import { effectivePolicyFlags, limitFlags, limitsFrom } from '../cli/flags.js';
 
 export default class Compile extends BaseCommand {
   static override summary = 'Print the json-rules-engine rules (JSON) that a policy compiles to for a mode.';
@@ -12,11 +12,7 @@ export default class Compile extends BaseCommand {
     { description: 'Rules for an NVIDIA vGPU source type, with the shipped overlays', command: '<%= config.bin %> compile --type nvidia-11 --device-api vfio-pci' },
   ];
   static override flags = {
-    policy: policyFlag,
-    overlay: overlayFlag,
-    mode: modeFlag,
-    type: typeFlag,
-    'device-api': deviceApiFlag,
+    ...effectivePolicyFlags,
     ...limitFlags,
   };
 

@@ -1,7 +1,7 @@
 // `mdev-policy policy show`: the effective policy for a mode and a source type, with provenance.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { deviceApiFlag, modeFlag, overlayFlag, policyFlag, typeFlag, limitFlags, limitsFrom } from '../../cli/flags.js';
+import { effectivePolicyFlags, limitFlags, limitsFrom } from '../../cli/flags.js';
 
 export default class PolicyShow extends BaseCommand {
   static override summary = 'Print the effective policy for a mode and a source type: every check with its match and origin.';
@@ -12,11 +12,7 @@ export default class PolicyShow extends BaseCommand {
     { description: 'An overlay under development, in superset mode, as JSON', command: '<%= config.bin %> policy show --overlay my-overlay.yaml --type nvidia-11 --mode superset --format json' },
   ];
   static override flags = {
-    policy: policyFlag,
-    overlay: overlayFlag,
-    mode: modeFlag,
-    type: typeFlag,
-    'device-api': deviceApiFlag,
+    ...effectivePolicyFlags,
     format: Flags.string({ options: ['text', 'json'], default: 'text', description: 'Output format.' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     ...limitFlags,

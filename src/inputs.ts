@@ -103,7 +103,9 @@ export interface PolicyChoice {
 
 /** The policy set a command works with (DESIGN §2.2: `--policy` replaces the default, `--overlay` adds). */
 export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<PolicySet>> {
-  const overlayFiles = [...(choice.policy === undefined ? await defaultOverlayFiles() : []), ...(choice.overlays ?? [])];
+  // An overlay named twice (say, a shipped one given again with --overlay) applies once, where first named.
+  const named = [...(choice.policy === undefined ? await defaultOverlayFiles() : []), ...(choice.overlays ?? [])];
+  const overlayFiles = named.filter((f, i) => named.findIndex((g) => path.resolve(g) === path.resolve(f)) === i);
   const [base, ...overlays] = await Promise.all([loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits), ...overlayFiles.map((f) => loadOverlay(f, limits))]);
   const errors = [base!, ...overlays].flatMap((o) => o.errors);
   if (errors.length > 0) return { errors, warnings: [] };

@@ -167,7 +167,8 @@ export function renderPolicyText(d: PolicyDescription, options: TextOptions = {}
   const lines = [
     `policy ${d.policy.name}@${d.policy.version}${applied.length ? ` + ${applied.join(', ')}` : ''}, mode ${d.mode}${d.type ? `, source type ${d.type}` : ''}${d.deviceApi ? ` (${d.deviceApi})` : ''}`,
   ];
-  for (const o of d.overlays) lines.push(`  overlay ${o.name}@${o.version}: ${o.applies ? 'applies' : paint('dim', 'selector does not match')}`);
+  const apiHint = d.deviceApi === undefined ? ' (selectors on device_api need --device-api)' : '';
+  for (const o of d.overlays) lines.push(`  overlay ${o.name}@${o.version}: ${o.applies ? 'applies' : paint('dim', `selector does not match${apiHint}`)}`);
   lines.push('');
   const width = Math.max(...d.checks.map((c) => c.id.length), 2);
   const matchWidth = Math.max(...d.checks.map((c) => (c.match ?? 'when').length), 4);

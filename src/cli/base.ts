@@ -37,7 +37,7 @@ export abstract class BaseCommand extends Command {
     const code = isUsage ? 'usage' : 'internal';
     const first = message.charAt(0).toLowerCase() + message.slice(1);
     this.writeErr(`${code}: ${first}\n`);
-    if (isUsage) this.writeErr(`  hint: see \`mdev-policy ${this.id ?? ''} --help\`\n`.replace('  --help', ' --help'));
+    if (isUsage) this.writeErr(`  hint: see \`mdev-policy ${(this.id ?? '').replace(/:/g, ' ')} --help\`\n`.replace('  --help', ' --help'));
     else if (debug) this.writeErr(`${err.stack ?? ''}\n`);
     else this.writeErr('  hint: this is a bug in mdev-policy; run again with --debug and report the output\n');
     process.exitCode = 2;

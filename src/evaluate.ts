@@ -6,6 +6,7 @@
 
 import type { Engine as EngineT } from 'json-rules-engine';
 import { annotate, compileBulkRule, type BulkRule } from './bulk.js';
+import { splitList } from './normalize.js';
 import { attributePath, checkOperands, compilePolicy, matchOperator, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
 import { diagnostic, didYouMean, type Diagnostic } from './errors.js';
 import type { PolicySet } from './resolve.js';
@@ -286,7 +287,7 @@ function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: Facts)
   const label = t.kind === 'attribute' ? t.name : undefined;
 
   if (check.match === 'sync') {
-    const names = t.kind === 'list' ? t.names : listOf(src);
+    const names = t.kind === 'list' ? t.names : typeof src === 'string' || Array.isArray(src) ? splitList(src as string | string[]) : [];
     const attrs = facts.source.device.attributes;
     const set: Record<string, string | string[]> = {};
     for (const n of names) if (Object.hasOwn(attrs, n) && isPresent(attrs[n])) set[n] = attrs[n]!;
@@ -329,11 +330,6 @@ function withOutcome(base: CheckResult, check: EffectiveCheck, outcome: CheckRes
   r.message = message;
   if (base.note !== undefined) r.note = base.note;
   return r;
-}
-
-function listOf(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String);
-  return typeof v === 'string' ? v.split(/[,\n]/).map((s) => s.trim()).filter(Boolean) : [];
 }
 
 function failingLeaves(c: Record<string, unknown>): string[] {

@@ -184,7 +184,6 @@ function explainOne(doc: SourceDocument, e: ErrorObject): Diagnostic {
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]) ?? [];
-      if (schema.not !== undefined || e.schemaPath.endsWith('/not/enum')) return fail(`${quote(e.data)} is a reserved name`);
       const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.map(String)) : undefined;
       return fail(`${quote(e.data)} is not one of ${allowed.map((a) => quote(a)).join(', ')}`, at, false, hint);
     }

@@ -134,3 +134,25 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * What every stage returns: a value with the warnings met on the way, or the
+ * errors that stand in its place. Both branches carry `errors` and `value`
+ * (one of them empty) so a caller may test `ok` or read either field.
+ */
+export type Result<T> =
+  | { ok: true; value: T; errors: readonly []; warnings: Diagnostic[] }
+  | { ok: false; value?: undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
+
+export function ok<T>(value: T, warnings: Diagnostic[] = []): Result<T> {
+  return { ok: true, value, errors: [], warnings };
+}
+
+export function failed<T = never>(errors: Diagnostic[], warnings: Diagnostic[] = []): Result<T> {
+  return { ok: false, errors, warnings };
+}
+
+/** Errors, if any, else the value: for stages that found problems after building something. */
+export function resultOf<T>(value: T, errors: Diagnostic[], warnings: Diagnostic[] = []): Result<T> {
+  return errors.length > 0 ? failed(errors, warnings) : ok(value, warnings);
+}

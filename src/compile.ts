@@ -1,12 +1,15 @@
 // Stage 4 — compile: the effective policy becomes json-rules-engine rule
 // documents, one rule per check, as plain data (what `mdev-policy compile`
-// prints). Source and destination values are compared by making the
-// condition's `value` a reference to the other fact. A check with
-// `onMissing: skip` is `any: [absent-both, match]`; evaluate reads the first
-// condition's result to tell a skip from a pass. Paths resolve with
-// resolvePath below: own properties only, no JSONPath engine involved.
+// prints). What a value check compiles to is its match module's business
+// (src/matches/); this module adds what is the same for every check: a
+// check with `onMissing: skip` becomes `any: [absent-both, match]` (the
+// evaluators read the first condition's result to tell a skip from a pass),
+// and every leaf under a `not` in a `when` condition is guarded by `present`.
 
-import type { Condition, EffectiveCheck, EffectivePolicy, FactRef, LeafCondition, PolicyRef } from './types.js';
+import { leaf } from './matches/conditions.js';
+import { matchOf } from './matches/index.js';
+import type { Operands } from './matches/operator.js';
+import { isWhenCheck, type Condition, type EffectiveCheck, type EffectivePolicy, type LeafCondition, type PolicyRef, type ValueCheck } from './types.js';
 
 export interface RuleDocument {
   name: string;
@@ -24,49 +27,9 @@ export interface CompiledPolicy {
   rules: RuleDocument[];
 }
 
-export function attributePath(name: string): string {
-  return name === '@id' ? '$.type.id' : `$.type.attributes.${name}`;
-}
-
-const ref = (fact: string, path?: string, params?: Record<string, unknown>): FactRef => ({
-  fact,
-  ...(path === undefined ? {} : { path }),
-  ...(params === undefined ? {} : { params }),
-});
-
-function leaf(fact: string, path: string | undefined, operator: string, value: LeafCondition['value'], params?: Record<string, unknown>): LeafCondition {
-  return { fact, ...(path === undefined ? {} : { path }), ...(params === undefined ? {} : { params }), operator, value };
-}
-
-/** The two sides a check compares, as fact references (undefined for `when` checks). */
-export function checkOperands(check: EffectiveCheck): { source: FactRef; destination: FactRef } | undefined {
-  const t = check.target;
-  switch (t.kind) {
-    case 'attribute':
-      return { source: ref('source', attributePath(t.name)), destination: ref('destination', attributePath(t.name)) };
-    case 'list':
-      return check.match === 'sync'
-        ? { source: ref('source', '$.device.attributes'), destination: ref('destination', '$.type.attributes.dynamic_resources') }
-        : { source: ref('family', undefined, { side: 'source', names: t.names }), destination: ref('family', undefined, { side: 'destination', names: t.names }) };
-    case 'family': {
-      const params = { prefix: t.prefix, except: t.except };
-      return { source: ref('family', undefined, { side: 'source', ...params }), destination: ref('family', undefined, { side: 'destination', ...params }) };
-    }
-    case 'when':
-      return undefined;
-  }
-}
-
-/**
- * The operator that compares the two operands of a non-`when` check. A list
- * of named attributes with `onMissing: skip` leaves out the names absent on
- * both sides (`each-present:`); a prefix family only ever holds present ones.
- */
-export function matchOperator(check: EffectiveCheck): string {
-  const match = check.match ?? 'ignore';
-  const t = check.target;
-  if (t.kind === 'attribute' || match === 'ignore' || match === 'sync') return match;
-  return `${t.kind === 'list' && check.onMissing === 'skip' ? 'each-present' : 'each'}:${match}`;
+/** The two values a value check compares, as fact references. */
+export function checkOperands(check: ValueCheck): Operands {
+  return matchOf(check).operands(check);
 }
 
 /**
@@ -86,46 +49,28 @@ function presenceOf(c: Condition): LeafCondition[] {
   if ('any' in c) return c.any.flatMap(presenceOf);
   if ('not' in c) return presenceOf(c.not);
   const value = c.value !== null && typeof c.value === 'object' && !Array.isArray(c.value) ? c.value : true;
-  return [leaf(c.fact, c.path, 'present', value, c.params)];
+  return [leaf(c, 'present', value)];
 }
 
-function matchCondition(check: EffectiveCheck): Condition {
-  const t = check.target;
-  if (t.kind === 'when') return guardNot(t.condition);
-  const match = check.match ?? 'ignore';
-  const ops = checkOperands(check)!;
-  if (match === 'ignore') return leaf('source', '$.host', 'always', true);
-  if (t.kind === 'list' && match === 'sync') return leaf('source', '$.device.attributes', 'has-values', t.names);
-  const src = ops.source;
-  const dst = ops.destination;
-  const compare = (operator: string, value: FactRef = dst): LeafCondition => leaf(src.fact, src.path, operator, value, src.params);
-  if (t.kind !== 'attribute') return compare(matchOperator(check));
-  const path = src.path!;
-  switch (match) {
-    case 'equal-or-listed':
-      return { any: [compare('equal'), compare('listed-in', ref('destination', '$.type.attributes.compatible_type'))] };
-    case 'capacity':
-      return leaf('destination', path, 'capacity', 1);
-    case 'sync':
-      return { all: [compare('names-set-on', ref('source', '$.device.attributes')), compare('superset')] };
-    default:
-      return compare(match);
-  }
+/** Whether a value check's rule is `any: [absent-both, match]` (its result can be a skip). */
+export function isSkippable(check: ValueCheck): boolean {
+  return check.onMissing === 'skip' && matchOf(check).skippable(check);
 }
 
 export function compileCheck(check: EffectiveCheck): RuleDocument {
-  const match = matchCondition(check);
-  const ops = checkOperands(check);
-  const skippable = check.onMissing === 'skip' && ops !== undefined && check.match !== 'ignore' && !(check.target.kind === 'list' && check.match === 'sync');
   let conditions: RuleDocument['conditions'];
-  if (skippable) {
-    conditions = { any: [leaf(ops.source.fact, ops.source.path, 'absent-both', ops.destination, ops.source.params), match] };
-  } else if ('all' in match || 'any' in match || 'not' in match) {
-    conditions = match as RuleDocument['conditions'];
+  if (isWhenCheck(check)) {
+    conditions = wrap(guardNot(check.target.condition));
   } else {
-    conditions = { all: [match] };
+    const ops = checkOperands(check);
+    const match = matchOf(check).compile(check, ops);
+    conditions = isSkippable(check) ? { any: [leaf(ops.source, 'absent-both', ops.destination), match] } : wrap(match);
   }
   return { name: check.id, priority: 1, conditions, event: { type: 'check', params: { id: check.id } } };
+}
+
+function wrap(c: Condition): RuleDocument['conditions'] {
+  return 'all' in c || 'any' in c || 'not' in c ? c : { all: [c] };
 }
 
 export function compilePolicy(policy: EffectivePolicy): CompiledPolicy {
@@ -137,48 +82,4 @@ export function compilePolicy(policy: EffectivePolicy): CompiledPolicy {
     mode: policy.mode,
     rules: policy.checks.map(compileCheck),
   };
-}
-
-// --- paths -------------------------------------------------------------------
-
-const pathCache = new Map<string, (string | number)[]>();
-
-/** Split `$.a.b[0]` into segments; undefined when the path is not of that plain form. */
-export function parsePath(path: string): (string | number)[] | undefined {
-  const cached = pathCache.get(path);
-  if (cached) return cached;
-  if (!path.startsWith('$')) return undefined;
-  const segments: (string | number)[] = [];
-  const re = /\.([A-Za-z_@][A-Za-z0-9_-]*)|\[(\d{1,6})\]/y;
-  re.lastIndex = 1;
-  while (re.lastIndex < path.length) {
-    const at = re.lastIndex;
-    const m = re.exec(path);
-    if (!m || m.index !== at) return undefined;
-    segments.push(m[1] !== undefined ? m[1] : Number(m[2]));
-  }
-  if (pathCache.size < 10_000) pathCache.set(path, segments);
-  return segments;
-}
-
-/** The value at a plain path, reading own properties only; undefined when absent or the path is not plain. */
-export function resolvePath(value: unknown, path: string): unknown {
-  const segments = parsePath(path);
-  return segments ? walkPath(value, segments) : undefined;
-}
-
-/** Follow parsed path segments through own properties (arrays by index only). */
-export function walkPath(value: unknown, segments: readonly (string | number)[]): unknown {
-  let v: unknown = value;
-  for (const s of segments) {
-    if (v === null || typeof v !== 'object') return undefined;
-    if (typeof s === 'number') {
-      if (!Array.isArray(v)) return undefined;
-      v = v[s];
-    } else {
-      if (Array.isArray(v) || !Object.hasOwn(v, s)) return undefined;
-      v = (v as Record<string, unknown>)[s];
-    }
-  }
-  return v;
 }

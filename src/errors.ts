@@ -141,7 +141,7 @@ function editDistance(a: string, b: string): number {
  * (one of them empty) so a caller may test `ok` or read either field.
  */
 export type Result<T> =
-  | { ok: true; value: T; errors: readonly []; warnings: Diagnostic[] }
+  | { ok: true; value: T; errors: []; warnings: Diagnostic[] }
   | { ok: false; value?: undefined; errors: Diagnostic[]; warnings: Diagnostic[] };
 
 export function ok<T>(value: T, warnings: Diagnostic[] = []): Result<T> {

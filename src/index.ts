@@ -9,9 +9,15 @@ export { parseText, parseJsonLine, loadFile, loadDocuments, DEFAULT_LIMITS, type
 export { validateDocument, schemaErrors, KINDS, type Kind } from './validate.js';
 export { normalizeHost, splitList } from './normalize.js';
 export { checkPolicy, checkPolicySet, resolvePolicy, resolvePolicySet, typeForSelection, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
-export { compilePolicy, compileCheck, resolvePath, type CompiledPolicy, type RuleDocument } from './compile.js';
-export { VERDICTS, TESTS, BUILTIN_OPERATORS, operatorTable } from './operators.js';
-export { asPolicySet, buildEngine, runBulk, runCandidate, explainRun, evaluate, evaluateDestination, selectSourceDevices, placeDevices, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate.js';
+export { compilePolicy, compileCheck, type CompiledPolicy, type RuleDocument } from './compile.js';
+export { resolvePath } from './facts.js';
+export { VERDICTS, TESTS, BUILTIN_OPERATORS, WHEN_OPERATORS, MATCH_MODULES, operatorTable, type Match, type Operator } from './matches/index.js';
+export { buildEngine } from './evaluate/engine.js';
+export { asPolicySet, selectSourceDevices } from './evaluate/sources.js';
+export { runBulk } from './evaluate/bulk.js';
+export { explainRun } from './evaluate/explain.js';
+export { placeDevices } from './evaluate/placement.js';
+export { runCandidate, evaluate, evaluateDestination, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate/decision.js';
 export { describePolicy, renderPolicyText, renderText, renderJson, renderNdjson, renderNdjsonDestination, renderNdjsonSummary, renderDiagnostics, type PolicyDescription } from './report.js';
 export { DEFAULT_OVERLAY_DIR, DEFAULT_POLICY_FILE, defaultOverlayFiles, loadOverlay, loadPolicySet, loadPolicySource, loadEffectivePolicy, loadHost, loadDestinations, hostFromDocument, overlayFromDocument, policyFromDocument, type PolicyChoice } from './inputs.js';
 export { runSuiteFile, findSuites, type SuiteReport, type CaseReport } from './suite.js';

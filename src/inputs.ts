@@ -13,7 +13,7 @@ import { normalizeHost } from './normalize.js';
 import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
 import type { EffectivePolicy, Host, WrittenHost, WrittenOverlay, WrittenPolicy } from './types.js';
-import type { DestinationInput } from './evaluate.js';
+import type { DestinationInput } from './evaluate/decision.js';
 
 /** The shipped base policy. */
 export const DEFAULT_POLICY_FILE = fileURLToPath(new URL('../policies/vfio-mdev.yaml', import.meta.url));

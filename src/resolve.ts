@@ -21,9 +21,10 @@
 
 import picomatch from 'picomatch';
 import semver from 'semver';
-import { diagnostic, didYouMean, quote, warning, type Diagnostic, type Position } from './errors.js';
+import { diagnostic, didYouMean, failed, ok, quote, warning, type Diagnostic, type Position, type Result } from './errors.js';
+import { targetProblem } from './matches/index.js';
 import type { SourceDocument } from './load.js';
-import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, PolicyRef, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
+import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, PolicyRef, ValueTarget, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
 
 export interface PolicySource {
   written: WrittenPolicy;
@@ -33,12 +34,6 @@ export interface PolicySource {
 export interface OverlaySource {
   written: WrittenOverlay;
   doc?: SourceDocument;
-}
-
-export interface Resolved<T> {
-  value?: T;
-  errors: Diagnostic[];
-  warnings?: Diagnostic[];
 }
 
 type At = (...p: (string | number)[]) => Position;
@@ -102,24 +97,17 @@ function checkMatch(check: Partial<WrittenCheck> & { id: string }, modes: string
     }
   }
   for (const m of match === undefined ? [] : typeof match === 'string' ? [match] : Object.values(match)) {
-    const problem = targetProblem(check, m);
+    const problem = targetProblemOf(check, m);
     if (problem) errors.push(diagnostic('schema-violation', `check ${quote(check.id)}: ${problem}`, at('match')));
   }
   return errors;
 }
 
-/** Which targets each match can work on. */
-function targetProblem(check: Partial<WrittenCheck>, match: MatchName): string | undefined {
-  const family = check.attributes !== undefined && !Array.isArray(check.attributes);
-  switch (match) {
-    case 'capacity':
-    case 'equal-or-listed':
-      return check.attribute === undefined ? `\`${match}\` compares one \`attribute\`` : undefined;
-    case 'sync':
-      return family ? '`sync` takes an `attribute` that lists instance attributes, or a list of them in `attributes`' : undefined;
-    default:
-      return undefined;
-  }
+/** Whether a match can work on a check's target: the match module says (src/matches/). */
+function targetProblemOf(check: Partial<WrittenCheck>, match: MatchName): string | undefined {
+  if (check.when !== undefined) return undefined;
+  const kind = check.attribute !== undefined ? 'attribute' : Array.isArray(check.attributes) ? 'list' : check.attributes !== undefined ? 'family' : undefined;
+  return kind === undefined ? undefined : targetProblem(match, kind);
 }
 
 // --- merging -------------------------------------------------------------------------
@@ -307,20 +295,18 @@ export function checkPolicySet(base: PolicySource, overlays: readonly OverlaySou
   return { errors, warnings: overlapWarnings([...overlays], new Set(base.written.spec.checks.map((c) => c.id))) };
 }
 
-export function resolvePolicySet(base: PolicySource, overlays: readonly OverlaySource[], mode?: string): Resolved<PolicySet> {
+export function resolvePolicySet(base: PolicySource, overlays: readonly OverlaySource[], mode?: string): Result<PolicySet> {
   const checked = checkPolicySet(base, overlays);
-  if (checked.errors.length > 0) return { errors: checked.errors, warnings: checked.warnings };
+  if (checked.errors.length > 0) return failed(checked.errors, checked.warnings);
   const { written } = base;
   const modes = Object.keys(written.spec.modes);
   const chosen = mode ?? written.spec.defaultMode;
   if (!modes.includes(chosen)) {
-    return {
-      errors: [
-        diagnostic('unknown-mode', `policy ${quote(written.metadata.name)} has no mode ${quote(chosen)}`, {}, {
-          hint: didYouMean(chosen, modes) ?? `modes: ${modes.map((m) => `\`${m}\``).join(', ')}`,
-        }),
-      ],
-    };
+    return failed([
+      diagnostic('unknown-mode', `policy ${quote(written.metadata.name)} has no mode ${quote(chosen)}`, {}, {
+        hint: didYouMean(chosen, modes) ?? `modes: ${modes.map((m) => `\`${m}\``).join(', ')}`,
+      }),
+    ]);
   }
   const matchers = overlays.map((o) => {
     const sel = o.written.spec.selector;
@@ -347,7 +333,7 @@ export function resolvePolicySet(base: PolicySource, overlays: readonly OverlayS
       return effective;
     },
   };
-  return { value: set, errors: [], warnings: checked.warnings };
+  return ok(set, checked.warnings);
 }
 
 /** The effective policy of a base with exactly these overlays applied (already checked). */
@@ -369,34 +355,33 @@ function effectivePolicy(base: PolicySource, overlays: readonly OverlaySource[],
 }
 
 /** The base policy alone for one mode (the policy's default mode when none is given). */
-export function resolvePolicy(source: PolicySource, mode?: string): Resolved<EffectivePolicy> {
+export function resolvePolicy(source: PolicySource, mode?: string): Result<EffectivePolicy> {
   const set = resolvePolicySet(source, [], mode);
-  if (!set.value) return { errors: set.errors };
-  return { value: effectivePolicy(source, [], set.value.mode), errors: [] };
+  if (!set.ok) return set;
+  return ok(effectivePolicy(source, [], set.value.mode));
 }
 
 function effectiveCheck(c: WrittenCheck, mode: string, origin: string, overlays: string[]): EffectiveCheck {
-  const target: EffectiveCheck['target'] =
-    c.when !== undefined
-      ? { kind: 'when', condition: c.when }
-      : c.attribute !== undefined
-        ? { kind: 'attribute', name: c.attribute }
-        : Array.isArray(c.attributes)
-          ? { kind: 'list', names: [...c.attributes] }
-          : { kind: 'family', prefix: c.attributes!.prefix, except: [...(c.attributes!.except ?? [])] };
-  const check: EffectiveCheck = {
+  const fields = {
     id: c.id,
-    target,
+    ...(c.description !== undefined ? { description: c.description } : {}),
+    ...(c.note !== undefined ? { note: c.note } : {}),
     onMissing: c.onMissing ?? 'fail',
     locked: c.locked ?? false,
     severity: c.severity ?? 'error',
     origin,
     overlays,
   };
-  if (c.description !== undefined) check.description = c.description;
-  if (c.note !== undefined) check.note = c.note;
-  if (c.match !== undefined) check.match = typeof c.match === 'string' ? c.match : (c.match[mode] ?? c.match.default)!;
-  return check;
+  if (c.when !== undefined) return { ...fields, target: { kind: 'when', condition: c.when } };
+  const target: ValueTarget =
+    c.attribute !== undefined
+      ? { kind: 'attribute', name: c.attribute }
+      : Array.isArray(c.attributes)
+        ? { kind: 'list', names: [...c.attributes] }
+        : { kind: 'family', prefix: c.attributes!.prefix, except: [...(c.attributes!.except ?? [])] };
+  // A value check always has a match (checked at load: a new check needs one, a mode with no entry needs a `default`).
+  const match = typeof c.match === 'string' ? c.match : (c.match![mode] ?? c.match!.default)!;
+  return { ...fields, target, match };
 }
 
 /** The source type a command asks about (`--type`, `--device-api`), for selecting overlays without a host. */

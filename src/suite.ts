@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { diagnostic, type Diagnostic } from './errors.js';
-import { evaluate, type DestinationInput } from './evaluate.js';
+import { evaluate, type DestinationInput } from './evaluate/decision.js';
 import { loadHost, loadOverlay, loadPolicySource } from './inputs.js';
 import { DEFAULT_LIMITS, loadFile, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';

@@ -6,6 +6,7 @@ import type { Diagnostic } from './errors.js';
 
 export const API_VERSION = 'mdev-policy/v1';
 
+/** The match vocabulary (DESIGN §2.1); each name has its module in src/matches/. */
 export const MATCHES = ['equal', 'version-compatible', 'one-to-one', 'superset', 'equal-or-listed', 'capacity', 'sync', 'ignore'] as const;
 export type MatchName = (typeof MATCHES)[number];
 
@@ -14,19 +15,31 @@ export type MatchName = (typeof MATCHES)[number];
 export type FactName = 'source' | 'destination';
 export type Scalar = string | number | boolean;
 
-export interface FactRef {
-  fact: string;
+/** A fact read by path: `source` or `destination` (DESIGN §4), optionally narrowed by a plain `$.a.b[0]` path. */
+export interface PathRef {
+  fact: FactName;
   path?: string;
-  params?: Record<string, unknown>;
 }
 
-export interface LeafCondition {
-  fact: string;
-  path?: string;
-  params?: Record<string, unknown>;
+/** Attributes of one side's type selected by name or by prefix (the compiler's own fact; never written by users). */
+export interface FamilyParams {
+  side: FactName;
+  prefix?: string;
+  except?: string[];
+  names?: string[];
+}
+
+export interface FamilyRef {
+  fact: 'family';
+  params: FamilyParams;
+}
+
+export type FactRef = PathRef | FamilyRef;
+
+export type LeafCondition = FactRef & {
   operator: string;
   value: Scalar | Scalar[] | FactRef | null;
-}
+};
 
 export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | LeafCondition;
 
@@ -77,18 +90,13 @@ export interface WrittenOverlay {
 
 // --- Effective policy (after resolve) --------------------------------------
 
-export interface EffectiveCheck {
+export type ValueTarget = { kind: 'attribute'; name: string } | { kind: 'list'; names: string[] } | { kind: 'family'; prefix: string; except: string[] };
+export type TargetKind = ValueTarget['kind'];
+
+interface CheckFields {
   id: string;
   description?: string;
   note?: string;
-  /** One attribute, a named list, or a family selected by prefix. */
-  target:
-    | { kind: 'attribute'; name: string }
-    | { kind: 'list'; names: string[] }
-    | { kind: 'family'; prefix: string; except: string[] }
-    | { kind: 'when'; condition: Condition };
-  /** The match for the chosen mode; absent for `when` checks. */
-  match?: MatchName;
   onMissing: 'fail' | 'skip';
   locked: boolean;
   severity: 'error' | 'warning';
@@ -96,6 +104,24 @@ export interface EffectiveCheck {
   origin: string;
   /** `name@version` of every overlay that added or patched the check, in order. */
   overlays: string[];
+}
+
+/** A check of `attribute` / `attributes`: one attribute, a named list, or a family selected by prefix, with the match for the chosen mode. */
+export interface ValueCheck extends CheckFields {
+  target: ValueTarget;
+  match: MatchName;
+}
+
+/** A check of a `when` condition: no match, the condition decides. */
+export interface WhenCheck extends CheckFields {
+  target: { kind: 'when'; condition: Condition };
+  match?: undefined;
+}
+
+export type EffectiveCheck = ValueCheck | WhenCheck;
+
+export function isWhenCheck(check: EffectiveCheck): check is WhenCheck {
+  return check.target.kind === 'when';
 }
 
 export interface PolicyRef {

@@ -1,0 +1,145 @@
+// Stage 5 — evaluate: the whole decision. For each destination, every source
+// device × destination (parent, type) candidate runs through one evaluator
+// (json-rules-engine, the reference, or the bulk closures), then placement
+// and the claim plan; destinations stream in and out one at a time. This
+// module never reads files or prints.
+
+import type { Diagnostic } from '../errors.js';
+import type { PolicySet } from '../resolve.js';
+import type { Decision, DestinationResult, EffectivePolicy, Host, MdevType, Placement } from '../types.js';
+import { runBulk } from './bulk.js';
+import { claimsOf } from './claims.js';
+import { runRules } from './engine.js';
+import { explainRun } from './explain.js';
+import { placeDevices, unplacedReason } from './placement.js';
+import { gatesOf } from './prune.js';
+import type { CandidateRun } from './run.js';
+import { asPolicySet, selectSourceDevices, type SourceDevice } from './sources.js';
+
+/** Evaluate one candidate with either evaluator (benchmarks and tests; destinations use the same two). */
+export async function runCandidate(engine: 'rules' | 'bulk', source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<CandidateRun> {
+  return engine === 'bulk' ? runBulk(source, destHost, parent, type) : runRules(source, destHost, parent, type);
+}
+
+export interface DestinationOptions {
+  /** `rules`: json-rules-engine (the reference); `bulk`: the same rules as synchronous closures. */
+  engine?: 'rules' | 'bulk';
+  /** Which check results each candidate lists. */
+  detail?: 'all' | 'failing';
+  /**
+   * Skip, without evaluating, the candidates that a gate check rules out for
+   * certain (the type id outside cross-type mode, device_api): they are
+   * counted in `pruned`, not listed.
+   */
+  prune?: boolean;
+}
+
+/** Evaluate one destination host for all source devices. */
+export async function evaluateDestination(sources: SourceDevice[], dest: Host, options: DestinationOptions = {}): Promise<DestinationResult> {
+  const runs: CandidateRun[] = [];
+  const pruned = { count: 0, by: new Set<string>() };
+  for (const s of sources) {
+    const gates = options.prune ? gatesOf(s) : [];
+    for (const p of dest.parents) {
+      for (const t of p.types) {
+        const gate = gates.find((g) => !g.passes(t));
+        if (gate) {
+          pruned.count++;
+          pruned.by.add(gate.id);
+          continue;
+        }
+        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p.id, t) : await runRules(s, dest, p.id, t));
+      }
+    }
+  }
+  const slotKey = (r: CandidateRun) => `${r.parent}\u0000${r.type.id}`;
+  const choices = new Map<string, { slot: string; capacity: number }[]>();
+  for (const s of sources) {
+    const own = runs.filter((r) => r.source === s && r.compatible);
+    own.sort((a, b) => Number(b.type.id === s.device.type) - Number(a.type.id === s.device.type));
+    choices.set(s.device.uuid, own.map((r) => ({ slot: slotKey(r), capacity: r.capacity })));
+  }
+  const uuids = sources.map((s) => s.device.uuid);
+  const placed = sources.length > 0 ? placeDevices(uuids, choices) : undefined;
+  const result: DestinationResult = {
+    host: dest.name,
+    compatible: placed !== undefined,
+    placement: [],
+    candidates: runs.map((r) => explainRun(r, options.detail ?? 'all')),
+  };
+  if (pruned.count > 0) result.pruned = { candidates: pruned.count, by: [...pruned.by].sort() };
+  if (dest.file !== undefined) result.file = dest.file;
+  if (placed) {
+    for (const s of sources) {
+      const slot = placed.get(s.device.uuid)!;
+      const r = runs.find((x) => x.source === s && slotKey(x) === slot)!;
+      result.placement.push({ device: s.device.uuid, parent: r.parent, type: r.type.id, set: claimsOf(r) } satisfies Placement);
+    }
+  } else {
+    result.reason = unplacedReason(uuids, choices);
+  }
+  return result;
+}
+
+export interface DestinationInput {
+  host?: Host;
+  errors: Diagnostic[];
+  warnings?: Diagnostic[];
+}
+
+export interface EvaluateOptions {
+  /** A policy set (base + overlays, per source type), or one effective policy. */
+  policy: PolicySet | EffectivePolicy;
+  source: Host;
+  devices?: readonly string[];
+  destinations: Iterable<DestinationInput> | AsyncIterable<DestinationInput>;
+  /** Called with each destination as soon as it is decided (for streaming output). */
+  onDestination?: (d: DestinationResult) => void;
+  /** Evaluator, detail and pruning for each destination (default: json-rules-engine, every check, no pruning). */
+  destination?: DestinationOptions;
+  /** Keep every destination in the Decision (default); false for streams, where memory must not grow with the fleet. */
+  keep?: boolean;
+  /** Counts of what was decided, kept even when destinations are not. */
+  counts?: { destinations: number; compatible: number };
+}
+
+/** Everything `eval` decides, as the Decision document of DESIGN §3.1. */
+export async function evaluate(options: EvaluateOptions): Promise<Decision> {
+  const policies = asPolicySet(options.policy);
+  const { devices, errors } = selectSourceDevices(options.source, options.devices, policies);
+  // The overlays that applied to at least one source device, in the order given.
+  const applied = policies.overlays.filter((_, i) => devices.some((d) => policies.applicable(d.fact.type)[i]));
+  const decision: Decision = {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'Decision',
+    compatible: false,
+    mode: policies.mode,
+    policy: { ...policies.policy, overlays: applied },
+    source: { host: options.source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
+    destinations: [],
+    errors: [...errors],
+  };
+  const warnings: Diagnostic[] = [];
+  const counts = options.counts ?? { destinations: 0, compatible: 0 };
+  if (errors.length === 0) {
+    for await (const input of options.destinations) {
+      decision.errors.push(...input.errors);
+      warnings.push(...(input.warnings ?? []));
+      if (!input.host) continue;
+      const result = await evaluateDestination(devices, input.host, options.destination);
+      counts.destinations++;
+      if (result.compatible) counts.compatible++;
+      if (options.keep !== false) decision.destinations.push(result);
+      options.onDestination?.(result);
+    }
+    decision.compatible = counts.compatible > 0;
+  }
+  if (warnings.length > 0) decision.warnings = warnings;
+  return decision;
+}
+
+/** Exit code of a decision: 2 when any error was reported, else 0 compatible / 1 not. */
+export function exitCodeOf(decision: Decision): 0 | 1 | 2 {
+  if (decision.errors.length > 0) return 2;
+  return decision.compatible ? 0 : 1;
+}

@@ -1,0 +1,78 @@
+// Source selection: the devices of the VM to migrate (named by --device, or
+// every device on the source host), each with its facts and the engine of
+// the effective policy for its type (base + the overlays that apply to it).
+
+import { diagnostic, didYouMean, type Diagnostic } from '../errors.js';
+import type { PolicySet } from '../resolve.js';
+import type { EffectivePolicy, Host, MdevDevice, MdevType, SourceFact } from '../types.js';
+import { buildEngine, type PolicyEngine } from './engine.js';
+
+export interface SourceDevice {
+  device: MdevDevice;
+  fact: SourceFact;
+  /** The engine of the effective policy for this device's type. */
+  engine: PolicyEngine;
+  /** False when the device's parent does not list its type: nothing is known of it, so it fails closed. */
+  known: boolean;
+}
+
+/** A single effective policy seen as a policy set (every overlay in it applies to every type). */
+export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
+  if ('forType' in policy) return policy;
+  return {
+    policy: policy.policy,
+    mode: policy.mode,
+    modes: policy.modes,
+    overlays: policy.overlays,
+    warnings: [],
+    applicable: () => policy.overlays.map(() => true),
+    forType: () => policy,
+  };
+}
+
+/** The most source devices one decision places (a VM's mdevs are a handful). */
+export const MAX_SOURCE_DEVICES = 64;
+
+/** The source devices to migrate: those named (in that order), or every device on the host. */
+export function selectSourceDevices(host: Host, uuids: readonly string[] | undefined, policies: PolicySet): { devices: SourceDevice[]; errors: Diagnostic[] } {
+  const errors: Diagnostic[] = [];
+  const where = host.file ? { file: host.file } : {};
+  let chosen: MdevDevice[];
+  if (uuids && uuids.length > 0) {
+    chosen = [];
+    for (const u of uuids) {
+      const d = host.devices.find((x) => x.uuid === u.toLowerCase());
+      if (d) {
+        if (!chosen.includes(d)) chosen.push(d);
+      } else {
+        errors.push(
+          diagnostic('unknown-device', `host \`${host.name}\` has no device \`${u}\``, where, {
+            hint: didYouMean(u, host.devices.map((x) => x.uuid)) ?? `devices: ${host.devices.map((x) => `\`${x.uuid}\``).join(', ') || 'none'}`,
+          }),
+        );
+      }
+    }
+  } else {
+    chosen = host.devices;
+  }
+  // One VM's devices: a handful in practice. A bound keeps a hostile source
+  // from turning placement (a matching over devices × candidates) into a hang.
+  if (errors.length === 0 && chosen.length > MAX_SOURCE_DEVICES) {
+    errors.push(
+      diagnostic('input-too-large', `${chosen.length} source devices: more than ${MAX_SOURCE_DEVICES}, the most one decision takes`, where, {
+        hint: "name the VM's devices with --device",
+      }),
+    );
+    chosen = [];
+  }
+  if (errors.length === 0 && chosen.length === 0) {
+    errors.push(diagnostic('unknown-device', `source host \`${host.name}\` has no mdev device to migrate`, where));
+  }
+  const devices = chosen.map((device) => {
+    const listed = host.parents.find((p) => p.id === device.parent)?.types.find((t) => t.id === device.type);
+    const type: MdevType = listed ?? { id: device.type, attributes: Object.create(null) as MdevType['attributes'] };
+    const fact: SourceFact = { host: host.name, parent: device.parent, type, device: { uuid: device.uuid, attributes: device.attributes } };
+    return { device, fact, known: listed !== undefined, engine: buildEngine(policies.forType(type)) };
+  });
+  return { devices, errors };
+}

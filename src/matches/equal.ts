@@ -1,0 +1,26 @@
+// `equal`: both values present and identical (DESIGN §2.1). Also a pruning
+// gate: an `equal` check on one attribute that fails closed and refuses
+// (error severity) rules out, without evaluating it, every destination type
+// whose value is not the source's string.
+
+import { BOTH_PRESENT, defineOperator } from './operator.js';
+import { valueMatch } from './value-match.js';
+import { fail, pass, sameValue, show } from './values.js';
+
+export const equalOperator = defineOperator({
+  name: 'equal',
+  guard: BOTH_PRESENT,
+  test: sameValue,
+  verdict: (a, b) => (sameValue(a, b) ? pass('identical') : fail(`source ${show(a)} differs from destination ${show(b)}`)),
+});
+
+export const equal = valueMatch('equal', equalOperator, {
+  gate(check, source) {
+    const t = check.target;
+    if (t.kind !== 'attribute' || check.onMissing !== 'fail' || check.severity !== 'error') return undefined;
+    const name = t.name;
+    const want = name === '@id' ? source.type.id : source.type.attributes[name];
+    if (typeof want !== 'string') return undefined; // lists and numbers compare by the full rule
+    return name === '@id' ? (type) => type.id === want : (type) => type.attributes[name] === want;
+  },
+});

@@ -1,0 +1,85 @@
+// What a match module is made of. An Operator is one comparison as both
+// evaluators run it (a fast boolean test) and as explanations show it (a
+// verdict with a reason), with its fail-closed guard declared beside it, as
+// json-rules-engine's own Operator pairs a fact validator with its callback:
+// the guard runs first in both, so neither can pass a value the guard
+// refuses. A Match is one word of the policy vocabulary (DESIGN §2.1): the
+// targets it accepts, its operators, how it compiles to a rule condition,
+// how a result is explained, what it adds to the claim plan, and whether it
+// can prune candidates before evaluation.
+
+import type { Facts } from '../facts.js';
+import type { Condition, FactRef, MatchName, MdevType, SourceFact, TargetKind, ValueCheck } from '../types.js';
+import { bothPresent, missing, type Verdict } from './values.js';
+
+export type Binary = (a: unknown, b: unknown) => boolean;
+export type VerdictFn = (a: unknown, b: unknown) => Verdict;
+
+export interface Operator {
+  name: string;
+  test: Binary;
+  /** The same decision with a reason; absent for operators no explanation shows (json-rules-engine's built-ins, the compiler's own). */
+  verdict?: VerdictFn;
+}
+
+/** A precondition of an operator: when it does not hold, the test is false and the verdict is `refuse`. */
+export interface Guard {
+  holds: Binary;
+  refuse: VerdictFn;
+}
+
+/** Both values present (not missing, empty or whitespace-only): the guard of every value comparison. */
+export const BOTH_PRESENT: Guard = { holds: bothPresent, refuse: (a, b) => missing(a, b)! };
+
+/** An operator whose test and verdict run behind its guard: `test` and `verdict` may assume the guard holds. */
+export function defineOperator(spec: { name: string; guard?: Guard; test: Binary; verdict?: VerdictFn }): Operator {
+  const { name, guard, test, verdict } = spec;
+  if (!guard) return verdict ? { name, test, verdict } : { name, test };
+  const guarded: Operator = { name, test: (a, b) => guard.holds(a, b) && test(a, b) };
+  if (verdict) guarded.verdict = (a, b) => (guard.holds(a, b) ? verdict(a, b) : guard.refuse(a, b));
+  return guarded;
+}
+
+export interface Operands {
+  source: FactRef;
+  destination: FactRef;
+}
+
+/** How one result of a check is shown: the reason, the two values, and what it adds to the claim plan. */
+export interface Explanation {
+  message: string;
+  source?: unknown;
+  destination?: unknown;
+  claims?: Record<string, string | string[]>;
+  /** Set when the match decides the outcome shown regardless of the rule (`ignore`: always a skip). */
+  result?: 'skip';
+}
+
+export interface Match {
+  name: MatchName;
+  /** The targets it compares; a check giving another is a load error with `targetHint`. */
+  targets: readonly TargetKind[];
+  targetHint: string;
+  /** Every operator its compiled conditions name, for the table both evaluators run. */
+  operators: readonly Operator[];
+  /** The operator name `when` conditions may use for it (listed in the policy schema's operator enum). */
+  whenOperator?: string;
+  /** Whether `onMissing: skip` turns "absent on both sides" into a skip for this check. */
+  skippable(check: ValueCheck): boolean;
+  /** The two values the check compares, as fact references. */
+  operands(check: ValueCheck): Operands;
+  /** The rule condition (json-rules-engine data) that decides the check. */
+  compile(check: ValueCheck, operands: Operands): Condition;
+  /** The reason and values shown for a result; `claims` when it passed and carries values to the destination. */
+  explain(check: ValueCheck, values: { source: unknown; destination: unknown }, facts: Facts, passed: boolean): Explanation;
+  /**
+   * For pruning: a test a destination type must pass for the check to have
+   * any chance, given the source. Only for checks that fail for certain
+   * otherwise; undefined when the check cannot prune.
+   */
+  gate?(check: ValueCheck, source: SourceFact): ((type: MdevType) => boolean) | undefined;
+  /** Whether a passing check of this match adds to the claim plan (its explanation's `claims`). */
+  carriesClaims?: boolean;
+  /** Whether a check of this match bounds placement by available_instances. */
+  boundsPlacement?: boolean;
+}

@@ -1,0 +1,54 @@
+// `version-compatible`: both values parse as major.minor[.bugfix]
+// (non-negative integers); same major, destination minor ≥ source minor;
+// bugfix ignored (DESIGN §2.1). Anything that does not parse fails.
+
+import { BOTH_PRESENT, defineOperator } from './operator.js';
+import { valueMatch } from './value-match.js';
+import { fail, pass, show } from './values.js';
+
+export interface Version {
+  major: number;
+  minor: number;
+  bugfix: number;
+}
+
+export function parseVersion(v: unknown): Version | undefined {
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?\s*$/.exec(v);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), bugfix: Number(m[3] ?? 0) };
+}
+
+// Parsed versions by text: a fleet repeats a handful of driver versions.
+const versions = new Map<string, Version | null>();
+function cachedVersion(v: unknown): Version | undefined {
+  if (typeof v !== 'string') return undefined;
+  let got = versions.get(v);
+  if (got === undefined) {
+    got = parseVersion(v) ?? null;
+    if (versions.size > 4096) versions.clear();
+    versions.set(v, got);
+  }
+  return got ?? undefined;
+}
+
+export const versionCompatibleOperator = defineOperator({
+  name: 'version-compatible',
+  guard: BOTH_PRESENT,
+  test: (a, b) => {
+    const s = cachedVersion(a);
+    const d = cachedVersion(b);
+    return s !== undefined && d !== undefined && s.major === d.major && d.minor >= s.minor;
+  },
+  verdict: (src, dst) => {
+    const s = parseVersion(src);
+    const d = parseVersion(dst);
+    if (!s) return fail(`source ${show(src)} is not a major.minor[.bugfix] version`);
+    if (!d) return fail(`destination ${show(dst)} is not a major.minor[.bugfix] version`);
+    if (s.major !== d.major) return fail(`major versions differ (source ${s.major}, destination ${d.major})`);
+    if (d.minor < s.minor) return fail(`destination minor ${d.minor} is older than source minor ${s.minor}`);
+    return pass(`same major ${s.major}, destination minor ${d.minor} ≥ source minor ${s.minor}`);
+  },
+});
+
+export const versionCompatible = valueMatch('version-compatible', versionCompatibleOperator);

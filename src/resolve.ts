@@ -165,7 +165,7 @@ function applyOverlay(layer: Layer, overlay: OverlaySource, modes: string[], err
       );
       return;
     }
-    const merged = existing ? patchCheck(existing.check, patch) : (patch as WrittenCheck);
+    const merged: WrittenCheck = existing ? patchCheck(existing.check, patch) : patch;
     // At evaluation, a patch of a check that only a non-applicable overlay defines has nothing to patch: it does not apply.
     if (!errors && isWholeCheck(merged)) return;
     if (errors) {

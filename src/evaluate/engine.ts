@@ -52,10 +52,10 @@ async function jsonRulesEngine(compiled: CompiledPolicy): Promise<EngineT> {
   for (const [name, fn] of Object.entries(operatorTable())) engine.addOperator(name, fn);
   engine.addFact('family', async (raw: Record<string, unknown>, almanac) => {
     const params = raw as unknown as FamilyParams;
-    const fact = (await almanac.factValue(params.side)) as Facts[FamilyParams['side']] | undefined;
+    const fact = await almanac.factValue<Facts[FamilyParams['side']] | undefined>(params.side);
     return selectFamily(fact?.type, params);
   });
-  for (const rule of compiled.rules) engine.addRule(rule as never);
+  for (const rule of compiled.rules) engine.addRule(rule);
   return engine;
 }
 

@@ -69,12 +69,13 @@ const refText = (r: FactRef) => (r.fact === 'family' ? 'family' : `${r.fact} ${r
 
 function describeLeaf(c: Record<string, unknown>): string {
   if (!('fact' in c)) return 'a nested condition';
+  const path = typeof c.path === 'string' ? c.path : '';
   if (c.operator === 'present') {
     const other = isRef(c.value) ? ` or ${refText(c.value)}` : '';
-    return `${String(c.fact)} ${String(c.path ?? '')}${other} is missing, so the \`not\` cannot hold (fail closed)`.replace(/\s+/g, ' ');
+    return `${String(c.fact)} ${path}${other} is missing, so the \`not\` cannot hold (fail closed)`.replace(/\s+/g, ' ');
   }
   const rhs = isRef(c.value) ? refText(c.value) : show(c.value);
-  return `${String(c.fact)} ${String(c.path ?? '')} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
+  return `${String(c.fact)} ${path} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
 }
 
 const unknownType = (s: SourceDevice): CheckResult => ({

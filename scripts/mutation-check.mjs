@@ -31,9 +31,11 @@ try {
     if (build.status !== 0) caught.push('build');
     else {
       const unit = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$'], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+      let current = '';
       for (const line of strip(unit.stdout + unit.stderr).split('\n')) {
-        const f = /FAIL\s+(\S+)\s+"(.+)"/.exec(line);
-        if (f) caught.push(`${f[1]}: ${f[2]}`);
+        if (/^\S+\.test\.ts$/.test(line)) current = line;
+        const f = /^\s*FAIL\s+"(.+)"/.exec(line);
+        if (f) caught.push(`${current}: ${f[1]}`);
       }
       const suites = spawnSync(process.execPath, ['bin/run.js', 'test', 'policies'], { cwd: work, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       for (const line of strip(suites.stdout).split('\n')) if (/^\s*✗/.test(line)) caught.push(`suite: ${line.replace(/^\s*✗\s*/, '')}`);

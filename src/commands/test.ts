@@ -15,6 +15,7 @@ export default class Test extends BaseCommand {
   async run(): Promise<void> {
     const { argv } = await this.parse(Test);
     const lib = await import('../index.js');
+    const { describeProblem } = await import('../suite.js');
     const found = await lib.findSuites(argv as string[]);
     const errors = [...found.errors];
     let passed = 0;
@@ -28,7 +29,7 @@ export default class Test extends BaseCommand {
         if (c.passed) passed++;
         else failed++;
         this.write(`${paint(c.passed, c.passed ? '✓' : '✗')} ${report.name ?? file} › ${c.name}\n`);
-        for (const p of c.problems) this.write(`    ${p}\n`);
+        for (const p of c.problems) this.write(`    ${describeProblem(p)}\n`);
         if (c.errors.length > 0) this.write(lib.renderDiagnostics(c.errors).replace(/^(?=.)/gm, '    '));
       }
     }

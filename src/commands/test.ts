@@ -4,7 +4,7 @@ import { BaseCommand } from '../cli/base.js';
 
 export default class Test extends BaseCommand {
   static override summary = 'Run policy test suites (kind: TestSuite) and print `N passed, N failed`.';
-  static override description = 'Directories are searched for *.test.yaml, *.test.yml and *.test.json. Exit 0 when every case passes, 1 when one fails, 2 when a suite cannot be read.';
+  static override description = 'Directories are searched for *.test.yaml, *.test.yml and *.test.json. Exit 0 when every case passes, 1 when one fails, 2 when a suite cannot be read or is invalid (a schema violation, a case name used twice).';
   static override examples = [
     { description: 'Run every shipped suite', command: '<%= config.bin %> test policies/' },
     { description: 'Run one suite', command: '<%= config.bin %> test policies/vfio-mdev.test.yaml' },

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'unknown-kind',
   'schema-violation',
   'duplicate-check',
+  'duplicate-case',
   'unknown-check',
   'locked-check',
   'extends-mismatch',

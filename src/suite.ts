@@ -2,10 +2,15 @@
 // cases (source, destinations, mode, expected verdict); each case runs the
 // same pipeline as `eval` and is compared on verdict, failing check ids and
 // claim plan — never on wording. Paths are relative to the suite file.
+// What differed is reported as data (a Problem of kind `verdict`, `failing`
+// or `set`, with the expected and actual values); describeProblem gives the
+// one line the CLI prints. A case name used twice in one suite is an error
+// (as ESLint's RuleTester refuses duplicate cases): a report line must name
+// one case.
 
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, type Diagnostic } from './errors.js';
+import { diagnostic, quote, type Diagnostic } from './errors.js';
 import { evaluate, type DestinationInput } from './evaluate/decision.js';
 import { loadHost, loadOverlay, loadPolicySource } from './inputs.js';
 import { DEFAULT_LIMITS, loadFile, type SourceDocument } from './load.js';
@@ -30,11 +35,19 @@ interface WrittenSuite {
   spec: { policy: string; overlays?: string[]; cases: WrittenCase[] };
 }
 
+/** One difference between a case's expectation and the decision, as data. */
+export type Problem =
+  | { kind: 'verdict'; expected: boolean; actual: boolean }
+  | { kind: 'failing'; expected: string[]; actual: string[] }
+  | { kind: 'set'; expected: Record<string, string | string[]>; actual: Record<string, unknown> };
+
+export type ProblemKind = Problem['kind'];
+
 export interface CaseReport {
   name: string;
   passed: boolean;
-  /** What differed from the expectation, one entry per difference. */
-  problems: string[];
+  /** What differed from the expectation, one entry per difference, in the order verdict, failing, set. */
+  problems: Problem[];
   errors: Diagnostic[];
 }
 
@@ -95,6 +108,8 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
   const v = validateDocument<WrittenSuite>(doc, ['TestSuite']);
   if (!v.value) return { file, cases: [], errors: v.errors };
   const suite = v.value;
+  const duplicates = duplicateCaseNames(suite, doc);
+  if (duplicates.length > 0) return { file, name: suite.metadata.name, cases: [], errors: duplicates };
   const base = path.dirname(file);
   const policySource = await loadPolicySource(path.resolve(base, suite.spec.policy));
   const overlays = await Promise.all((suite.spec.overlays ?? []).map((o) => loadOverlay(path.resolve(base, o))));
@@ -105,7 +120,7 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
   for (const [i, c] of suite.spec.cases.entries()) {
     const at = ['spec', 'cases', i];
     const errors: Diagnostic[] = [];
-    const problems: string[] = [];
+    const problems: Problem[] = [];
     const policy = resolvePolicySet(policySource.value!, overlays.map((o) => o.value!), c.mode);
     errors.push(...policy.errors.map((e) => (e.file ? e : { ...e, ...doc.locate([...at, 'mode']) })));
     const source = await hostFrom(c.source, base, doc, [...at, 'source']);
@@ -126,22 +141,53 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
   return { file, name: suite.metadata.name, cases, errors: [] };
 }
 
-function compare(c: WrittenCase, decision: Decision): string[] {
-  const problems: string[] = [];
-  if (decision.compatible !== c.expect.compatible) problems.push(`expected compatible: ${c.expect.compatible}, got ${decision.compatible}`);
+/** A case name used before in the same suite: `duplicate-case` at the later name, pointing back at the first. */
+function duplicateCaseNames(suite: WrittenSuite, doc: SourceDocument): Diagnostic[] {
+  const first = new Map<string, number>();
+  const errors: Diagnostic[] = [];
+  for (const [i, c] of suite.spec.cases.entries()) {
+    const seen = first.get(c.name);
+    if (seen === undefined) {
+      first.set(c.name, i);
+      continue;
+    }
+    const earlier = doc.locate(['spec', 'cases', seen, 'name']);
+    errors.push(
+      diagnostic('duplicate-case', `case name ${quote(c.name)} is used twice in this suite`, doc.locate(['spec', 'cases', i, 'name']), {
+        hint: `first used${earlier.line === undefined ? '' : ` at line ${earlier.line}`}; give each case its own name so a report line names one case`,
+      }),
+    );
+  }
+  return errors;
+}
+
+function compare(c: WrittenCase, decision: Decision): Problem[] {
+  const problems: Problem[] = [];
+  if (decision.compatible !== c.expect.compatible) problems.push({ kind: 'verdict', expected: c.expect.compatible, actual: decision.compatible });
   if (c.expect.failing) {
     const want = [...new Set(c.expect.failing)].sort();
     const got = failingIds(decision);
-    if (want.join(',') !== got.join(',')) problems.push(`expected failing [${want.join(', ')}], got [${got.join(', ')}]`);
+    if (want.join(',') !== got.join(',')) problems.push({ kind: 'failing', expected: want, actual: got });
   }
   if (c.expect.set) {
     const placed = decision.destinations.find((d) => d.compatible);
     const got: Record<string, unknown> = {};
     for (const p of placed?.placement ?? []) Object.assign(got, p.set);
     const want = c.expect.set;
-    const same = Object.keys(want).length === Object.keys(got).length && Object.entries(want).every(([k, v]) => JSON.stringify(got[k]) === JSON.stringify(v));
-    if (!same) problems.push(`expected set ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+    const same = Object.keys(want).length === Object.keys(got).length && Object.entries(want).every(([k, v]) => Object.hasOwn(got, k) && JSON.stringify(got[k]) === JSON.stringify(v));
+    if (!same) problems.push({ kind: 'set', expected: want, actual: got });
   }
   return problems;
 }
 
+/** The one line the CLI prints for a problem. */
+export function describeProblem(p: Problem): string {
+  switch (p.kind) {
+    case 'verdict':
+      return `expected compatible: ${p.expected}, got ${p.actual}`;
+    case 'failing':
+      return `expected failing [${p.expected.join(', ')}], got [${p.actual.join(', ')}]`;
+    case 'set':
+      return `expected set ${JSON.stringify(p.expected)}, got ${JSON.stringify(p.actual)}`;
+  }
+}

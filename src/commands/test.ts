@@ -4,7 +4,7 @@ import { BaseCommand } from '../cli/base.js';
 
 export default class Test extends BaseCommand {
   static override summary = 'Run policy test suites (kind: TestSuite) and print `N passed, N failed`.';
-  static override description = 'Directories are searched for *.test.yaml, *.test.yml and *.test.json. Exit 0 when every case passes, 1 when one fails, 2 when a suite cannot be read.';
+  static override description = 'Directories are searched for *.test.yaml, *.test.yml and *.test.json. Exit 0 when every case passes, 1 when one fails, 2 when a suite cannot be read or is invalid (a schema violation, a case name used twice).';
   static override examples = [
     { description: 'Run every shipped suite', command: '<%= config.bin %> test policies/' },
     { description: 'Run one suite', command: '<%= config.bin %> test policies/vfio-mdev.test.yaml' },
@@ -15,6 +15,7 @@ export default class Test extends BaseCommand {
   async run(): Promise<void> {
     const { argv } = await this.parse(Test);
     const lib = await import('../index.js');
+    const { describeProblem } = await import('../suite.js');
     const found = await lib.findSuites(argv as string[]);
     const errors = [...found.errors];
     let passed = 0;
@@ -28,7 +29,7 @@ export default class Test extends BaseCommand {
         if (c.passed) passed++;
         else failed++;
         this.write(`${paint(c.passed, c.passed ? '✓' : '✗')} ${report.name ?? file} › ${c.name}\n`);
-        for (const p of c.problems) this.write(`    ${p}\n`);
+        for (const p of c.problems) this.write(`    ${describeProblem(p)}\n`);
         if (c.errors.length > 0) this.write(lib.renderDiagnostics(c.errors).replace(/^(?=.)/gm, '    '));
       }
     }

@@ -4,14 +4,14 @@
 // bus entries are links into sys/devices/…). Safety: every path is resolved
 // and must stay below the root (a link out of it is skipped with a warning,
 // never read); link cycles end in ELOOP or a visited set; attribute files are
-// read up to a byte limit; write-only files (`create`, `remove`) and
+// read through the loader's bounded reader; write-only files (`create`, `remove`) and
 // anything that is not a regular file (FIFOs, sockets) are never opened.
 // Unreadable files are warnings: collection carries on.
 
-import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, warning, type Diagnostic } from './errors.js';
-import { systemMessage } from './load.js';
+import { diagnostic, failed, ok, warning, type Diagnostic, type Result } from './errors.js';
+import { decodeUtf8, readBounded, systemMessage } from './load.js';
 import type { WrittenHost } from './types.js';
 
 export interface CollectOptions {
@@ -21,12 +21,6 @@ export interface CollectOptions {
   maxFileBytes?: number;
   /** Timestamp for metadata.collectedAt (tests pin it). */
   now?: Date;
-}
-
-export interface Collected {
-  host?: WrittenHost;
-  errors: Diagnostic[];
-  warnings: Diagnostic[];
 }
 
 /** Files of a type directory that are never attributes. */
@@ -90,28 +84,18 @@ class Walker {
       this.warn(file, 'not readable: skipped');
       return undefined;
     }
-    let handle;
-    try {
-      handle = await open(file, 'r');
-      const buffer = Buffer.alloc(this.maxFileBytes + 1);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length > this.maxFileBytes) {
-          this.warn(file, `longer than ${this.maxFileBytes} bytes: skipped`);
-          return undefined;
-        }
-      }
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
-      return text.replace(/\n$/, '');
-    } catch (e) {
-      this.warn(file, (e as Error)?.name === 'TypeError' ? 'not utf-8 text: skipped' : `cannot read: ${systemMessage(e)}`);
+    const read = await readBounded(file, this.maxFileBytes, { trustSize: false });
+    if (!read.ok) {
+      // The reader's message for an unreadable file (`cannot read: …`) is collect's too.
+      this.warn(file, read.errors[0]?.code === 'input-too-large' ? `longer than ${this.maxFileBytes} bytes: skipped` : (read.errors[0]?.message ?? 'cannot read'));
       return undefined;
-    } finally {
-      await handle?.close();
     }
+    const text = decodeUtf8(read.value, file);
+    if (!text.ok) {
+      this.warn(file, 'not utf-8 text: skipped');
+      return undefined;
+    }
+    return text.value.replace(/\n$/, '');
   }
 }
 
@@ -127,27 +111,24 @@ function typeAttribute(name: string, text: string, w: Walker, file: string): str
 }
 
 /** A Host document of the mdev world below `root`. */
-export async function collectHost(options: CollectOptions): Promise<Collected> {
+export async function collectHost(options: CollectOptions): Promise<Result<WrittenHost>> {
   let root: string;
   try {
     root = await realpath(options.root);
     if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
-    return { errors: [diagnostic('file-unreadable', `cannot read the root: ${systemMessage(e)}`, { file: options.root })], warnings: [] };
+    return failed([diagnostic('file-unreadable', `cannot read the root: ${systemMessage(e)}`, { file: options.root })]);
   }
   const w = new Walker(root, options.maxFileBytes ?? 64 * 1024);
   const bus = path.join(root, 'sys/class/mdev_bus');
   try {
     if (!(await stat(bus)).isDirectory()) throw new Error('not a directory');
   } catch {
-    return {
-      errors: [
-        diagnostic('file-unreadable', 'no mdev bus here: `sys/class/mdev_bus` is missing', { file: options.root }, {
-          hint: 'is the mdev module loaded, and is --root the directory that holds sys/?',
-        }),
-      ],
-      warnings: [],
-    };
+    return failed([
+      diagnostic('file-unreadable', 'no mdev bus here: `sys/class/mdev_bus` is missing', { file: options.root }, {
+        hint: 'is the mdev module loaded, and is --root the directory that holds sys/?',
+      }),
+    ]);
   }
   const parents: WrittenHost['spec']['parents'] = {};
   const parentIds = new Map<string, string>(); // real parent dir → parent id
@@ -204,7 +185,7 @@ export async function collectHost(options: CollectOptions): Promise<Collected> {
     metadata: { name: options.name, collectedAt: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
     spec: { parents },
   };
-  return { host, errors: [], warnings: w.warnings };
+  return ok(host, w.warnings);
 }
 
 /** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`). */

@@ -20,7 +20,7 @@ test('collects parents, types, devices and attribute groups as the kernel lays t
   const r = await collectHost({ root, name: 'h', now });
   assert.equal(r.errors, []);
   assert.equal(r.warnings, []);
-  const parents = r.host!.spec.parents;
+  const parents = r.value!.spec.parents;
   assert.equal(Object.keys(parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty']);
   const gvt = parents['0000:00:02.0']!;
   assert.equal(gvt.types!['i915-GVTg_V5_4'], {
@@ -39,7 +39,7 @@ test('collects parents, types, devices and attribute groups as the kernel lays t
     attributes: { sample_mdev_dev: 'This is MDEV 2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f' },
   });
   assert.equal(parents['0.0.26ab']!.types!['vfio_ccw-io']!.device_api, 'vfio-ccw');
-  assert.is(r.host!.metadata.collectedAt, '2026-11-25T10:00:00Z');
+  assert.is(r.value!.metadata.collectedAt, '2026-11-25T10:00:00Z');
 });
 
 test('round trip: a collected host evaluated against itself is compatible', () => {
@@ -66,8 +66,8 @@ test('a link out of the root is never followed, and its content never appears', 
   // And an attribute file that is a link out of the root.
   symlinkSync(path.join(outside, 'mdev_supported_types/evil-1/device_api'), path.join(root, 'sys/devices/css0/0.0.26ab/mdev_supported_types/vfio_ccw-io/secret'));
   const r = await collectHost({ root, name: 'h', now });
-  assert.not.ok(JSON.stringify(r.host).includes('TOP-SECRET'));
-  assert.not.ok('evil' in r.host!.spec.parents);
+  assert.not.ok(JSON.stringify(r.value).includes('TOP-SECRET'));
+  assert.not.ok('evil' in r.value!.spec.parents);
   assert.ok(r.warnings.some((w) => w.file === '/sys/class/mdev_bus/evil' && /outside the root/.test(w.message)));
 });
 
@@ -77,7 +77,7 @@ test('a link cycle ends with a warning', async () => {
   symlinkSync('a', path.join(root, 'sys/bus/mdev/devices/b'));
   symlinkSync('b', path.join(root, 'sys/bus/mdev/devices/a'));
   const r = await collectHost({ root, name: 'h', now });
-  assert.equal(Object.keys(r.host!.spec.parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty']);
+  assert.equal(Object.keys(r.value!.spec.parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty']);
   assert.equal(r.warnings.map((w) => w.file).sort(), ['/sys/bus/mdev/devices/a', '/sys/bus/mdev/devices/b', '/sys/class/mdev_bus/loop']);
 });
 
@@ -91,7 +91,7 @@ test('unreadable, write-only, over-long and non-regular files: warnings or silen
   const r = await collectHost({ root, name: 'h', now, maxFileBytes: 4096 });
   const warned = r.warnings.map((w) => `${path.basename(w.file!)}: ${w.code}`).sort();
   assert.equal(warned, ['description: file-unreadable', 'huge: file-unreadable']);
-  const attrs = r.host!.spec.parents.mtty!.types!['mtty-1']!;
+  const attrs = r.value!.spec.parents.mtty!.types!['mtty-1']!;
   assert.equal(Object.keys(attrs).sort(), ['available_instances', 'device_api', 'name'], 'create (write-only) and the fifo are skipped silently');
 });
 

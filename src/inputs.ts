@@ -1,15 +1,16 @@
 // The front of the pipeline for whole files: load → validate (→ normalise for
-// hosts, → check for policies) in one call per kind, so commands, the test
-// suite runner and library users compose the stages the same way.
+// hosts, → check for policies) in one call per kind, each returning a Result,
+// so commands, the test suite runner and library users compose the stages the
+// same way.
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isError, type Diagnostic } from './errors.js';
-import { DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type Loaded, type SourceDocument } from './load.js';
-import { normalizeHost } from './normalize.js';
+import { failed, isError, ok, resultOf, type Diagnostic, type Result } from './errors.js';
+import { DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type SourceDocument } from './load.js';
+import { normalizeWrittenHost } from './normalize.js';
 import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
 import type { EffectivePolicy, Host, WrittenHost, WrittenOverlay, WrittenPolicy } from './types.js';
@@ -25,6 +26,7 @@ export async function defaultOverlayFiles(): Promise<string[]> {
   return names.map((n) => path.join(DEFAULT_OVERLAY_DIR, n));
 }
 
+/** @deprecated The shape loadHost still returns for src/suite.ts (mutable `errors`); everything else returns a Result. */
 export interface Outcome<T> {
   value?: T;
   errors: Diagnostic[];
@@ -53,44 +55,40 @@ function shippedSnapshot(): Map<string, { sha256: string; data: unknown }> {
  * file whose text is unchanged (positions, if ever needed, come from parsing
  * it then), else parsed.
  */
-async function loadPolicyFile(file: string, limits: LoadLimits): Promise<Loaded<SourceDocument>> {
+async function loadPolicyFile(file: string, limits: LoadLimits): Promise<Result<SourceDocument>> {
   const read = await readText(file, limits);
-  if (read.value === undefined) return { errors: read.errors };
+  if (!read.ok) return read;
   const text = read.value;
   const snap = shippedSnapshot().get(path.resolve(file));
   if (snap && snap.sha256 === createHash('sha256').update(text).digest('hex')) {
     let parsed: SourceDocument | undefined;
     const real = () => (parsed ??= parseText(text, file, limits).value!);
-    return { value: { file, data: structuredClone(snap.data), locate: (p, key) => real().locate(p, key), sourceText: (p) => real().sourceText(p) }, errors: [] };
+    return ok({ file, data: structuredClone(snap.data), locate: (p, key) => real().locate(p, key), sourceText: (p) => real().sourceText(p) });
   }
   return parseText(text, file, limits);
 }
 
 /** A policy document: loaded, schema-valid and internally consistent. */
-export async function loadPolicySource(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<PolicySource>> {
+export async function loadPolicySource(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<PolicySource>> {
   const loaded = await loadPolicyFile(file, limits);
-  if (!loaded.value) return { errors: loaded.errors, warnings: [] };
-  return policyFromDocument(loaded.value);
+  return loaded.ok ? policyFromDocument(loaded.value) : loaded;
 }
 
-export function policyFromDocument(doc: SourceDocument): Outcome<PolicySource> {
+export function policyFromDocument(doc: SourceDocument): Result<PolicySource> {
   const v = validateDocument<WrittenPolicy>(doc, ['Policy']);
-  if (!v.value) return { errors: v.errors, warnings: [] };
+  if (!v.ok) return failed(v.errors);
   const source: PolicySource = { written: v.value, doc };
-  const errors = checkPolicy(source);
-  return errors.length > 0 ? { errors, warnings: [] } : { value: source, errors: [], warnings: [] };
+  return resultOf(source, checkPolicy(source));
 }
 
-export function overlayFromDocument(doc: SourceDocument): Outcome<OverlaySource> {
+export function overlayFromDocument(doc: SourceDocument): Result<OverlaySource> {
   const v = validateDocument<WrittenOverlay>(doc, ['Overlay']);
-  if (!v.value) return { errors: v.errors, warnings: [] };
-  return { value: { written: v.value, doc }, errors: [], warnings: [] };
+  return v.ok ? ok({ written: v.value, doc }) : failed(v.errors);
 }
 
-export async function loadOverlay(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<OverlaySource>> {
+export async function loadOverlay(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<OverlaySource>> {
   const loaded = await loadPolicyFile(file, limits);
-  if (!loaded.value) return { errors: loaded.errors, warnings: [] };
-  return overlayFromDocument(loaded.value);
+  return loaded.ok ? overlayFromDocument(loaded.value) : loaded;
 }
 
 export interface PolicyChoice {
@@ -102,37 +100,40 @@ export interface PolicyChoice {
 }
 
 /** The policy set a command works with (DESIGN §2.2: `--policy` replaces the default, `--overlay` adds). */
-export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<PolicySet>> {
+export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<PolicySet>> {
   // An overlay named twice (say, a shipped one given again with --overlay) applies once, where first named.
   const named = [...(choice.policy === undefined ? await defaultOverlayFiles() : []), ...(choice.overlays ?? [])];
   const overlayFiles = named.filter((f, i) => named.findIndex((g) => path.resolve(g) === path.resolve(f)) === i);
   const [base, ...overlays] = await Promise.all([loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits), ...overlayFiles.map((f) => loadOverlay(f, limits))]);
   const errors = [base!, ...overlays].flatMap((o) => o.errors);
-  if (errors.length > 0) return { errors, warnings: [] };
+  if (errors.length > 0) return failed(errors);
   const set = resolvePolicySet(base!.value!, overlays.map((o) => o.value!), choice.mode);
-  return { ...(set.value ? { value: set.value } : {}), errors: set.errors, warnings: set.warnings ?? [] };
+  return set.value ? resultOf(set.value, set.errors, set.warnings) : failed(set.errors, set.warnings);
 }
 
 /** The effective policy of one policy file alone (default: the shipped base, without overlays) and a mode (default: the policy's). */
-export async function loadEffectivePolicy(file: string = DEFAULT_POLICY_FILE, mode?: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<EffectivePolicy>> {
+export async function loadEffectivePolicy(file: string = DEFAULT_POLICY_FILE, mode?: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<EffectivePolicy>> {
   const source = await loadPolicySource(file, limits);
-  if (!source.value) return source as Outcome<never>;
+  if (!source.ok) return source;
   const resolved = resolvePolicy(source.value, mode);
-  return { ...(resolved.value ? { value: resolved.value } : {}), errors: resolved.errors, warnings: [] };
+  return resolved.value ? resultOf(resolved.value, resolved.errors) : failed(resolved.errors);
 }
 
-export function hostFromDocument(doc: SourceDocument): Outcome<Host> {
+export function hostFromDocument(doc: SourceDocument): Result<Host> {
   const v = validateDocument<WrittenHost>(doc, ['Host']);
-  if (!v.value) return { errors: v.errors, warnings: [] };
-  const { host, errors, warnings } = normalizeHost(v.value, doc);
-  return errors.length > 0 ? { errors, warnings } : { value: host, errors: [], warnings };
+  return v.ok ? normalizeWrittenHost(v.value, doc) : failed(v.errors);
 }
 
 /** One Host file (YAML or JSON). */
-export async function loadHost(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<Host>> {
+export async function loadHostFile(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<Host>> {
   const loaded = await loadFile(file, limits);
-  if (!loaded.value) return { errors: loaded.errors, warnings: [] };
-  return hostFromDocument(loaded.value);
+  return loaded.ok ? hostFromDocument(loaded.value) : loaded;
+}
+
+/** @deprecated Use loadHostFile; kept in this shape until src/suite.ts reads a Result (it hands `errors` on as a mutable list). */
+export async function loadHost(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<Host>> {
+  const r = await loadHostFile(file, limits);
+  return { ...(r.ok ? { value: r.value } : {}), errors: [...r.errors], warnings: r.warnings };
 }
 
 /**
@@ -143,7 +144,7 @@ export async function loadHost(file: string, limits: LoadLimits = DEFAULT_LIMITS
 export async function* loadDestinations(args: readonly string[], limits: LoadLimits = DEFAULT_LIMITS): AsyncGenerator<DestinationInput> {
   for (const arg of args) {
     for await (const entry of loadDocuments(arg, limits)) {
-      if (!entry.value) {
+      if (!entry.ok) {
         yield { errors: entry.errors };
         continue;
       }

@@ -2,13 +2,15 @@
 // value came from. YAML and JSON go through the `yaml` parser (JSON is YAML's
 // flow subset), so every document can map a value path back to line:col.
 // Safety lives here: size and depth caps, alias caps, no custom tags, strict
-// UTF-8, duplicate keys as errors. This module knows nothing of kinds or schemas.
+// UTF-8, duplicate keys as errors, and the one bounded file reader that load,
+// import and collect all read through. Each function returns a Result. This
+// module knows nothing of kinds or schemas.
 
 import { open, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { diagnostic, quote, type Diagnostic, type Position } from './errors.js';
+import { diagnostic, failed, ok, quote, type Diagnostic, type Position, type Result } from './errors.js';
 import { lineColAt, scanJson } from './json-text.js';
 
 export type ValuePath = readonly (string | number)[];
@@ -47,11 +49,6 @@ function looksLikeJson(text: string, file: string): boolean {
   return /^\s*[[{]/.test(text);
 }
 
-export interface Loaded<T> {
-  value?: T;
-  errors: Diagnostic[];
-}
-
 const ALLOWED_TAGS = new Set([
   'tag:yaml.org,2002:str',
   'tag:yaml.org,2002:int',
@@ -63,13 +60,13 @@ const ALLOWED_TAGS = new Set([
 ]);
 
 /** Parse one YAML or JSON document held in memory (JSON by extension, or by its first character). */
-export function parseText(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
+export function parseText(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Result<SourceDocument> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
+  if (bytes > limits.maxBytes) return failed([tooLarge(file, limits.maxBytes)]);
   if (looksLikeJson(text, file)) return parseJsonText(text, file, limits, (offset) => ({ file, ...lineColAt(text, offset) }));
   if (bytes > Math.min(limits.maxYamlBytes, limits.maxBytes)) {
-    return { errors: [tooLarge(file, Math.min(limits.maxYamlBytes, limits.maxBytes), 'larger inputs must be JSON or NDJSON (YAML is for people)')] };
+    return failed([tooLarge(file, Math.min(limits.maxYamlBytes, limits.maxBytes), 'larger inputs must be JSON or NDJSON (YAML is for people)')]);
   }
   const lineCounter = new LineCounter();
   const at = (offset: number): Position => {
@@ -87,12 +84,12 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
       strict: true,
     });
   } catch (e) {
-    return { errors: [nestingError(e, file, limits)] };
+    return failed([nestingError(e, file, limits)]);
   }
   const errors: Diagnostic[] = [];
   // The parser survives deep nesting by recording a stack overflow as an error: one error for it, coded as a limit.
   const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
-  if (overflow) return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(overflow.pos[0]))] };
+  if (overflow) return failed([diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(overflow.pos[0]))]);
   for (const e of doc.errors) {
     const where = at(e.pos[0]);
     if (e.code === 'DUPLICATE_KEY') {
@@ -131,55 +128,50 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
       );
     }
   });
-  if (errors.length > 0) return { errors };
+  if (errors.length > 0) return failed(errors);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: limits.maxAliases });
   } catch (e) {
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
       const excessive = /excessive/i.test(e.message);
-      return {
-        errors: [
-          diagnostic(
-            excessive ? 'input-too-large' : 'yaml-syntax',
-            excessive ? `aliases expand to more than ${limits.maxAliases} copies` : yamlMessage(e.message),
-            { file, line: 1, col: 1 },
-          ),
-        ],
-      };
+      return failed([
+        diagnostic(
+          excessive ? 'input-too-large' : 'yaml-syntax',
+          excessive ? `aliases expand to more than ${limits.maxAliases} copies` : yamlMessage(e.message),
+          { file, line: 1, col: 1 },
+        ),
+      ]);
     }
-    return { errors: [nestingError(e, file, limits)] };
+    return failed([nestingError(e, file, limits)]);
   }
   const deep = tooDeep(data, limits.maxDepth);
   if (deep !== undefined) {
-    return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, locate(doc, at, deep, false))] };
+    return failed([diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, locate(doc, at, deep, false))]);
   }
-  return {
-    value: {
-      file,
-      data,
-      locate: (p, key = false) => locate(doc, at, p, key),
-      sourceText: (p) => {
-        const node = walk(doc, p).node;
-        if (!node || !isScalar(node) || !node.range) return undefined;
-        return text.slice(node.range[0], node.range[1]);
-      },
+  return ok({
+    file,
+    data,
+    locate: (p, key = false) => locate(doc, at, p, key),
+    sourceText: (p) => {
+      const node = walk(doc, p).node;
+      if (!node || !isScalar(node) || !node.range) return undefined;
+      return text.slice(node.range[0], node.range[1]);
     },
-    errors: [],
-  };
+  });
 }
 
 /** Parse a whole text as JSON, whatever the file is named (e.g. mdevctl's output). */
-export function parseJsonDocument(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
+export function parseJsonDocument(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Result<SourceDocument> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
+  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) return failed([tooLarge(file, limits.maxBytes)]);
   return parseJsonText(text, file, limits, (offset) => ({ file, ...lineColAt(text, offset) }));
 }
 
 /** Parse one NDJSON line (1-based `line`). Positions are that line and the column within it. */
-export function parseJsonLine(text: string, file: string, line: number, limits: LoadLimits = DEFAULT_LIMITS): Loaded<SourceDocument> {
+export function parseJsonLine(text: string, file: string, line: number, limits: LoadLimits = DEFAULT_LIMITS): Result<SourceDocument> {
   if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes, undefined, line)] };
+  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) return failed([tooLarge(file, limits.maxBytes, undefined, line)]);
   return parseJsonText(text, file, limits, (offset) => ({ file, line, col: offset + 1 }));
 }
 
@@ -188,25 +180,25 @@ export function parseJsonLine(text: string, file: string, line: number, limits: 
  * does not report: duplicate keys and nesting depth. Positions of values are
  * found by scanning again, only when an error needs one.
  */
-function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offset: number) => Position): Loaded<SourceDocument> {
+function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offset: number) => Position): Result<SourceDocument> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     const m = /position (\d+)/.exec(String((e as Error).message));
     const offset = m ? Number(m[1]) : text.trim() === '' ? 0 : Math.max(0, text.length - 1);
-    return { errors: [diagnostic('yaml-syntax', text.trim() === '' ? 'empty document' : `invalid json: ${jsonMessage(e)}`, at(offset))] };
+    return failed([diagnostic('yaml-syntax', text.trim() === '' ? 'empty document' : `invalid json: ${jsonMessage(e)}`, at(offset))]);
   }
   // Fast path: when the text holds as many keys as the parsed value and the value is shallow
   // enough, there is no duplicate key; only otherwise is the text scanned to say where.
   const shape = shapeOf(data, limits.maxDepth);
-  if (!shape.tooDeep && shape.keys === countKeysInText(text)) return { value: jsonDocument(text, file, data, at), errors: [] };
+  if (!shape.tooDeep && shape.keys === countKeysInText(text)) return ok(jsonDocument(text, file, data, at));
   const scan = scanJson(text, limits.maxDepth);
   if (scan.duplicate) {
-    return { errors: [diagnostic('duplicate-key', `duplicate key ${quote(scan.duplicate.key)}`, at(scan.duplicate.offset), { hint: 'each key may appear once in a map' })] };
+    return failed([diagnostic('duplicate-key', `duplicate key ${quote(scan.duplicate.key)}`, at(scan.duplicate.offset), { hint: 'each key may appear once in a map' })]);
   }
-  if (scan.tooDeep !== undefined) return { errors: [diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(scan.tooDeep))] };
-  return { value: jsonDocument(text, file, data, at), errors: [] };
+  if (scan.tooDeep !== undefined) return failed([diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(scan.tooDeep))]);
+  return ok(jsonDocument(text, file, data, at));
 }
 
 /** Keys in a JSON text JSON.parse accepted: a `"` that ends a string and is followed by `:` ends a key (inside strings every `"` is escaped). */
@@ -270,49 +262,68 @@ function jsonDocument(text: string, file: string, data: unknown, at: (offset: nu
 }
 
 /** Read and parse one YAML or JSON file. */
-export async function loadFile(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Loaded<SourceDocument>> {
+export async function loadFile(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<SourceDocument>> {
   const read = await readText(file, limits);
-  if (read.value === undefined) return { errors: read.errors };
+  if (!read.ok) return failed(read.errors);
   return parseText(read.value, file, limits);
 }
 
 /** Read a file as strict UTF-8 text, refusing it when larger than the limit. */
-export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Loaded<string>> {
+export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<string>> {
+  const read = await readBounded(file, limits.maxBytes);
+  return read.ok ? decodeUtf8(read.value, file) : read;
+}
+
+/**
+ * A file's bytes, read up to one byte past `maxBytes` whatever its stat size
+ * says: files that grow, or lie about their size (/proc, sysfs), are capped
+ * all the same. The one way every file is read (load, import, collect).
+ * Failures are `input-too-large` (the file is longer than the limit) or
+ * `file-unreadable`, with the system's reason. With `trustSize`, a stat size
+ * over the limit refuses the file before reading it (right for regular files;
+ * wrong for sysfs, whose attribute files all claim a page).
+ */
+export async function readBounded(file: string, maxBytes: number, { trustSize = true }: { trustSize?: boolean } = {}): Promise<Result<Buffer>> {
   let handle;
   try {
     handle = await open(file, 'r');
     const info = await handle.stat();
-    if (info.isDirectory()) return { errors: [diagnostic('file-unreadable', 'is a directory, not a file', { file })] };
-    if (info.size > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
-    // Read up to one byte past the limit: files that grow (or lie about their size, like /proc) are still capped.
-    const buffer = Buffer.alloc(Math.min(limits.maxBytes + 1, Math.max(info.size, 64 * 1024)));
+    if (info.isDirectory()) return failed([diagnostic('file-unreadable', 'is a directory, not a file', { file })]);
+    if (trustSize && info.size > maxBytes) return failed([tooLarge(file, maxBytes)]);
+    let buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(info.size + 1, 64 * 1024)));
     let length = 0;
     for (;;) {
-      if (length === buffer.length) break;
+      if (length === buffer.length) {
+        if (length > maxBytes) break;
+        const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > limits.maxBytes) return { errors: [tooLarge(file, limits.maxBytes)] };
-    return decodeUtf8(buffer.subarray(0, length), file);
+    if (length > maxBytes) return failed([tooLarge(file, maxBytes)]);
+    return ok(buffer.subarray(0, length));
   } catch (e) {
-    return { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })] };
+    return failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })]);
   } finally {
     await handle?.close();
   }
 }
 
-export function decodeUtf8(bytes: Uint8Array, file: string, line?: number): Loaded<string> {
+/** Strict UTF-8: a byte sequence that is not valid text is an error, never replacement characters. */
+export function decodeUtf8(bytes: Uint8Array, file: string, line?: number): Result<string> {
   try {
-    return { value: new TextDecoder('utf-8', { fatal: true }).decode(bytes), errors: [] };
+    return ok(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     const where: Position = line === undefined ? { file, line: 1, col: 1 } : { file, line, col: 1 };
-    return { errors: [diagnostic('yaml-syntax', 'the file is not valid utf-8 text', where)] };
+    return failed([diagnostic('yaml-syntax', 'the file is not valid utf-8 text', where)]);
   }
 }
 
 /** One entry of a destination listing: a document, or the errors that stand in its place. */
-export type DocumentEntry = Loaded<SourceDocument>;
+export type DocumentEntry = Result<SourceDocument>;
 
 /**
  * Expand a `--dest`-style argument into documents, lazily: a file (YAML/JSON), a
@@ -329,7 +340,7 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
   try {
     info = await stat(arg);
   } catch (e) {
-    yield { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file: arg })] };
+    yield failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file: arg })]);
     return;
   }
   if (info.isDirectory()) {
@@ -345,10 +356,10 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
       }
       names = files.sort();
     } catch (e) {
-      yield { errors: [diagnostic('file-unreadable', `cannot read directory: ${systemMessage(e)}`, { file: arg })] };
+      yield failed([diagnostic('file-unreadable', `cannot read directory: ${systemMessage(e)}`, { file: arg })]);
       return;
     }
-    if (names.length === 0) yield { errors: [diagnostic('file-unreadable', 'holds no .yaml, .yml, .json or .ndjson file', { file: arg })] };
+    if (names.length === 0) yield failed([diagnostic('file-unreadable', 'holds no .yaml, .yml, .json or .ndjson file', { file: arg })]);
     for (const name of names) yield* loadDocuments(path.join(arg, name), limits);
     return;
   }
@@ -377,11 +388,11 @@ async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.Read
     parts = [];
     size = 0;
     oversize = false;
-    if (wasOversize) return { errors: [tooLarge(file, limits.maxBytes, undefined, lineNo)] };
+    if (wasOversize) return failed([tooLarge(file, limits.maxBytes, undefined, lineNo)]);
     let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
     const decoded = decodeUtf8(bytes, file, lineNo);
-    if (decoded.value === undefined) return { errors: decoded.errors };
+    if (!decoded.ok) return failed(decoded.errors);
     if (decoded.value.trim() === '') return undefined;
     return parseJsonLine(decoded.value, file, lineNo, limits);
   };
@@ -415,10 +426,10 @@ async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.Read
       }
     }
   } catch (e) {
-    yield { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file, line: lineNo + 1, col: 1 })] };
+    yield failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file, line: lineNo + 1, col: 1 })]);
     return;
   }
-  if (entries === 0) yield { errors: [diagnostic('file-unreadable', 'holds no document (an empty inventory)', { file })] };
+  if (entries === 0) yield failed([diagnostic('file-unreadable', 'holds no document (an empty inventory)', { file })]);
 }
 
 // --- positions -------------------------------------------------------------

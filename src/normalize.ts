@@ -3,7 +3,7 @@
 // become arrays; available_instances an integer; every other attribute a
 // string. Maps are built key by key as own data properties: no key can reach a prototype.
 
-import { diagnostic, warning, type Diagnostic } from './errors.js';
+import { diagnostic, resultOf, warning, type Diagnostic, type Result } from './errors.js';
 import type { SourceDocument } from './load.js';
 import type { AttributeValue, Host, MdevDevice, MdevType, WrittenHost } from './types.js';
 
@@ -40,14 +40,24 @@ function record<V, W>(source: Record<string, W>, map: (key: string, value: W) =>
   return out;
 }
 
+/**
+ * Normalise a validated Host document. `doc` supplies positions for warnings.
+ * Errors: a device uuid listed twice (under two parents, or in two letter
+ * cases): one instance cannot be migrated twice.
+ */
+export function normalizeWrittenHost(written: WrittenHost, doc?: SourceDocument): Result<Host> {
+  const { host, errors, warnings } = normalizeHost(written, doc);
+  return resultOf(host, errors, warnings);
+}
+
+/** @deprecated The shape src/suite.ts still reads (`host`, mutable `errors`); use normalizeWrittenHost. */
 export interface Normalized {
   host: Host;
-  /** A device uuid listed twice (under two parents, or in two letter cases): one instance cannot be migrated twice. */
   errors: Diagnostic[];
   warnings: Diagnostic[];
 }
 
-/** Normalise a validated Host document. `doc` supplies positions for warnings. */
+/** @deprecated Use normalizeWrittenHost; kept, unchanged, until src/suite.ts reads a Result. */
 export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Normalized {
   const warnings: Diagnostic[] = [];
   const errors: Diagnostic[] = [];

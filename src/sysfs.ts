@@ -4,14 +4,18 @@
 // bus entries are links into sys/devices/…). Safety: every path is resolved
 // and must stay below the root (a link out of it is skipped with a warning,
 // never read); link cycles end in ELOOP or a visited set; attribute files are
-// read up to a byte limit; write-only files (`create`, `remove`) and
-// anything that is not a regular file (FIFOs, sockets) are never opened.
-// Unreadable files are warnings: collection carries on.
+// read through the loader's bounded reader; write-only files (`create`,
+// `remove`) and anything that is not a regular file (FIFOs, sockets) are never
+// opened. The document is built by the importers' HostBuilder, never by
+// assigning into plain objects: a name the Host schema refuses (`__proto__`,
+// `constructor`, `prototype`) is skipped with a warning, `toString` is kept.
+// Unreadable files and refused names are warnings: collection carries on.
 
-import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, warning, type Diagnostic } from './errors.js';
-import { systemMessage } from './load.js';
+import { diagnostic, failed, ok, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
+import { decodeUtf8, readBounded, systemMessage } from './load.js';
+import { badName, badUuid, HostBuilder } from './import/host-builder.js';
 import type { WrittenHost } from './types.js';
 
 export interface CollectOptions {
@@ -23,17 +27,10 @@ export interface CollectOptions {
   now?: Date;
 }
 
-export interface Collected {
-  host?: WrittenHost;
-  errors: Diagnostic[];
-  warnings: Diagnostic[];
-}
-
 /** Files of a type directory that are never attributes. */
 const TYPE_SKIP = new Set(['create', 'devices', 'uevent', 'power']);
 /** Files and links of a device directory that are never instance attributes. */
 const DEVICE_SKIP = new Set(['remove', 'uevent', 'power', 'mdev_type', 'iommu_group', 'driver', 'subsystem', 'driver_override', 'firmware_node']);
-const NAME = /^[^/\s]+$/;
 
 class Walker {
   readonly warnings: Diagnostic[] = [];
@@ -59,8 +56,15 @@ class Walker {
     return real;
   }
 
-  warn(p: string, message: string): void {
-    this.warnings.push(warning('file-unreadable', message, { file: this.shown(p) }));
+  warn(p: string, message: string, code: ErrorCode = 'file-unreadable'): void {
+    this.warnings.push(warning(code, message, { file: this.shown(p) }));
+  }
+
+  /** Whether the file's name can be a key of the Host (a parent, type or attribute); else a warning naming it. */
+  nameable(p: string): boolean {
+    const problem = badName(path.basename(p));
+    if (problem !== undefined) this.warn(p, `${problem}: skipped`, 'schema-violation');
+    return problem === undefined;
   }
 
   shown(p: string): string {
@@ -90,32 +94,22 @@ class Walker {
       this.warn(file, 'not readable: skipped');
       return undefined;
     }
-    let handle;
-    try {
-      handle = await open(file, 'r');
-      const buffer = Buffer.alloc(this.maxFileBytes + 1);
-      let length = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-        if (length > this.maxFileBytes) {
-          this.warn(file, `longer than ${this.maxFileBytes} bytes: skipped`);
-          return undefined;
-        }
-      }
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
-      return text.replace(/\n$/, '');
-    } catch (e) {
-      this.warn(file, (e as Error)?.name === 'TypeError' ? 'not utf-8 text: skipped' : `cannot read: ${systemMessage(e)}`);
+    const read = await readBounded(file, this.maxFileBytes, { trustSize: false });
+    if (!read.ok) {
+      // The reader's message for an unreadable file (`cannot read: …`) is collect's too.
+      this.warn(file, read.errors[0]?.code === 'input-too-large' ? `longer than ${this.maxFileBytes} bytes: skipped` : (read.errors[0]?.message ?? 'cannot read'));
       return undefined;
-    } finally {
-      await handle?.close();
     }
+    const text = decodeUtf8(read.value, file);
+    if (!text.ok) {
+      this.warn(file, 'not utf-8 text: skipped');
+      return undefined;
+    }
+    return text.value.replace(/\n$/, '');
   }
 }
 
-function typeAttribute(name: string, text: string, w: Walker, file: string): string | number | string[] | undefined {
+function typeAttribute(name: string, text: string, w: Walker, file: string): string | number | undefined {
   if (name === 'available_instances') {
     if (!/^\s*\d+\s*$/.test(text)) {
       w.warn(file, `\`${text.slice(0, 40)}\` is not a count: skipped`);
@@ -127,59 +121,56 @@ function typeAttribute(name: string, text: string, w: Walker, file: string): str
 }
 
 /** A Host document of the mdev world below `root`. */
-export async function collectHost(options: CollectOptions): Promise<Collected> {
+export async function collectHost(options: CollectOptions): Promise<Result<WrittenHost>> {
   let root: string;
   try {
     root = await realpath(options.root);
     if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (e) {
-    return { errors: [diagnostic('file-unreadable', `cannot read the root: ${systemMessage(e)}`, { file: options.root })], warnings: [] };
+    return failed([diagnostic('file-unreadable', `cannot read the root: ${systemMessage(e)}`, { file: options.root })]);
   }
   const w = new Walker(root, options.maxFileBytes ?? 64 * 1024);
   const bus = path.join(root, 'sys/class/mdev_bus');
   try {
     if (!(await stat(bus)).isDirectory()) throw new Error('not a directory');
   } catch {
-    return {
-      errors: [
-        diagnostic('file-unreadable', 'no mdev bus here: `sys/class/mdev_bus` is missing', { file: options.root }, {
-          hint: 'is the mdev module loaded, and is --root the directory that holds sys/?',
-        }),
-      ],
-      warnings: [],
-    };
+    return failed([
+      diagnostic('file-unreadable', 'no mdev bus here: `sys/class/mdev_bus` is missing', { file: options.root }, {
+        hint: 'is the mdev module loaded, and is --root the directory that holds sys/?',
+      }),
+    ]);
   }
-  const parents: WrittenHost['spec']['parents'] = {};
+  const builder = new HostBuilder();
   const parentIds = new Map<string, string>(); // real parent dir → parent id
   for (const entry of await w.list(bus)) {
-    if (!NAME.test(entry)) continue;
+    if (!w.nameable(path.join(bus, entry))) continue;
     const parentDir = await w.inside(path.join(bus, entry));
     if (!parentDir) continue;
     parentIds.set(parentDir, entry);
-    const types: Record<string, Record<string, string | number | string[]>> = {};
+    builder.addParent(entry);
     const typesDir = path.join(parentDir, 'mdev_supported_types');
     const visited = new Set<string>();
     for (const typeId of await w.list(typesDir)) {
+      if (!w.nameable(path.join(typesDir, typeId))) continue;
       const typeDir = await w.inside(path.join(typesDir, typeId));
-      if (!typeDir || visited.has(typeDir) || !NAME.test(typeId)) continue;
+      if (!typeDir || visited.has(typeDir)) continue;
       visited.add(typeDir);
-      const attrs: Record<string, string | number | string[]> = {};
+      const attrs = new Map<string, string | number>();
       for (const file of await w.list(typeDir)) {
-        if (TYPE_SKIP.has(file) || !NAME.test(file)) continue;
+        if (TYPE_SKIP.has(file)) continue;
         const full = path.join(typeDir, file);
-        if (await isLink(full)) continue;
+        if ((await isLink(full)) || !w.nameable(full)) continue;
         const text = await w.readAttribute(full);
         if (text === undefined) continue;
         const value = typeAttribute(file, text, w, full);
-        if (value !== undefined) attrs[file] = value;
+        if (value !== undefined) attrs.set(file, value);
       }
-      types[typeId] = attrs;
+      builder.addType(entry, typeId, attrs);
     }
-    parents[entry] = { types, devices: {} };
   }
   const devicesDir = path.join(root, 'sys/bus/mdev/devices');
   for (const uuid of await listIfPresent(devicesDir)) {
-    if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(uuid)) {
+    if (badUuid(uuid) !== undefined) {
       w.warn(path.join(devicesDir, uuid), 'not a device uuid: skipped');
       continue;
     }
@@ -188,29 +179,28 @@ export async function collectHost(options: CollectOptions): Promise<Collected> {
     const typeLink = await w.inside(path.join(deviceDir, 'mdev_type'));
     if (!typeLink) continue;
     const typeId = path.basename(typeLink);
+    const typeProblem = badName(typeId);
+    if (typeProblem !== undefined) {
+      w.warn(deviceDir, `its type ${typeProblem}: skipped`, 'schema-violation');
+      continue;
+    }
     const parentId = parentIds.get(path.dirname(path.dirname(typeLink))) ?? parentIds.get(path.dirname(deviceDir));
     if (!parentId) {
       w.warn(deviceDir, 'its parent is not on the mdev bus: skipped');
       continue;
     }
-    const attributes: Record<string, string> = {};
+    const attributes = new Map<string, string>();
     await collectInstanceAttributes(w, deviceDir, attributes, true);
-    parents[parentId]!.devices![uuid] = Object.keys(attributes).length > 0 ? { type: typeId, attributes } : { type: typeId };
+    if (!builder.addDevice(parentId, uuid, typeId, attributes)) w.warn(deviceDir, 'the same device is listed twice: skipped');
   }
-  for (const p of Object.values(parents)) if (Object.keys(p.devices ?? {}).length === 0) delete p.devices;
-  const host: WrittenHost = {
-    apiVersion: 'mdev-policy/v1',
-    kind: 'Host',
-    metadata: { name: options.name, collectedAt: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z') },
-    spec: { parents },
-  };
-  return { host, errors: [], warnings: w.warnings };
+  const collectedAt = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return ok(builder.build(options.name, collectedAt), w.warnings);
 }
 
-/** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`). */
-async function collectInstanceAttributes(w: Walker, dir: string, out: Record<string, string>, top: boolean): Promise<void> {
+/** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`); the first of a name wins. */
+async function collectInstanceAttributes(w: Walker, dir: string, out: Map<string, string>, top: boolean): Promise<void> {
   for (const file of await w.list(dir)) {
-    if (DEVICE_SKIP.has(file) || !NAME.test(file)) continue;
+    if (DEVICE_SKIP.has(file)) continue;
     const full = path.join(dir, file);
     if (await isLink(full)) continue;
     let info;
@@ -224,8 +214,9 @@ async function collectInstanceAttributes(w: Walker, dir: string, out: Record<str
       if (top) await collectInstanceAttributes(w, full, out, false);
       continue;
     }
+    if (!w.nameable(full)) continue;
     const text = await w.readAttribute(full);
-    if (text !== undefined && !(file in out)) out[file] = text;
+    if (text !== undefined && !out.has(file)) out.set(file, text);
   }
 }
 

@@ -1,5 +1,5 @@
 // Stage 2 — validate: a loaded document against the JSON Schema of its kind
-// (schemas/*.schema.json, one cached Ajv instance). Ajv's output is rewritten
+// (schemas/*.schema.json, compiled by Ajv at build time). Ajv's output is rewritten
 // into coded, positioned, plain-sentence diagnostics; nothing downstream ever
 // sees a document that did not pass. Semantic checks that need more than one
 // document (modes vs matches, overlays vs base) belong to resolve, not here.
@@ -7,7 +7,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as compiled from './generated/validators.js';
 import { API_VERSION } from './types.js';
-import { diagnostic, didYouMean, quote, type Diagnostic } from './errors.js';
+import { diagnostic, didYouMean, failed, quote, resultOf, type Diagnostic, type Result } from './errors.js';
 import type { SourceDocument, ValuePath } from './load.js';
 
 export const KINDS = ['Policy', 'Overlay', 'Host', 'TestSuite', 'Decision'] as const;
@@ -22,11 +22,8 @@ export function schemaValidator(kind: Kind): ValidateFunction {
   return compiled[kind];
 }
 
-export interface Validated<T> {
-  kind?: Kind;
-  value?: T;
-  errors: Diagnostic[];
-}
+/** The document as its schema's type, and its kind whenever the kind was read (so a schema-invalid document still says what it is). */
+export type Validated<T> = Result<T> & { kind?: Kind };
 
 /**
  * Check apiVersion and kind, then the schema of that kind. With `expect`, a
@@ -35,43 +32,34 @@ export interface Validated<T> {
 export function validateDocument<T = unknown>(doc: SourceDocument, expect?: readonly Kind[]): Validated<T> {
   const data = doc.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { errors: [diagnostic('schema-violation', 'a document must be a map with `apiVersion`, `kind`, `metadata` and `spec`', doc.locate([]))] };
+    return failed<T>([diagnostic('schema-violation', 'a document must be a map with `apiVersion`, `kind`, `metadata` and `spec`', doc.locate([]))]);
   }
   const record = data as Record<string, unknown>;
   if (record.apiVersion !== API_VERSION) {
     const has = Object.hasOwn(record, 'apiVersion');
-    return {
-      errors: [
-        diagnostic(
-          has ? 'unsupported-api-version' : 'schema-violation',
-          has ? `unsupported apiVersion ${quote(record.apiVersion)}` : 'missing required property `apiVersion`',
-          doc.locate(has ? ['apiVersion'] : []),
-          { hint: `this version of mdev-policy reads \`apiVersion: ${API_VERSION}\`` },
-        ),
-      ],
-    };
+    return failed<T>([
+      diagnostic(
+        has ? 'unsupported-api-version' : 'schema-violation',
+        has ? `unsupported apiVersion ${quote(record.apiVersion)}` : 'missing required property `apiVersion`',
+        doc.locate(has ? ['apiVersion'] : []),
+        { hint: `this version of mdev-policy reads \`apiVersion: ${API_VERSION}\`` },
+      ),
+    ]);
   }
   const kind = record.kind;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind) || kind === 'Decision') {
     const readable = KINDS.filter((k) => k !== 'Decision');
     const known = typeof kind === 'string' ? didYouMean(kind, readable) : undefined;
-    return {
-      errors: [
-        diagnostic('unknown-kind', kind === undefined ? 'missing `kind`' : `unknown kind ${quote(kind)}`, doc.locate(kind === undefined ? [] : ['kind']), {
-          hint: known ?? `one of ${readable.map((k) => `\`${k}\``).join(', ')}`,
-        }),
-      ],
-    };
+    return failed<T>([
+      diagnostic('unknown-kind', kind === undefined ? 'missing `kind`' : `unknown kind ${quote(kind)}`, doc.locate(kind === undefined ? [] : ['kind']), {
+        hint: known ?? `one of ${readable.map((k) => `\`${k}\``).join(', ')}`,
+      }),
+    ]);
   }
   if (expect && !expect.includes(kind as Kind)) {
-    return {
-      errors: [
-        diagnostic('unknown-kind', `expected ${expect.map((k) => `a \`${k}\``).join(' or ')} here, found a \`${kind}\``, doc.locate(['kind'])),
-      ],
-    };
+    return failed<T>([diagnostic('unknown-kind', `expected ${expect.map((k) => `a \`${k}\``).join(' or ')} here, found a \`${kind}\``, doc.locate(['kind']))]);
   }
-  const errors = schemaErrors(doc, kind as Kind);
-  return errors.length > 0 ? { kind: kind as Kind, errors } : { kind: kind as Kind, value: data as T, errors };
+  return { ...resultOf(data as T, schemaErrors(doc, kind as Kind)), kind: kind as Kind };
 }
 
 /** Schema errors of a document of a known kind (used for Decision output in tests too). */

@@ -1,6 +1,7 @@
 // `collect` over sysfs trees built by the tests: the kernel's layout, and the
 // hostile cases (a link out of the root, a link cycle, an unreadable file, a
-// write-only file, an over-long file, an empty bus, a missing root).
+// write-only file, an over-long file, an empty bus, a missing root, names the
+// Host schema refuses and names that only look like Object.prototype's).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,11 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { checkProducedHost } from '../src/import/index.js';
+import { readBounded } from '../src/load.js';
 import { collectHost } from '../src/sysfs.js';
 import { ROOT } from './helpers.js';
-import { buildTree, STANDARD } from './sysfs-tree.js';
+import { buildTree, STANDARD, type TreeParent } from './sysfs-tree.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const now = new Date('2026-11-25T10:00:00Z');
@@ -20,7 +23,7 @@ test('collects parents, types, devices and attribute groups as the kernel lays t
   const r = await collectHost({ root, name: 'h', now });
   assert.equal(r.errors, []);
   assert.equal(r.warnings, []);
-  const parents = r.host!.spec.parents;
+  const parents = r.value!.spec.parents;
   assert.equal(Object.keys(parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty']);
   const gvt = parents['0000:00:02.0']!;
   assert.equal(gvt.types!['i915-GVTg_V5_4'], {
@@ -39,7 +42,7 @@ test('collects parents, types, devices and attribute groups as the kernel lays t
     attributes: { sample_mdev_dev: 'This is MDEV 2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f' },
   });
   assert.equal(parents['0.0.26ab']!.types!['vfio_ccw-io']!.device_api, 'vfio-ccw');
-  assert.is(r.host!.metadata.collectedAt, '2026-11-25T10:00:00Z');
+  assert.is(r.value!.metadata.collectedAt, '2026-11-25T10:00:00Z');
 });
 
 test('round trip: a collected host evaluated against itself is compatible', () => {
@@ -66,8 +69,8 @@ test('a link out of the root is never followed, and its content never appears', 
   // And an attribute file that is a link out of the root.
   symlinkSync(path.join(outside, 'mdev_supported_types/evil-1/device_api'), path.join(root, 'sys/devices/css0/0.0.26ab/mdev_supported_types/vfio_ccw-io/secret'));
   const r = await collectHost({ root, name: 'h', now });
-  assert.not.ok(JSON.stringify(r.host).includes('TOP-SECRET'));
-  assert.not.ok('evil' in r.host!.spec.parents);
+  assert.not.ok(JSON.stringify(r.value).includes('TOP-SECRET'));
+  assert.not.ok('evil' in r.value!.spec.parents);
   assert.ok(r.warnings.some((w) => w.file === '/sys/class/mdev_bus/evil' && /outside the root/.test(w.message)));
 });
 
@@ -77,7 +80,7 @@ test('a link cycle ends with a warning', async () => {
   symlinkSync('a', path.join(root, 'sys/bus/mdev/devices/b'));
   symlinkSync('b', path.join(root, 'sys/bus/mdev/devices/a'));
   const r = await collectHost({ root, name: 'h', now });
-  assert.equal(Object.keys(r.host!.spec.parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty']);
+  assert.equal(Object.keys(r.value!.spec.parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty']);
   assert.equal(r.warnings.map((w) => w.file).sort(), ['/sys/bus/mdev/devices/a', '/sys/bus/mdev/devices/b', '/sys/class/mdev_bus/loop']);
 });
 
@@ -91,7 +94,7 @@ test('unreadable, write-only, over-long and non-regular files: warnings or silen
   const r = await collectHost({ root, name: 'h', now, maxFileBytes: 4096 });
   const warned = r.warnings.map((w) => `${path.basename(w.file!)}: ${w.code}`).sort();
   assert.equal(warned, ['description: file-unreadable', 'huge: file-unreadable']);
-  const attrs = r.host!.spec.parents.mtty!.types!['mtty-1']!;
+  const attrs = r.value!.spec.parents.mtty!.types!['mtty-1']!;
   assert.equal(Object.keys(attrs).sort(), ['available_instances', 'device_api', 'name'], 'create (write-only) and the fifo are skipped silently');
 });
 
@@ -111,6 +114,108 @@ test('a missing root, or a root with no mdev bus, is a coded error (exit 2)', ()
   assert.is(r.status, 2);
   assert.match(r.stderr, /file-unreadable: no mdev bus/);
   assert.is(r.stdout, '');
+});
+
+const SAMPLE_DEVICE = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+const CONSTRUCTOR_DEVICE = 'aaaaaaaa-bbbb-4ccc-8ddd-ffffffffffff';
+
+test('a parent, type or attribute named __proto__, constructor or prototype is skipped with a warning naming its file; the rest is collected', async () => {
+  // Computed keys: `['__proto__']: …` is an own property, where `__proto__: …` would set the literal's prototype.
+  const hostile: TreeParent[] = [
+    ...STANDARD,
+    { id: '__proto__', devpath: 'virtual/evil/__proto__', types: { 'evil-1': { attrs: { device_api: 'vfio-pci', available_instances: '1' } } } },
+    {
+      id: 'sample',
+      devpath: 'virtual/sample/sample',
+      types: {
+        'sample-1': { attrs: { name: 'sample', device_api: 'vfio-pci', available_instances: '2', ['__proto__']: 'polluted', constructor: 'c', prototype: 'p' } },
+        constructor: { attrs: { device_api: 'vfio-pci', available_instances: '1' } },
+        prototype: { attrs: { device_api: 'vfio-pci', available_instances: '1' } },
+        ['__proto__']: { attrs: { device_api: 'vfio-pci', available_instances: '1' } },
+      },
+      devices: [
+        { uuid: SAMPLE_DEVICE, type: 'sample-1', attrs: { aggregator: '1', ['__proto__']: 'polluted' }, groups: { vendor: { constructor: 'c' } } },
+        { uuid: CONSTRUCTOR_DEVICE, type: 'constructor' },
+      ],
+    },
+  ];
+  const root = buildTree(hostile);
+  const r = await collectHost({ root, name: 'h', now });
+  assert.ok(r.ok, JSON.stringify(r.errors));
+  const sample = '/sys/devices/virtual/sample/sample';
+  assert.equal(
+    r.warnings.map((w) => [w.code, w.file, w.message]).sort(),
+    [
+      ['schema-violation', '/sys/class/mdev_bus/__proto__', '`__proto__` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/${CONSTRUCTOR_DEVICE}`, 'its type `constructor` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/${SAMPLE_DEVICE}/__proto__`, '`__proto__` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/${SAMPLE_DEVICE}/vendor/constructor`, '`constructor` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/mdev_supported_types/__proto__`, '`__proto__` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/mdev_supported_types/constructor`, '`constructor` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/mdev_supported_types/prototype`, '`prototype` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/mdev_supported_types/sample-1/__proto__`, '`__proto__` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/mdev_supported_types/sample-1/constructor`, '`constructor` is a reserved name: skipped'],
+      ['schema-violation', `${sample}/mdev_supported_types/sample-1/prototype`, '`prototype` is a reserved name: skipped'],
+    ].sort(),
+  );
+  const parents = r.value!.spec.parents;
+  assert.equal(Object.keys(parents).sort(), ['0.0.26ab', '0000:00:02.0', 'mtty', 'sample']);
+  assert.equal(parents.sample, {
+    types: { 'sample-1': { available_instances: 2, device_api: 'vfio-pci', name: 'sample' } },
+    devices: { [SAMPLE_DEVICE]: { type: 'sample-1', attributes: { aggregator: '1' } } },
+  });
+  assert.equal(Object.getPrototypeOf(parents), Object.prototype);
+  assert.is(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');
+  assert.ok(checkProducedHost(r.value!, root).ok, 'what is collected is a valid Host');
+});
+
+test('names that Object.prototype also has (toString, valueOf) are kept as own data properties and evaluate like any other', async () => {
+  const named: TreeParent[] = [
+    {
+      id: 'toString',
+      devpath: 'virtual/mtty/toString',
+      types: {
+        valueOf: { attrs: { name: 'n', device_api: 'vfio-pci', available_instances: '2', dynamic_resources: 'toString, valueOf', toString: 'kept', valueOf: '1' } },
+      },
+      devices: [{ uuid: SAMPLE_DEVICE, type: 'valueOf', attrs: { toString: '3', valueOf: '4' } }],
+    },
+  ];
+  const root = buildTree(named);
+  const r = await collectHost({ root, name: 'h', now });
+  assert.equal(r.warnings, []);
+  const parents = r.value!.spec.parents;
+  assert.ok(Object.hasOwn(parents, 'toString'));
+  // Read through Maps: TypeScript types `parents.toString` as Object.prototype's method.
+  const parent = new Map(Object.entries(parents)).get('toString')!;
+  const type = new Map(Object.entries(parent.types!)).get('valueOf')!;
+  assert.ok(Object.hasOwn(type, 'toString') && Object.hasOwn(type, 'valueOf'));
+  assert.is(type.toString, 'kept');
+  assert.is(type.valueOf, '1');
+  assert.equal(parent.devices![SAMPLE_DEVICE], { type: 'valueOf', attributes: { toString: '3', valueOf: '4' } });
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-named-'));
+  for (const name of ['src', 'dst']) {
+    const out = cli('collect', '--root', root, '--name', name);
+    assert.is(out.status, 0, out.stderr);
+    writeFileSync(path.join(dir, `${name}.yaml`), out.stdout);
+  }
+  const valid = cli('validate', path.join(dir, 'src.yaml'), path.join(dir, 'dst.yaml'));
+  assert.is(valid.status, 0, valid.stdout + valid.stderr);
+  const e = cli('eval', '-s', path.join(dir, 'src.yaml'), '-d', path.join(dir, 'dst.yaml'), '--json');
+  assert.is(e.status, 0, e.stdout + e.stderr);
+  const d = JSON.parse(e.stdout);
+  assert.is(d.compatible, true);
+  assert.equal(d.destinations[0].placement, [{ device: SAMPLE_DEVICE, parent: 'toString', type: 'valueOf', set: { toString: '3', valueOf: '4' } }]);
+});
+
+test('the bounded reader tells a file over the limit from one it cannot read', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-read-'));
+  writeFileSync(path.join(dir, 'ten'), '0123456789');
+  assert.equal((await readBounded(path.join(dir, 'ten'), 10)).value?.toString(), '0123456789');
+  const over = await readBounded(path.join(dir, 'ten'), 9, { trustSize: false });
+  assert.equal(over.errors.map((e) => e.code), ['input-too-large']);
+  const missing = await readBounded(path.join(dir, 'none'), 10);
+  assert.equal(missing.errors.map((e) => [e.code, e.message]), [['file-unreadable', 'cannot read: no such file or directory']]);
 });
 
 test.run();

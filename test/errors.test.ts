@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_LIMITS, hostFromDocument, loadDocuments, policyFromDocument, sortDiagnostics, validateDocument, type Diagnostic } from '../src/index.js';
+import { DEFAULT_LIMITS, sortDiagnostics, validateFiles, type Diagnostic } from '../src/index.js';
 import { readCases, ROOT } from './helpers.js';
 
 interface ErrorCase {
@@ -31,18 +31,7 @@ const EXAMPLE = path.join(ROOT, 'examples/host-a.yaml');
 
 /** What `validate` reports for a file (every document of an .ndjson inventory). */
 async function diagnose(file: string, maxBytes?: number): Promise<Diagnostic[]> {
-  const out: Diagnostic[] = [];
-  for await (const loaded of loadDocuments(file, maxBytes ? { ...DEFAULT_LIMITS, maxBytes } : DEFAULT_LIMITS)) {
-    if (!loaded.value) {
-      out.push(...loaded.errors);
-      continue;
-    }
-    const v = validateDocument(loaded.value);
-    if (!v.value) out.push(...v.errors);
-    else if (v.kind === 'Policy') out.push(...policyFromDocument(loaded.value).errors);
-    else if (v.kind === 'Host') out.push(...hostFromDocument(loaded.value).errors);
-  }
-  return out;
+  return (await validateFiles([file], maxBytes ? { ...DEFAULT_LIMITS, maxBytes } : DEFAULT_LIMITS)).diagnostics;
 }
 
 for (const c of readCases<ErrorCase>('errors.yaml')) {

@@ -25,9 +25,11 @@ Exit 0 with the document on stdout (an mdev bus with no parents gives an empty H
   async run(): Promise<void> {
     const { flags } = await this.parse(Collect);
     const { collectHost } = await import('../sysfs.js');
+    const format = flags.json ? 'json' : flags.format;
     const collected = await collectHost({ root: flags.root, name: flags.name ?? hostname(), maxFileBytes: flags['max-file-bytes'] });
+    if (!collected.ok) return printHost(collected, format);
     const { checkProducedHost } = await import('../import/index.js');
-    const checked = collected.host ? checkProducedHost(collected.host, flags.root) : { errors: collected.errors, warnings: [] };
-    await printHost({ ...checked, warnings: [...collected.warnings, ...checked.warnings] }, flags.json ? 'json' : flags.format);
+    const checked = checkProducedHost(collected.value, flags.root);
+    await printHost({ ...checked, warnings: [...collected.warnings, ...checked.warnings] }, format);
   }
 }

@@ -1,13 +1,24 @@
-// What the importers share: a Host document built up from parents, types and
-// devices found in any order, with repeated instance attributes kept as lists
-// in the order met (mdevctl's `attrs`: assign_adapter 5 then 6 → ["5", "6"]).
-// Names come from the input, so they are checked here (sysfs names, device
-// uuids, never `__proto__` and friends) and kept in Maps until the document
-// is built: no input key ever touches a live object's prototype.
+// What collect and the importers share: a Host document built up from
+// parents, types and devices found in any order, with repeated instance
+// attributes kept as lists in the order met (mdevctl's `attrs`:
+// assign_adapter 5 then 6 → ["5", "6"]). Names come from the input: callers
+// check them with badName/badUuid and report a refused one in their own voice
+// (an import error, a collect warning); the builder refuses to store one that
+// slipped through, as the bug it is. Everything is kept in Maps until the
+// document is built, then defined key by key as own data properties: no input
+// key ever touches a live object's prototype, and `toString` is just a name.
 
 import type { WrittenHost } from '../types.js';
 
-type Parent = { types: Map<string, Record<string, string | number>>; devices: Map<string, { type: string; attributes?: Record<string, string | string[]> }> };
+type WrittenParent = WrittenHost['spec']['parents'][string];
+type WrittenDevice = NonNullable<WrittenParent['devices']>[string];
+
+interface Parent {
+  /** Its types were listed (collect reads a parent's whole mdev_supported_types): it gets a `types` map even when empty. */
+  listed: boolean;
+  types: Map<string, Map<string, string | number>>;
+  devices: Map<string, { type: string; attributes: Map<string, string | string[]> }>;
+}
 
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 const SYSFS_NAME = /^[^/\s]{1,255}$/;
@@ -24,50 +35,75 @@ export function badUuid(uuid: string): string | undefined {
   return UUID.test(uuid) ? undefined : `\`${uuid.slice(0, 60)}\` is not a device uuid`;
 }
 
-/** A plain object from a Map, each key an own data property. */
-function object<V>(m: Map<string, V>): Record<string, V> {
-  const out: Record<string, V> = {};
-  for (const [k, v] of m) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+/** A plain object from a Map, each key an own data property holding `map` of its value. */
+function object<V, W>(m: Map<string, V>, map: (v: V) => W): Record<string, W> {
+  const out: Record<string, W> = {};
+  for (const [k, v] of m) Object.defineProperty(out, k, { value: map(v), enumerable: true, writable: true, configurable: true });
   return out;
+}
+
+const same = <V>(v: V): V => v;
+
+/** The caller let an unchecked name through: a bug, never an input problem. */
+function checked(problem: string | undefined): void {
+  if (problem !== undefined) throw new Error(`internal: HostBuilder given an unchecked name: ${problem}`);
 }
 
 export class HostBuilder {
   private readonly parents = new Map<string, Parent>();
 
   private parent(id: string): Parent {
+    checked(badName(id));
     let p = this.parents.get(id);
     if (!p) {
-      p = { types: new Map(), devices: new Map() };
+      p = { listed: false, types: new Map(), devices: new Map() };
       this.parents.set(id, p);
     }
     return p;
   }
 
-  addType(parent: string, typeId: string, attributes: Record<string, string | number>): void {
-    const p = this.parent(parent);
-    p.types.set(typeId, { ...(p.types.get(typeId) ?? {}), ...attributes });
+  /** A parent whose types are listed in full, even when it has none. */
+  addParent(id: string): void {
+    this.parent(id).listed = true;
   }
 
-  /** Add a device; false (and nothing added) when that uuid is already on the host. */
-  addDevice(parent: string, uuid: string, type: string, attrs: [string, string][] = []): boolean {
+  /** Add a type, or more attributes to one already added (later values win). */
+  addType(parent: string, typeId: string, attributes: Iterable<readonly [string, string | number]>): void {
+    checked(badName(typeId));
+    const p = this.parent(parent);
+    const attrs = p.types.get(typeId) ?? new Map<string, string | number>();
+    for (const [k, v] of attributes) {
+      checked(badName(k));
+      attrs.set(k, v);
+    }
+    p.types.set(typeId, attrs);
+  }
+
+  /** Add a device; false (and nothing added) when that uuid is already on the host. A repeated attribute becomes a list. */
+  addDevice(parent: string, uuid: string, type: string, attrs: Iterable<readonly [string, string]> = []): boolean {
+    checked(badUuid(uuid) ?? badName(type));
     for (const p of this.parents.values()) if (p.devices.has(uuid)) return false;
     const attributes = new Map<string, string | string[]>();
     for (const [k, v] of attrs) {
+      checked(badName(k));
       const before = attributes.get(k);
       attributes.set(k, before === undefined ? v : Array.isArray(before) ? [...before, v] : [before, v]);
     }
-    this.parent(parent).devices.set(uuid, attributes.size > 0 ? { type, attributes: object(attributes) } : { type });
+    this.parent(parent).devices.set(uuid, { type, attributes });
     return true;
   }
 
-  build(name: string): WrittenHost {
-    const parents = new Map<string, WrittenHost['spec']['parents'][string]>();
+  build(name: string, collectedAt?: string): WrittenHost {
+    const parents = new Map<string, WrittenParent>();
     for (const [id, p] of this.parents) {
-      const entry: WrittenHost['spec']['parents'][string] = {};
-      if (p.types.size > 0) entry.types = object(p.types);
-      if (p.devices.size > 0) entry.devices = object(p.devices);
+      const entry: WrittenParent = {};
+      if (p.types.size > 0 || p.listed) entry.types = object(p.types, (attrs) => object(attrs, same));
+      if (p.devices.size > 0) {
+        entry.devices = object(p.devices, (d): WrittenDevice => (d.attributes.size > 0 ? { type: d.type, attributes: object(d.attributes, same) } : { type: d.type }));
+      }
       parents.set(id, entry);
     }
-    return { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name }, spec: { parents: object(parents) } };
+    const metadata = collectedAt === undefined ? { name } : { name, collectedAt };
+    return { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata, spec: { parents: object(parents, same) } };
   }
 }

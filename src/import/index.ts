@@ -1,9 +1,10 @@
 // Host documents from what users already have: sysfs (collect), mdevctl JSON
-// and libvirt node-device XML (import). Each ends the same way: the document
-// built is checked against the Host schema before anyone prints it.
+// and libvirt node-device XML (import), each a Result of the document built
+// through HostBuilder. Each ends the same way: the document is checked against
+// the Host schema (checkProducedHost) before anyone prints it.
 
 import { stringify } from 'yaml';
-import { diagnostic, type Diagnostic } from '../errors.js';
+import { diagnostic, failed, resultOf, type Diagnostic, type Result } from '../errors.js';
 import { DEFAULT_LIMITS, parseJsonDocument, readText, type LoadLimits } from '../load.js';
 import { hostFromDocument } from '../inputs.js';
 import type { WrittenHost } from '../types.js';
@@ -11,50 +12,42 @@ import { HostBuilder } from './host-builder.js';
 import { importLibvirt } from './libvirt.js';
 import { importMdevctl, type MdevctlOptions } from './mdevctl.js';
 
-export interface Imported {
-  host?: WrittenHost;
-  errors: Diagnostic[];
-  warnings: Diagnostic[];
-}
-
 /** Check a produced Host document the way `eval` will read it. */
-export function checkProducedHost(host: WrittenHost, origin: string): Imported {
+export function checkProducedHost(host: WrittenHost, origin: string): Result<WrittenHost> {
   const text = JSON.stringify(host);
   const parsed = hostFromDocument({ file: origin, data: JSON.parse(text), locate: () => ({ file: origin }), sourceText: () => undefined });
-  if (parsed.errors.length > 0) {
-    return { errors: parsed.errors.map((e) => diagnostic(e.code, `the host produced is not valid: ${e.message}`, { file: origin })), warnings: parsed.warnings };
-  }
-  return { host, errors: [], warnings: parsed.warnings };
+  const errors = parsed.errors.map((e) => diagnostic(e.code, `the host produced is not valid: ${e.message}`, { file: origin }));
+  return resultOf(host, errors, parsed.warnings);
 }
 
-export async function importMdevctlFiles(files: readonly string[], name: string, options: MdevctlOptions = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Imported> {
+export async function importMdevctlFiles(files: readonly string[], name: string, options: MdevctlOptions = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<WrittenHost>> {
   const builder = new HostBuilder();
   const errors: Diagnostic[] = [];
   for (const file of files) {
     const read = await readText(file, limits);
-    const loaded = read.value === undefined ? { errors: read.errors } : parseJsonDocument(read.value, file, limits);
-    if (!loaded.value) {
+    const loaded = read.ok ? parseJsonDocument(read.value, file, limits) : read;
+    if (!loaded.ok) {
       errors.push(...loaded.errors);
       continue;
     }
     errors.push(...importMdevctl(loaded.value, builder, options));
   }
-  if (errors.length > 0) return { errors, warnings: [] };
+  if (errors.length > 0) return failed(errors);
   return checkProducedHost(builder.build(name), files[0] ?? 'mdevctl');
 }
 
-export async function importLibvirtFiles(files: readonly string[], name: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Imported> {
+export async function importLibvirtFiles(files: readonly string[], name: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<WrittenHost>> {
   const builder = new HostBuilder();
   const errors: Diagnostic[] = [];
   for (const file of files) {
     const read = await readText(file, limits);
-    if (read.value === undefined) {
+    if (!read.ok) {
       errors.push(...read.errors);
       continue;
     }
     errors.push(...importLibvirt(read.value, file, builder));
   }
-  if (errors.length > 0) return { errors, warnings: [] };
+  if (errors.length > 0) return failed(errors);
   return checkProducedHost(builder.build(name), files[0] ?? 'libvirt');
 }
 

@@ -98,15 +98,15 @@ export function importLibvirt(xml: string, file: string, into: HostBuilder): Dia
             errors.push(diagnostic('schema-violation', problem ?? 'a <type> without an id', id ? where(`'${id}'`, `"${id}"`) : where('<type')));
             continue;
           }
-          const attrs: Record<string, string | number> = {};
+          const attrs: [string, string | number][] = [];
           const name2 = text(t.name);
           const api = text(t.deviceAPI);
-          if (name2 !== undefined && name2 !== '') attrs.name = name2;
-          if (api !== undefined) attrs.device_api = api;
+          if (name2 !== undefined && name2 !== '') attrs.push(['name', name2]);
+          if (api !== undefined) attrs.push(['device_api', api]);
           if (t.availableInstances !== undefined) {
             const n = num(t.availableInstances);
             if (n === undefined) errors.push(diagnostic('schema-violation', `type ${quote(id)}: <availableInstances> is not a count (${quote(t.availableInstances)})`, where(`'${id}'`, `"${id}"`)));
-            else attrs.available_instances = n;
+            else attrs.push(['available_instances', n]);
           }
           into.addType(parent, id, attrs);
         }

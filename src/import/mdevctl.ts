@@ -84,13 +84,16 @@ export function importMdevctl(doc: SourceDocument, into: HostBuilder, options: M
               bad(at, problem);
               continue;
             }
-            const attrs: Record<string, string | number> = {};
+            const attrs: [string, string | number][] = [];
             for (const [k, v] of Object.entries(value)) {
-              if (k === 'available_instances') {
+              const nameProblem = badName(k);
+              if (nameProblem) {
+                bad([...at, k], nameProblem);
+              } else if (k === 'available_instances') {
                 if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) bad([...at, k], `expected a count (a whole number), found ${JSON.stringify(v)}`);
-                else attrs[k] = v;
+                else attrs.push([k, v]);
               } else if (typeof v === 'string') {
-                attrs[k] = v;
+                attrs.push([k, v]);
               } else if (v !== null) {
                 bad([...at, k], `expected a string, found ${quote(v)}`);
               }

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { failed, isError, ok, resultOf, type Diagnostic, type Result } from './errors.js';
+import { failed, isError, ok, resultOf, type Result } from './errors.js';
 import { DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type SourceDocument } from './load.js';
-import { normalizeWrittenHost } from './normalize.js';
+import { normalizeHost } from './normalize.js';
 import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
 import type { EffectivePolicy, Host, WrittenHost, WrittenOverlay, WrittenPolicy } from './types.js';
@@ -24,13 +24,6 @@ export const DEFAULT_OVERLAY_DIR = fileURLToPath(new URL('../policies/vendors/',
 export async function defaultOverlayFiles(): Promise<string[]> {
   const names = (await readdir(DEFAULT_OVERLAY_DIR)).filter((n) => /\.ya?ml$/.test(n) && !/\.test\.ya?ml$/.test(n)).sort();
   return names.map((n) => path.join(DEFAULT_OVERLAY_DIR, n));
-}
-
-/** @deprecated The shape loadHost still returns for src/suite.ts (mutable `errors`); everything else returns a Result. */
-export interface Outcome<T> {
-  value?: T;
-  errors: Diagnostic[];
-  warnings: Diagnostic[];
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -107,8 +100,7 @@ export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimit
   const [base, ...overlays] = await Promise.all([loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits), ...overlayFiles.map((f) => loadOverlay(f, limits))]);
   const errors = [base!, ...overlays].flatMap((o) => o.errors);
   if (errors.length > 0) return failed(errors);
-  const set = resolvePolicySet(base!.value!, overlays.map((o) => o.value!), choice.mode);
-  return set.value ? resultOf(set.value, set.errors, set.warnings) : failed(set.errors, set.warnings);
+  return resolvePolicySet(base!.value!, overlays.map((o) => o.value!), choice.mode);
 }
 
 /** The effective policy of one policy file alone (default: the shipped base, without overlays) and a mode (default: the policy's). */
@@ -116,24 +108,18 @@ export async function loadEffectivePolicy(file: string = DEFAULT_POLICY_FILE, mo
   const source = await loadPolicySource(file, limits);
   if (!source.ok) return source;
   const resolved = resolvePolicy(source.value, mode);
-  return resolved.value ? resultOf(resolved.value, resolved.errors) : failed(resolved.errors);
+  return resolved;
 }
 
 export function hostFromDocument(doc: SourceDocument): Result<Host> {
   const v = validateDocument<WrittenHost>(doc, ['Host']);
-  return v.ok ? normalizeWrittenHost(v.value, doc) : failed(v.errors);
+  return v.ok ? normalizeHost(v.value, doc) : failed(v.errors);
 }
 
 /** One Host file (YAML or JSON). */
-export async function loadHostFile(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<Host>> {
+export async function loadHost(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<Host>> {
   const loaded = await loadFile(file, limits);
   return loaded.ok ? hostFromDocument(loaded.value) : loaded;
-}
-
-/** @deprecated Use loadHostFile; kept in this shape until src/suite.ts reads a Result (it hands `errors` on as a mutable list). */
-export async function loadHost(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Outcome<Host>> {
-  const r = await loadHostFile(file, limits);
-  return { ...(r.ok ? { value: r.value } : {}), errors: [...r.errors], warnings: r.warnings };
 }
 
 /**

@@ -45,20 +45,7 @@ function record<V, W>(source: Record<string, W>, map: (key: string, value: W) =>
  * Errors: a device uuid listed twice (under two parents, or in two letter
  * cases): one instance cannot be migrated twice.
  */
-export function normalizeWrittenHost(written: WrittenHost, doc?: SourceDocument): Result<Host> {
-  const { host, errors, warnings } = normalizeHost(written, doc);
-  return resultOf(host, errors, warnings);
-}
-
-/** @deprecated The shape src/suite.ts still reads (`host`, mutable `errors`); use normalizeWrittenHost. */
-export interface Normalized {
-  host: Host;
-  errors: Diagnostic[];
-  warnings: Diagnostic[];
-}
-
-/** @deprecated Use normalizeWrittenHost; kept, unchanged, until src/suite.ts reads a Result. */
-export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Normalized {
+export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Result<Host> {
   const warnings: Diagnostic[] = [];
   const errors: Diagnostic[] = [];
   const seen = new Map<string, string>(); // lowercased uuid → parent
@@ -93,5 +80,5 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Norma
       }
     }
   }
-  return { host, errors, warnings };
+  return resultOf(host, errors, warnings);
 }

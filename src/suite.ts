@@ -84,12 +84,12 @@ export async function findSuites(paths: readonly string[]): Promise<{ files: str
 async function hostFrom(ref: HostRef, base: string, doc: SourceDocument, at: (string | number)[]): Promise<{ host?: Host; devices?: string[]; errors: Diagnostic[] }> {
   if (typeof ref.file === 'string') {
     const loaded = await loadHost(path.resolve(base, ref.file));
-    return { ...(loaded.value ? { host: loaded.value } : {}), ...(ref.devices ? { devices: ref.devices } : {}), errors: loaded.errors };
+    return { ...(loaded.ok ? { host: loaded.value } : {}), ...(ref.devices ? { devices: ref.devices } : {}), errors: loaded.errors };
   }
   const v = validateDocument<WrittenHost>({ ...doc, data: ref, locate: (p, key) => doc.locate([...at, ...p], key) }, ['Host']);
   if (!v.value) return { errors: v.errors };
   const n = normalizeHost(v.value, doc);
-  return n.errors.length > 0 ? { errors: n.errors } : { host: n.host, errors: [] };
+  return n.ok ? { host: n.value, errors: [] } : { errors: n.errors };
 }
 
 /** The failing check ids the expectation is compared with (see the TestSuite schema). */

@@ -16,7 +16,7 @@ const only = process.argv.slice(2);
 const work = path.join(tmpdir(), `mdev-policy-mutants-${process.pid}`);
 execFileSync('git', ['worktree', 'add', '--detach', work, 'HEAD'], { cwd: root, stdio: 'ignore' });
 symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'));
-const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+const strip = (s) => s.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
 const rows = [];
 try {
   for (const m of mutants) {

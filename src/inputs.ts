@@ -98,9 +98,9 @@ export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimit
   const named = [...(choice.policy === undefined ? await defaultOverlayFiles() : []), ...(choice.overlays ?? [])];
   const overlayFiles = named.filter((f, i) => named.findIndex((g) => path.resolve(g) === path.resolve(f)) === i);
   const [base, ...overlays] = await Promise.all([loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits), ...overlayFiles.map((f) => loadOverlay(f, limits))]);
-  const errors = [base!, ...overlays].flatMap((o) => o.errors);
+  const errors = [base, ...overlays].flatMap((o) => o.errors);
   if (errors.length > 0) return failed(errors);
-  return resolvePolicySet(base!.value!, overlays.map((o) => o.value!), choice.mode);
+  return resolvePolicySet(base.value!, overlays.map((o) => o.value!), choice.mode);
 }
 
 /** The effective policy of one policy file alone (default: the shipped base, without overlays) and a mode (default: the policy's). */

@@ -99,7 +99,7 @@ function explainAjvErrors(doc: SourceDocument, raw: ErrorObject[]): Diagnostic[]
       const i = errors.indexOf(e);
       let subMessage: unknown;
       for (let k = i - 1; k >= 0 && errors[k]!.instancePath === e.instancePath && NAME_KEYWORDS.has(errors[k]!.keyword); k--) {
-        subMessage ??= (errors[k]!.parentSchema as Record<string, unknown> | undefined)?.['x-message'];
+        subMessage ??= (errors[k]!.parentSchema)?.['x-message'];
         drop.add(errors[k]!);
       }
       refusedKeys.set(e, typeof subMessage === 'string' ? subMessage : undefined);
@@ -140,7 +140,7 @@ function explainAjvErrors(doc: SourceDocument, raw: ErrorObject[]): Diagnostic[]
 function explainOne(doc: SourceDocument, e: ErrorObject): Diagnostic {
   const at: ValuePath = pointerToPath(e.instancePath);
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
-  const custom = typeof schema['x-message'] === 'string' ? (schema['x-message'] as string) : undefined;
+  const custom = typeof schema['x-message'] === 'string' ? (schema['x-message']) : undefined;
   const last = at.length > 0 ? String(at[at.length - 1]) : undefined;
   const name = last !== undefined && !/^\d+$/.test(last) ? last : undefined;
   const params = e.params as Record<string, unknown>;

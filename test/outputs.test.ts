@@ -9,9 +9,10 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadFile, parseText, schemaErrors, validateDocument } from '../src/index.js';
+import { cli as run } from './cli.js';
 import { ROOT } from './helpers.js';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const cli = (...args: string[]) => run(args);
 
 test('--format json prints a Decision valid against decision.schema.json', () => {
   for (const args of [
@@ -126,7 +127,7 @@ test('fleet: --only-compatible drops incompatible destinations from the output, 
   assert.is(summary.errors.length, 3, 'the broken inputs are reported');
   assert.is(r.status, 2);
   const inventory = readFileSync(path.join(ROOT, 'test/fixtures/fleet/d-inventory.ndjson'), 'utf8');
-  const stdin = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', 'examples/host-a.yaml', '-d', '-', '--format', 'ndjson'], { cwd: ROOT, input: inventory, encoding: 'utf8' });
+  const stdin = run(['eval', '-s', 'examples/host-a.yaml', '-d', '-', '--format', 'ndjson'], { input: inventory });
   const fromStdin = stdin.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(fromStdin.filter((l) => l.kind === 'DestinationResult').map((l) => l.host), ['fleet-d1', 'fleet-d3']);
   assert.match(stdin.stderr, /^<stdin>:2:\d+: yaml-syntax: /m);

@@ -164,4 +164,52 @@ test('a destination directory lists its files only: a link to itself does not lo
   assert.is(r.status, 0);
 });
 
+
+// --- the README tells the truth ---------------------------------------------------
+
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** The command lines of the README's sh blocks, comments dropped, the CLI as `node bin/run.js`. */
+const readmeCommands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
+  .flatMap((m) => m[1]!.split('\n'))
+  .map((l) => l.replace(/\s+#.*$/, '').trim())
+  .filter(Boolean)
+  .map((l) => l.replace(/(^|\| )(?:\.\/bin\/run\.js|mdev-policy) /g, '$1node bin/run.js '));
+
+test('README: every fleet command that names the shipped inventory runs from the repository root', () => {
+  const fleet = readmeCommands.filter((l) => l.includes('examples/fleet.ndjson'));
+  assert.ok(fleet.length >= 3, `README fleet commands: ${fleet.join('\n')}`);
+  for (const line of fleet) {
+    const r = spawnSync('bash', ['-c', line], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.is(r.status, 0, `${line}\n${r.stderr}`);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.is(summary.kind, 'Summary', line);
+    assert.equal([summary.destinations, summary.compatibleDestinations, summary.errors], [6, 2, []], line);
+  }
+});
+
+test('README: every examples/ file its commands name is shipped', () => {
+  const named = new Set(readmeCommands.flatMap((l) => [...l.matchAll(/examples\/[\w.-]+/g)].map((m) => m[0])));
+  assert.ok(named.size >= 4);
+  for (const f of named) assert.ok(readdirSync(path.join(ROOT, 'examples')).includes(path.basename(f)), f);
+});
+
+test("README: the Decision example is eval's real output, trimmed", () => {
+  const json = /### The Decision[\s\S]*?```json\n([\s\S]*?)```/.exec(README)![1]!;
+  const shown = JSON.parse(json);
+  const command = /`mdev-policy (eval [^`]*--json)`/.exec(README.split('### The Decision')[1]!)![1]!.split(' ');
+  const r = run(command);
+  const real = JSON.parse(r.stdout);
+  assert.is(r.status, 0);
+  for (const key of ['apiVersion', 'kind', 'compatible', 'mode', 'policy', 'source', 'errors']) assert.equal(shown[key], real[key], key);
+  assert.ok(shown.policy.overlays.length > 0, 'the example shows an overlay that applied');
+  const [want, got] = [shown.destinations[0], real.destinations[0]];
+  for (const key of ['host', 'compatible', 'placement', 'file']) assert.equal(want[key], got[key], key);
+  const realChecks = new Map(got.candidates[0].checks.map((c: { id: string }) => [c.id, c]));
+  for (const c of want.candidates[0].checks) {
+    const { source: _s, destination: _d, ...rest } = c;
+    const { source: _rs, destination: _rd, ...realRest } = realChecks.get(c.id) as typeof c;
+    assert.equal(rest, realRest, c.id);
+  }
+});
+
 test.run();

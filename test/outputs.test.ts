@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadFile, parseText, schemaErrors, validateDocument } from '../src/index.js';
+import { loadFile, overlayFromDocument, parseText, policyFromDocument, resolvePolicySet, schemaErrors, typeForSelection, validateDocument } from '../src/index.js';
+import { overlaysLeftOut, renderOverlaysLeftOut, SELECTOR_DEVICE_APIS } from '../src/report.js';
 import { cli as run } from './cli.js';
 import { ROOT } from './helpers.js';
 
@@ -222,6 +223,57 @@ test('help: the import and policy topics are described as topics, not as one of 
     assert.is(own.stdout.split('\n')[0], description);
     assert.is(own.status, 0);
   }
+});
+
+// --- overlays left out for want of --device-api (compile, policy show) ------------
+
+test('compile and policy show --format json list the overlays left out without --device-api, and the flag that includes them', () => {
+  const leftOut = [{ name: 'nvidia-vgpu', version: '1.0.0', needs: { flag: '--device-api', values: ['vfio-pci'] } }];
+  const compiled = run(['compile', '--type', 'nvidia-11']);
+  const c = JSON.parse(compiled.stdout);
+  assert.equal(c.overlaysLeftOut, leftOut);
+  assert.equal(c.overlays, []);
+  assert.match(compiled.stderr, /^note: overlay `nvidia-vgpu@1\.0\.0` left out: .*\n {2}hint: add --device-api vfio-pci to include it\n$/);
+  assert.is(compiled.status, 0);
+  const shown = run(['policy', 'show', '--type', 'nvidia-11', '--format', 'json']);
+  assert.equal(JSON.parse(shown.stdout).overlaysLeftOut, leftOut);
+  assert.is(shown.stderr, '', 'JSON mode says it in the document only');
+  // The flag it names does include it, and then nothing is left out.
+  const flag = [leftOut[0]!.needs.flag, leftOut[0]!.needs.values[0]!];
+  const withFlag = run(['compile', '--type', 'nvidia-11', ...flag]);
+  assert.equal(JSON.parse(withFlag.stdout).overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
+  assert.equal(JSON.parse(withFlag.stdout).overlaysLeftOut, []);
+  assert.is(withFlag.stderr, '');
+  const d = JSON.parse(run(['policy', 'show', '--type', 'nvidia-11', ...flag, '--json']).stdout);
+  assert.equal(d.overlaysLeftOut, []);
+  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu']);
+});
+
+test('overlaysLeftOut: every device_api that would include an overlay, none for selectors that do not match the type', () => {
+  const base = policyFromDocument(parseText(readFileSync(path.join(ROOT, 'policies/vfio-mdev.yaml'), 'utf8'), 'vfio-mdev.yaml').value!).value!;
+  const overlay = (name: string, selector: unknown) =>
+    overlayFromDocument(
+      parseText(JSON.stringify({ apiVersion: 'mdev-policy/v1', kind: 'Overlay', metadata: { name, version: '1.0.0' }, spec: { extends: { policy: 'vfio-mdev', version: '^1.0.0' }, selector } }), `${name}.json`).value!,
+    ).value!;
+  const set = resolvePolicySet(base, [overlay('pci-or-platform', { deviceApi: ['vfio-pci', 'vfio-platform'] }), overlay('ccw', { types: ['vfio_ccw-*'], deviceApi: ['vfio-ccw'] }), overlay('any', undefined)]).value!;
+  assert.equal(overlaysLeftOut(set, typeForSelection()), [{ name: 'pci-or-platform', version: '1.0.0', needs: { flag: '--device-api', values: ['vfio-pci', 'vfio-platform'] } }]);
+  assert.equal(overlaysLeftOut(set, typeForSelection('vfio_ccw-io')).map((o) => [o.name, o.needs.values]), [['pci-or-platform', ['vfio-pci', 'vfio-platform']], ['ccw', ['vfio-ccw']]]);
+  assert.equal(overlaysLeftOut(set, typeForSelection('vfio_ccw-io', 'vfio-ap')), [], 'a given device_api leaves nothing unknown');
+  assert.match(renderOverlaysLeftOut(overlaysLeftOut(set, typeForSelection())), /hint: add --device-api vfio-pci or --device-api vfio-platform to include it\n$/);
+  assert.is(renderOverlaysLeftOut([]), '');
+});
+
+test('the device_api values tried are exactly those an overlay selector may name', () => {
+  const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/overlay.schema.json'), 'utf8'));
+  const found: unknown[] = [];
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const deviceApi = (node as { deviceApi?: { items?: { enum?: unknown[] } } }).deviceApi;
+    if (deviceApi?.items?.enum) found.push(...deviceApi.items.enum);
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(schema);
+  assert.equal([...found].sort(), [...SELECTOR_DEVICE_APIS].sort());
 });
 
 test.run();

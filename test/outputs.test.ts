@@ -1,7 +1,9 @@
 // Machine outputs keep their contracts: the Decision JSON validates against
 // schemas/decision.schema.json, NDJSON is one destination per line then a
 // summary, `compile` prints one rule per check, and every shipped document
-// validates against its schema.
+// validates against its schema. Also what users read: the README's commands
+// and Decision example, the help topics, and the overlays `compile` and
+// `policy show` leave out without --device-api.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

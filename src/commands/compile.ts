@@ -1,4 +1,5 @@
-// `mdev-policy compile`: the json-rules-engine rule documents of a policy and mode.
+// `mdev-policy compile`: the json-rules-engine rule documents of a policy, mode
+// and source type, and the overlays left out for want of --device-api.
 import { BaseCommand } from '../cli/base.js';
 import { effectivePolicyFlags, limitFlags, limitsFrom } from '../cli/flags.js';
 

@@ -1,4 +1,5 @@
-// `mdev-policy policy show`: the effective policy for a mode and a source type, with provenance.
+// `mdev-policy policy show`: the effective policy for a mode and a source type,
+// with provenance and the overlays left out for want of --device-api.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
 import { effectivePolicyFlags, limitFlags, limitsFrom } from '../../cli/flags.js';

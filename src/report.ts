@@ -1,6 +1,8 @@
 // Stage 6 — report: a Decision rendered as human text, JSON (the Decision
-// itself) or NDJSON (one destination per line, then a summary). Pure string
-// building: no I/O, no evaluation, colour only when the caller asks for it.
+// itself) or NDJSON (one destination per line, then a summary); diagnostics;
+// and the effective policy for `policy show` / `compile` (with the overlays a
+// missing --device-api leaves out). Pure string building: no I/O, no
+// evaluation, colour only when the caller asks for it.
 
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
 import type { PolicySet } from './resolve.js';
@@ -125,8 +127,47 @@ export interface PolicyDescription {
   type?: string;
   deviceApi?: string;
   overlays: { name: string; version: string; applies: boolean }[];
+  /** Overlays that would apply with a --device-api (none when it is given). */
+  overlaysLeftOut: OverlayLeftOut[];
   checks: (Omit<EffectiveCheck, 'target'> & { target: string })[];
   disabled: { id: string; by: string }[];
+}
+
+/** The device_api values an overlay selector may name: the enum of schemas/overlay.schema.json (a test keeps them equal). */
+export const SELECTOR_DEVICE_APIS = ['vfio-pci', 'vfio-platform', 'vfio-amba', 'vfio-ccw', 'vfio-ap'] as const;
+
+/** An overlay left out of an effective policy for want of the source type's device_api, and the flag values that would include it. */
+export interface OverlayLeftOut {
+  name: string;
+  version: string;
+  needs: { flag: '--device-api'; values: string[] };
+}
+
+/**
+ * The overlays that do not apply to a source type only because its device_api
+ * is unknown (`compile` and `policy show` without --device-api): each applies
+ * with one of `needs.values`. Selectors name device_api values from a closed
+ * list, so trying each of them is exact.
+ */
+export function overlaysLeftOut(set: PolicySet, type: MdevType): OverlayLeftOut[] {
+  if (type.attributes.device_api !== undefined) return [];
+  const applies = set.applicable(type);
+  const withApi = SELECTOR_DEVICE_APIS.map((api) => ({ api, applies: set.applicable({ id: type.id, attributes: { ...type.attributes, device_api: api } }) }));
+  return set.overlays.flatMap((o, i) => {
+    const values = applies[i] ? [] : withApi.filter((w) => w.applies[i]).map((w) => w.api);
+    return values.length > 0 ? [{ ...o, needs: { flag: '--device-api' as const, values } }] : [];
+  });
+}
+
+/** Those overlays as notes for stderr, one each with the flag that would include it; empty when there are none. */
+export function renderOverlaysLeftOut(leftOut: readonly OverlayLeftOut[]): string {
+  return leftOut
+    .map(
+      (o) =>
+        `note: overlay \`${o.name}@${o.version}\` left out: its selector needs device_api ${o.needs.values.map((v) => `\`${v}\``).join(' or ')}, and ${o.needs.flag} was not given\n` +
+        `  hint: add ${o.needs.values.map((v) => `${o.needs.flag} ${v}`).join(' or ')} to include it\n`,
+    )
+    .join('');
 }
 
 function describeTarget(c: EffectiveCheck): string {
@@ -152,6 +193,7 @@ export function describePolicy(set: PolicySet, effective: EffectivePolicy, type:
     policy: set.policy,
     mode: set.mode,
     overlays: set.overlays.map((o, i) => ({ ...o, applies: applies[i]! })),
+    overlaysLeftOut: overlaysLeftOut(set, type),
     checks: effective.checks.map((c) => ({ ...c, target: describeTarget(c), ...(c.target.kind === 'when' ? { when: c.target.condition } : {}) })),
     disabled: effective.disabled,
   };
@@ -167,8 +209,12 @@ export function renderPolicyText(d: PolicyDescription, options: TextOptions = {}
   const lines = [
     `policy ${d.policy.name}@${d.policy.version}${applied.length ? ` + ${applied.join(', ')}` : ''}, mode ${d.mode}${d.type ? `, source type ${d.type}` : ''}${d.deviceApi ? ` (${d.deviceApi})` : ''}`,
   ];
-  const apiHint = d.deviceApi === undefined ? ' (selectors on device_api need --device-api)' : '';
-  for (const o of d.overlays) lines.push(`  overlay ${o.name}@${o.version}: ${o.applies ? 'applies' : paint('dim', `selector does not match${apiHint}`)}`);
+  const needs = new Map(d.overlaysLeftOut.map((o) => [`${o.name}@${o.version}`, o.needs]));
+  for (const o of d.overlays) {
+    const need = needs.get(`${o.name}@${o.version}`);
+    const status = o.applies ? 'applies' : need ? paint('yellow', `left out: needs ${need.values.map((v) => `${need.flag} ${v}`).join(' or ')}`) : paint('dim', 'selector does not match');
+    lines.push(`  overlay ${o.name}@${o.version}: ${status}`);
+  }
   lines.push('');
   const width = Math.max(...d.checks.map((c) => c.id.length), 2);
   const matchWidth = Math.max(...d.checks.map((c) => (c.match ?? 'when').length), 4);

@@ -1,11 +1,12 @@
 // CLI golden files (test/golden/*.txt): each holds the arguments, the exit
-// status, stdout and stderr of one run of the built CLI, from the project
-// root with NO_COLOR. UPDATE_GOLDEN=1 rewrites them after a deliberate change.
-import { spawnSync } from 'node:child_process';
+// status, stdout and stderr of one run of the built CLI (a real process, so
+// what a terminal would get), from the project root with NO_COLOR.
+// UPDATE_GOLDEN=1 rewrites them after a deliberate change.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { cli } from './cli.js';
 import { ROOT } from './helpers.js';
 
 const dir = path.join(ROOT, 'test/golden');
@@ -22,7 +23,7 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith('.txt')).sort()) {
   test(`golden: ${name}`, () => {
     const file = path.join(dir, name);
     const want = parseGolden(readFileSync(file, 'utf8'));
-    const r = spawnSync(process.execPath, ['bin/run.js', ...want.args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = cli(want.args);
     if (process.env.UPDATE_GOLDEN) {
       writeFileSync(file, `args: ${want.args.join(' ')}\nstatus: ${r.status}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
       return;

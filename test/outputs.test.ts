@@ -1,17 +1,21 @@
 // Machine outputs keep their contracts: the Decision JSON validates against
 // schemas/decision.schema.json, NDJSON is one destination per line then a
 // summary, `compile` prints one rule per check, and every shipped document
-// validates against its schema.
+// validates against its schema. Also what users read: the README's commands
+// and Decision example, the help topics, and the overlays `compile` and
+// `policy show` leave out without --device-api.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadFile, parseText, schemaErrors, validateDocument } from '../src/index.js';
+import { loadFile, overlayFromDocument, parseText, policyFromDocument, resolvePolicySet, schemaErrors, typeForSelection, validateDocument } from '../src/index.js';
+import { overlaysLeftOut, renderOverlaysLeftOut, SELECTOR_DEVICE_APIS } from '../src/report.js';
+import { cli as run } from './cli.js';
 import { ROOT } from './helpers.js';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const cli = (...args: string[]) => run(args);
 
 test('--format json prints a Decision valid against decision.schema.json', () => {
   for (const args of [
@@ -126,7 +130,7 @@ test('fleet: --only-compatible drops incompatible destinations from the output, 
   assert.is(summary.errors.length, 3, 'the broken inputs are reported');
   assert.is(r.status, 2);
   const inventory = readFileSync(path.join(ROOT, 'test/fixtures/fleet/d-inventory.ndjson'), 'utf8');
-  const stdin = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', 'examples/host-a.yaml', '-d', '-', '--format', 'ndjson'], { cwd: ROOT, input: inventory, encoding: 'utf8' });
+  const stdin = run(['eval', '-s', 'examples/host-a.yaml', '-d', '-', '--format', 'ndjson'], { input: inventory });
   const fromStdin = stdin.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(fromStdin.filter((l) => l.kind === 'DestinationResult').map((l) => l.host), ['fleet-d1', 'fleet-d3']);
   assert.match(stdin.stderr, /^<stdin>:2:\d+: yaml-syntax: /m);
@@ -161,6 +165,117 @@ test('a destination directory lists its files only: a link to itself does not lo
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.is(lines.filter((l) => l.kind === 'DestinationResult').length, 1);
   assert.is(r.status, 0);
+});
+
+
+// --- the README tells the truth ---------------------------------------------------
+
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** The command lines of the README's sh blocks, comments dropped, the CLI as `node bin/run.js`. */
+const readmeCommands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)]
+  .flatMap((m) => m[1]!.split('\n'))
+  .map((l) => l.replace(/\s+#.*$/, '').trim())
+  .filter(Boolean)
+  .map((l) => l.replace(/(^|\| )(?:\.\/bin\/run\.js|mdev-policy) /g, '$1node bin/run.js '));
+
+test('README: every fleet command that names the shipped inventory runs from the repository root', () => {
+  const fleet = readmeCommands.filter((l) => l.includes('examples/fleet.ndjson'));
+  assert.ok(fleet.length >= 3, `README fleet commands: ${fleet.join('\n')}`);
+  for (const line of fleet) {
+    const r = spawnSync('bash', ['-c', line], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.is(r.status, 0, `${line}\n${r.stderr}`);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.is(summary.kind, 'Summary', line);
+    assert.equal([summary.destinations, summary.compatibleDestinations, summary.errors], [6, 2, []], line);
+  }
+});
+
+test('README: every examples/ file its commands name is shipped', () => {
+  const named = new Set(readmeCommands.flatMap((l) => [...l.matchAll(/examples\/[\w.-]+/g)].map((m) => m[0])));
+  assert.ok(named.size >= 4);
+  for (const f of named) assert.ok(readdirSync(path.join(ROOT, 'examples')).includes(path.basename(f)), f);
+});
+
+test("README: the Decision example is eval's real output, trimmed", () => {
+  const json = /### The Decision[\s\S]*?```json\n([\s\S]*?)```/.exec(README)![1]!;
+  const shown = JSON.parse(json);
+  const command = /`mdev-policy (eval [^`]*--json)`/.exec(README.split('### The Decision')[1]!)![1]!.split(' ');
+  const r = run(command);
+  const real = JSON.parse(r.stdout);
+  assert.is(r.status, 0);
+  for (const key of ['apiVersion', 'kind', 'compatible', 'mode', 'policy', 'source', 'errors']) assert.equal(shown[key], real[key], key);
+  assert.ok(shown.policy.overlays.length > 0, 'the example shows an overlay that applied');
+  const [want, got] = [shown.destinations[0], real.destinations[0]];
+  for (const key of ['host', 'compatible', 'placement', 'file']) assert.equal(want[key], got[key], key);
+  const realChecks = new Map(got.candidates[0].checks.map((c: { id: string }) => [c.id, c]));
+  for (const c of want.candidates[0].checks) {
+    const { source: _s, destination: _d, ...rest } = c;
+    const { source: _rs, destination: _rd, ...realRest } = realChecks.get(c.id) as typeof c;
+    assert.equal(rest, realRest, c.id);
+  }
+});
+
+test('help: the import and policy topics are described as topics, not as one of their commands', () => {
+  const topics = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).oclif.topics as Record<string, { description: string }>;
+  assert.equal(Object.keys(topics).sort(), ['import', 'policy']);
+  const root = run(['--help']).stdout.replace(/\s+/g, ' ');
+  for (const [name, { description }] of Object.entries(topics)) {
+    assert.ok(root.includes(` ${name} ${description}`), `${name} in mdev-policy --help`);
+    const own = run([name, '--help']);
+    assert.is(own.stdout.split('\n')[0], description);
+    assert.is(own.status, 0);
+  }
+});
+
+// --- overlays left out for want of --device-api (compile, policy show) ------------
+
+test('compile and policy show --format json list the overlays left out without --device-api, and the flag that includes them', () => {
+  const leftOut = [{ name: 'nvidia-vgpu', version: '1.0.0', needs: { flag: '--device-api', values: ['vfio-pci'] } }];
+  const compiled = run(['compile', '--type', 'nvidia-11']);
+  const c = JSON.parse(compiled.stdout);
+  assert.equal(c.overlaysLeftOut, leftOut);
+  assert.equal(c.overlays, []);
+  assert.match(compiled.stderr, /^note: overlay `nvidia-vgpu@1\.0\.0` left out: .*\n {2}hint: add --device-api vfio-pci to include it\n$/);
+  assert.is(compiled.status, 0);
+  const shown = run(['policy', 'show', '--type', 'nvidia-11', '--format', 'json']);
+  assert.equal(JSON.parse(shown.stdout).overlaysLeftOut, leftOut);
+  assert.is(shown.stderr, '', 'JSON mode says it in the document only');
+  // The flag it names does include it, and then nothing is left out.
+  const flag = [leftOut[0]!.needs.flag, leftOut[0]!.needs.values[0]!];
+  const withFlag = run(['compile', '--type', 'nvidia-11', ...flag]);
+  assert.equal(JSON.parse(withFlag.stdout).overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
+  assert.equal(JSON.parse(withFlag.stdout).overlaysLeftOut, []);
+  assert.is(withFlag.stderr, '');
+  const d = JSON.parse(run(['policy', 'show', '--type', 'nvidia-11', ...flag, '--json']).stdout);
+  assert.equal(d.overlaysLeftOut, []);
+  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu']);
+});
+
+test('overlaysLeftOut: every device_api that would include an overlay, none for selectors that do not match the type', () => {
+  const base = policyFromDocument(parseText(readFileSync(path.join(ROOT, 'policies/vfio-mdev.yaml'), 'utf8'), 'vfio-mdev.yaml').value!).value!;
+  const overlay = (name: string, selector: unknown) =>
+    overlayFromDocument(
+      parseText(JSON.stringify({ apiVersion: 'mdev-policy/v1', kind: 'Overlay', metadata: { name, version: '1.0.0' }, spec: { extends: { policy: 'vfio-mdev', version: '^1.0.0' }, selector } }), `${name}.json`).value!,
+    ).value!;
+  const set = resolvePolicySet(base, [overlay('pci-or-platform', { deviceApi: ['vfio-pci', 'vfio-platform'] }), overlay('ccw', { types: ['vfio_ccw-*'], deviceApi: ['vfio-ccw'] }), overlay('any', undefined)]).value!;
+  assert.equal(overlaysLeftOut(set, typeForSelection()), [{ name: 'pci-or-platform', version: '1.0.0', needs: { flag: '--device-api', values: ['vfio-pci', 'vfio-platform'] } }]);
+  assert.equal(overlaysLeftOut(set, typeForSelection('vfio_ccw-io')).map((o) => [o.name, o.needs.values]), [['pci-or-platform', ['vfio-pci', 'vfio-platform']], ['ccw', ['vfio-ccw']]]);
+  assert.equal(overlaysLeftOut(set, typeForSelection('vfio_ccw-io', 'vfio-ap')), [], 'a given device_api leaves nothing unknown');
+  assert.match(renderOverlaysLeftOut(overlaysLeftOut(set, typeForSelection())), /hint: add --device-api vfio-pci or --device-api vfio-platform to include it\n$/);
+  assert.is(renderOverlaysLeftOut([]), '');
+});
+
+test('the device_api values tried are exactly those an overlay selector may name', () => {
+  const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/overlay.schema.json'), 'utf8'));
+  const found: unknown[] = [];
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const deviceApi = (node as { deviceApi?: { items?: { enum?: unknown[] } } }).deviceApi;
+    if (deviceApi?.items?.enum) found.push(...deviceApi.items.enum);
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(schema);
+  assert.equal([...found].sort(), [...SELECTOR_DEVICE_APIS].sort());
 });
 
 test.run();

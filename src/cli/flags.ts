@@ -45,7 +45,10 @@ export function limitsFrom(flags: { 'max-bytes': number; 'max-depth': number }, 
 
 export const typeFlag = Flags.string({ char: 't', description: 'Source mdev type id (selects the overlays that apply).', helpValue: 'TYPE' });
 
-export const deviceApiFlag = Flags.string({ description: 'device_api of that source type (for overlays that select on it).', helpValue: 'API' });
+export const deviceApiFlag = Flags.string({
+  description: 'device_api of that source type (for overlays that select on it; without it they are left out, and listed with the value that includes them).',
+  helpValue: 'API',
+});
 
 /** The flags that choose an effective policy for a source type (compile, policy show). */
 export const effectivePolicyFlags = { policy: policyFlag, overlay: overlayFlag, mode: modeFlag, type: typeFlag, 'device-api': deviceApiFlag };

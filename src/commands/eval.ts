@@ -13,8 +13,8 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     { description: 'Can host-b take the VM on host-a?', command: '<%= config.bin %> eval --source examples/host-a.yaml --dest examples/host-b.yaml' },
     { description: 'One device, several destinations, superset mode, as JSON', command: '<%= config.bin %> eval -s examples/host-a.yaml --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 -d examples/host-b.yaml -d examples/host-c.yaml -m superset --format json' },
     { description: 'Show the passing checks too', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/ --explain' },
-    { description: 'A fleet: stream an NDJSON inventory, print the compatible hosts as they are found', command: '<%= config.bin %> eval -s host-a.yaml -d fleet.ndjson --format ndjson --only-compatible' },
-    { description: 'The inventory on stdin', command: 'cat fleet.ndjson | <%= config.bin %> eval -s host-a.yaml -d - --format ndjson' },
+    { description: 'A fleet: stream an NDJSON inventory, print the compatible hosts as they are found', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/fleet.ndjson --format ndjson --only-compatible' },
+    { description: 'The inventory on stdin', command: 'cat examples/fleet.ndjson | <%= config.bin %> eval -s examples/host-a.yaml -d - --format ndjson' },
     { description: 'Only the base policy, plus one vendor overlay', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/host-b.yaml --policy policies/vfio-mdev.yaml --overlay policies/vendors/intel-gvt-g.yaml' },
   ];
 

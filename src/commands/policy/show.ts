@@ -1,4 +1,5 @@
-// `mdev-policy policy show`: the effective policy for a mode and a source type, with provenance.
+// `mdev-policy policy show`: the effective policy for a mode and a source type,
+// with provenance and the overlays left out for want of --device-api.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
 import { effectivePolicyFlags, limitFlags, limitsFrom } from '../../cli/flags.js';
@@ -6,10 +7,10 @@ import { effectivePolicyFlags, limitFlags, limitsFrom } from '../../cli/flags.js
 export default class PolicyShow extends BaseCommand {
   static override summary = 'Print the effective policy for a mode and a source type: every check with its match and origin.';
   static override description =
-    'Like `eslint --print-config`: what the base policy and the overlays that apply to that source type make of each check, which document defined it last (origin) and which overlays touched it. Without --type, only overlays without a selector apply.';
+    'Like `eslint --print-config`: what the base policy and the overlays that apply to that source type make of each check, which document defined it last (origin) and which overlays touched it. Without --type, only overlays without a selector apply. Without --device-api, overlays whose selector names a device_api are left out: each is listed (a note on stderr, or `overlaysLeftOut` in JSON) with the --device-api that would include it.';
   static override examples = [
     { description: 'The shipped policy for an Intel GVT-g type', command: '<%= config.bin %> policy show --type i915-GVTg_V5_4 --device-api vfio-pci' },
-    { description: 'An overlay under development, in superset mode, as JSON', command: '<%= config.bin %> policy show --overlay my-overlay.yaml --type nvidia-11 --mode superset --format json' },
+    { description: 'An overlay under development, in superset mode, as JSON', command: '<%= config.bin %> policy show --overlay my-overlay.yaml --type nvidia-11 --device-api vfio-pci --mode superset --format json' },
   ];
   static override flags = {
     ...effectivePolicyFlags,
@@ -30,7 +31,12 @@ export default class PolicyShow extends BaseCommand {
     }
     const type = lib.typeForSelection(flags.type, flags['device-api']);
     const description = lib.describePolicy(set.value, set.value.forType(type), type);
-    if (flags.json || flags.format === 'json') this.write(`${JSON.stringify(description, null, 2)}\n`);
-    else this.write(lib.renderPolicyText(description, { color: this.colorFor(process.stdout) }));
+    if (flags.json || flags.format === 'json') {
+      this.write(`${JSON.stringify(description, null, 2)}\n`);
+      return;
+    }
+    this.write(lib.renderPolicyText(description, { color: this.colorFor(process.stdout) }));
+    const { renderOverlaysLeftOut } = await import('../../report.js');
+    this.writeErr(renderOverlaysLeftOut(description.overlaysLeftOut));
   }
 }

@@ -5,6 +5,7 @@
 // evaluation, colour only when the caller asks for it.
 
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
+import { text } from './matches/values.js';
 import type { PolicySet } from './resolve.js';
 import type { CandidateResult, CheckResult, Decision, DestinationResult, EffectiveCheck, EffectivePolicy, MdevType } from './types.js';
 
@@ -55,7 +56,7 @@ function plain(v: unknown): string {
   if (v === undefined || v === null) return '-';
   if (Array.isArray(v)) return v.map(plain).join(', ');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${plain(x)}`).join('; ');
-  return String(v).replace(/\r?\n/g, '\\n');
+  return text(v).replace(/\r?\n/g, '\\n');
 }
 
 function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
@@ -133,9 +134,6 @@ export interface PolicyDescription {
   disabled: { id: string; by: string }[];
 }
 
-/** The device_api values an overlay selector may name: the enum of schemas/overlay.schema.json (a test keeps them equal). */
-export const SELECTOR_DEVICE_APIS = ['vfio-pci', 'vfio-platform', 'vfio-amba', 'vfio-ccw', 'vfio-ap'] as const;
-
 /** An overlay left out of an effective policy for want of the source type's device_api, and the flag values that would include it. */
 export interface OverlayLeftOut {
   name: string;
@@ -146,15 +144,15 @@ export interface OverlayLeftOut {
 /**
  * The overlays that do not apply to a source type only because its device_api
  * is unknown (`compile` and `policy show` without --device-api): each applies
- * with one of `needs.values`. Selectors name device_api values from a closed
- * list, so trying each of them is exact.
+ * with one of `needs.values`, the device_api values its selector names that
+ * make it apply.
  */
 export function overlaysLeftOut(set: PolicySet, type: MdevType): OverlayLeftOut[] {
   if (type.attributes.device_api !== undefined) return [];
   const applies = set.applicable(type);
-  const withApi = SELECTOR_DEVICE_APIS.map((api) => ({ api, applies: set.applicable({ id: type.id, attributes: { ...type.attributes, device_api: api } }) }));
   return set.overlays.flatMap((o, i) => {
-    const values = applies[i] ? [] : withApi.filter((w) => w.applies[i]).map((w) => w.api);
+    if (applies[i]) return [];
+    const values = (set.selectors[i]?.deviceApi ?? []).filter((api) => set.applicable({ id: type.id, attributes: { ...type.attributes, device_api: api } })[i]);
     return values.length > 0 ? [{ ...o, needs: { flag: '--device-api' as const, values } }] : [];
   });
 }

@@ -274,6 +274,8 @@ export interface PolicySet {
   mode: string;
   modes: string[];
   overlays: PolicyRef[];
+  /** Each overlay's selector as written (undefined: it applies to every type), by index into `overlays`. */
+  selectors: (WrittenOverlay['spec']['selector'] | undefined)[];
   /** Which overlays apply to a source type, by index into `overlays`. */
   applicable(type: MdevType): boolean[];
   forType(type: MdevType): EffectivePolicy;
@@ -320,6 +322,7 @@ export function resolvePolicySet(base: PolicySource, overlays: readonly OverlayS
     mode: chosen,
     modes,
     overlays: overlays.map((o) => ({ name: o.written.metadata.name, version: o.written.metadata.version })),
+    selectors: overlays.map((o) => o.written.spec.selector),
     warnings: checked.warnings,
     applicable: (type) => matchers.map((m) => m(type)),
     forType: (type) => {

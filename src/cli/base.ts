@@ -24,9 +24,9 @@ export abstract class BaseCommand extends Command {
     return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined;
   }
 
-  protected override async catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
+  protected override catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
     const debug = process.argv.includes('--debug') || /(^|,)mdev-policy(,|$)/.test(process.env.DEBUG ?? '');
-    if (err.code === 'EEXIT' || (err.oclif?.exit === 0)) throw err;
+    if (err.code === 'EEXIT' || err.oclif?.exit === 0) return Promise.reject(err);
     const message = String(err.message ?? err)
       .split('\n')
       .map((l) => l.trim())
@@ -41,5 +41,6 @@ export abstract class BaseCommand extends Command {
     else if (debug) this.writeErr(`${err.stack ?? ''}\n`);
     else this.writeErr('  hint: this is a bug in mdev-policy; run again with --debug and report the output\n');
     process.exitCode = 2;
+    return Promise.resolve();
   }
 }

@@ -24,6 +24,7 @@ export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
     mode: policy.mode,
     modes: policy.modes,
     overlays: policy.overlays,
+    selectors: policy.overlays.map(() => undefined),
     warnings: [],
     applicable: () => policy.overlays.map(() => true),
     forType: () => policy,

@@ -1,6 +1,7 @@
 // `validate FILE…` as a library call: every document of the files given (an
 // .ndjson inventory line by line) loaded and validated by its kind, policies
-// checked for consistency, hosts normalised, and each overlay checked against
+// checked for consistency, hosts normalised, test suites checked for case
+// names used twice, and each overlay checked against
 // its base: a Policy of that name among the files, else the shipped base,
 // after the shipped vendor overlays as eval applies them. It returns what it
 // found; rendering and exit codes are the caller's.
@@ -10,6 +11,7 @@ import type { Diagnostic } from './errors.js';
 import { DEFAULT_POLICY_FILE, defaultOverlayFiles, hostFromDocument, loadOverlay, loadPolicySource, overlayFromDocument, policyFromDocument } from './inputs.js';
 import { DEFAULT_LIMITS, loadDocuments, type LoadLimits } from './load.js';
 import { checkPolicySet, type OverlaySource, type PolicySource } from './resolve.js';
+import { duplicateCaseNames, type WrittenSuite } from './suite.js';
 import { validateDocument } from './validate.js';
 
 export interface FilesChecked {
@@ -46,6 +48,8 @@ export async function validateFiles(files: readonly string[], limits: LoadLimits
       } else if (v.kind === 'Host') {
         const h = hostFromDocument(entry.value);
         diagnostics.push(...h.errors, ...h.warnings);
+      } else if (v.kind === 'TestSuite') {
+        diagnostics.push(...duplicateCaseNames(v.value as WrittenSuite, entry.value));
       }
     }
   }

@@ -30,7 +30,7 @@ interface WrittenCase {
   expect: { compatible: boolean; failing?: string[]; set?: Record<string, string | string[]> };
 }
 
-interface WrittenSuite {
+export interface WrittenSuite {
   metadata: { name: string };
   spec: { policy: string; overlays?: string[]; cases: WrittenCase[] };
 }
@@ -142,7 +142,7 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
 }
 
 /** A case name used before in the same suite: `duplicate-case` at the later name, pointing back at the first. */
-function duplicateCaseNames(suite: WrittenSuite, doc: SourceDocument): Diagnostic[] {
+export function duplicateCaseNames(suite: WrittenSuite, doc: SourceDocument): Diagnostic[] {
   const first = new Map<string, number>();
   const errors: Diagnostic[] = [];
   for (const [i, c] of suite.spec.cases.entries()) {

@@ -40,10 +40,15 @@ export function renderNdjsonSummary(decision: Decision, counts?: { destinations:
     mode: decision.mode,
     policy: decision.policy,
     source: decision.source,
-    destinations: counts?.destinations ?? decision.destinations.length,
-    compatibleDestinations: counts?.compatible ?? decision.destinations.filter((d) => d.compatible).length,
+    destinations: counts?.destinations ?? candidates(decision).length,
+    compatibleDestinations: counts?.compatible ?? candidates(decision).filter((d) => d.compatible).length,
     errors: decision.errors,
   })}\n`;
+}
+
+/** The destinations that were candidates: all but the source host itself. */
+function candidates(decision: Decision): DestinationResult[] {
+  return decision.destinations.filter((d) => d.isSource !== true);
 }
 
 /** A whole Decision as NDJSON lines (for a Decision already in memory). */
@@ -61,7 +66,8 @@ function plain(v: unknown): string {
 
 function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
   const mark = c.result === 'pass' ? paint('green', '✓') : c.result === 'skip' ? paint('dim', '-') : c.severity === 'warning' ? paint('yellow', '!') : paint('red', '✗');
-  const sides = [c.source !== undefined ? `source ${plain(c.source)}` : '', c.destination !== undefined ? `destination ${plain(c.destination)}` : ''].filter(Boolean);
+  const side = (label: string, v: unknown) => (v === undefined || plain(v) === '' ? '' : `${label} ${plain(v)}`);
+  const sides = [side('source', c.source), side('destination', c.destination)].filter(Boolean);
   const values = sides.length > 0 ? ` (${sides.join(', ')})` : '';
   const note = c.note !== undefined && c.result !== 'skip' ? paint('dim', ` note: ${c.note}`) : '';
   const severity = c.severity === 'warning' ? ' [warning]' : '';
@@ -85,7 +91,8 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
   );
   lines.push(`source ${decision.source.host}: ${decision.source.devices.length} device${decision.source.devices.length === 1 ? '' : 's'}`);
   for (const d of decision.source.devices) lines.push(`  ${d.uuid} on ${d.parent} as ${d.type}`);
-  const ordered = [...decision.destinations.filter((d) => d.compatible), ...decision.destinations.filter((d) => !d.compatible)];
+  const all = candidates(decision);
+  const ordered = [...all.filter((d) => d.compatible), ...all.filter((d) => !d.compatible)];
   for (const dest of ordered) {
     lines.push('');
     if (dest.compatible) {
@@ -97,6 +104,8 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
         const placed = dest.candidates.find((c) => c.device === p.device && c.parent === p.parent && c.type === p.type);
         if (!explain) for (const k of placed?.checks ?? []) if (k.severity === 'warning') lines.push(checkLine(k, paint));
       }
+      // A "compatible" that rests on checks nobody could make says so.
+      if (dest.skipped?.length) lines.push(paint('yellow', `    not verified (absent on both hosts): ${dest.skipped.join(', ')}`));
       if (explain) for (const c of dest.candidates) lines.push(...candidateBlock(c, true, paint));
     } else {
       lines.push(`${paint('red', '✗')} ${paint('bold', dest.host)} cannot: ${dest.reason ?? 'no placement'}`);
@@ -104,8 +113,12 @@ export function renderText(decision: Decision, options: TextOptions = {}): strin
       for (const c of dest.candidates) if (explain || !c.compatible) lines.push(...candidateBlock(c, explain, paint));
     }
   }
-  const compatible = options.counts?.compatible ?? decision.destinations.filter((d) => d.compatible).length;
-  const total = options.counts?.destinations ?? decision.destinations.length;
+  for (const dest of decision.destinations.filter((d) => d.isSource === true)) {
+    lines.push('');
+    lines.push(`${paint('dim', '-')} ${paint('bold', dest.host)} is the source host: not a destination, not counted`);
+  }
+  const compatible = options.counts?.compatible ?? all.filter((d) => d.compatible).length;
+  const total = options.counts?.destinations ?? all.length;
   lines.push('');
   lines.push(
     `${decision.compatible ? paint('green', 'compatible') : paint('red', 'not compatible')}: ${compatible} of ${total} destination${total === 1 ? '' : 's'} can take the source devices${decision.errors.length ? `; ${decision.errors.length} input error${decision.errors.length === 1 ? '' : 's'}` : ''}`,

@@ -232,12 +232,16 @@ export interface Placement {
 export interface DestinationResult {
   host: string;
   file?: string;
+  /** The destination is the source host itself: never a candidate, not counted (DESIGN §4). */
+  isSource?: true;
   compatible: boolean;
   reason?: string;
   placement: Placement[];
   candidates: CandidateResult[];
   /** Candidates skipped without evaluation (bulk output): they fail these `equal` checks for certain. */
   pruned?: { candidates: number; by: string[] };
+  /** On a compatible destination: the checks its placement passed without verifying (absent on both hosts, `onMissing: skip`). */
+  skipped?: string[];
 }
 
 export interface Decision {

@@ -172,6 +172,10 @@ function seedFor(operator: string): fc.Arbitrary<unknown> {
       return fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', ' 2\n'));
     case 'names-set-on':
       return names;
+    case 'lists-any':
+    case 'names-within':
+      // sync's lists: a list of instance attribute names, or nothing (an absent list is an empty one).
+      return fc.oneof({ weight: 3, arbitrary: names }, { weight: 2, arbitrary: fc.constantFrom(undefined, '', ' ', []) });
     case 'has-values':
       return names.map((ns) => bare(Object.fromEntries(ns.map((n, i) => [n, String(i)]))));
     default:
@@ -208,6 +212,16 @@ function partnerFor(operator: string, a: unknown): fc.Arbitrary<unknown> {
   if (operator === 'has-values' && a !== null && typeof a === 'object' && !Array.isArray(a)) {
     const keys = Object.keys(a);
     return fc.oneof({ weight: 3, arbitrary: fc.subarray(keys, { minLength: 1 }) }, { weight: 1, arbitrary: fc.constant([...keys, 'missing']) }, { weight: 1, arbitrary: related(a) });
+  }
+  if (operator === 'lists-any' || operator === 'names-within') {
+    const ns = Array.isArray(a) ? a.map(String) : [];
+    return fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(undefined, '', ' ', []) },
+      { weight: 2, arbitrary: fc.constant(ns) },
+      { weight: 2, arbitrary: fc.constant([...ns, 'fps']) },
+      { weight: 2, arbitrary: fc.constant(ns.slice(1)) },
+      { weight: 1, arbitrary: related(a) },
+    );
   }
   return fc.oneof({ weight: 2, arbitrary: fc.constant(a) }, { weight: 5, arbitrary: related(a) });
 }

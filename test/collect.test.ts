@@ -45,13 +45,16 @@ test('collects parents, types, devices and attribute groups as the kernel lays t
   assert.is(r.value!.metadata.collectedAt, '2026-11-25T10:00:00Z');
 });
 
-test('round trip: a collected host evaluated against itself is compatible', () => {
+test('round trip: a collected host evaluated against its twin is compatible', () => {
   const root = buildTree(STANDARD);
   const dir = mkdtempSync(path.join(tmpdir(), 'mdev-rt-'));
   const out = cli('collect', '--root', root, '--name', 'self');
   assert.is(out.status, 0, out.stderr);
   writeFileSync(path.join(dir, 'self.yaml'), out.stdout);
-  const r = cli('eval', '-s', path.join(dir, 'self.yaml'), '-d', path.join(dir, 'self.yaml'), '--json');
+  // The same tree collected under another name: the source host itself is never a destination.
+  const twin = cli('collect', '--root', root, '--name', 'twin');
+  writeFileSync(path.join(dir, 'twin.yaml'), twin.stdout);
+  const r = cli('eval', '-s', path.join(dir, 'self.yaml'), '-d', path.join(dir, 'twin.yaml'), '--json');
   assert.is(r.status, 0, r.stdout + r.stderr);
   const d = JSON.parse(r.stdout);
   assert.is(d.compatible, true);

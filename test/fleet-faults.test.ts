@@ -40,10 +40,11 @@ test('a source with more devices than one decision places is refused (placement 
   for (let i = 0; i < 65; i++) devices[`00000000-0000-0000-0000-${String(i).padStart(12, '0')}`] = { type: 'mtty-1' };
   const host = { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'many' }, spec: { parents: { mtty: { types: { 'mtty-1': { name: 'Single port serial', device_api: 'vfio-pci', available_instances: 100 } }, devices } } } };
   writeFileSync(path.join(dir, 'many.json'), JSON.stringify(host));
+  writeFileSync(path.join(dir, 'other.json'), JSON.stringify({ ...host, metadata: { name: 'other' } }));
   const r = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', path.join(dir, 'many.json'), '-d', path.join(dir, 'many.json')], { cwd: ROOT, encoding: 'utf8' });
   assert.is(r.status, 2);
   assert.match(r.stderr, /many\.json: input-too-large: 65 source devices/);
-  const some = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', path.join(dir, 'many.json'), '-d', path.join(dir, 'many.json'), '--device', '00000000-0000-0000-0000-000000000001'], { cwd: ROOT, encoding: 'utf8' });
+  const some = spawnSync(process.execPath, ['bin/run.js', 'eval', '-s', path.join(dir, 'many.json'), '-d', path.join(dir, 'other.json'), '--device', '00000000-0000-0000-0000-000000000001'], { cwd: ROOT, encoding: 'utf8' });
   assert.is(some.status, 0, some.stderr);
 });
 

@@ -131,6 +131,27 @@ test('with single-valued compatible_* lists, superset accepts whatever strict ac
   if (process.env.PROPERTY_STATS) console.log(`single-valued: strict compatible in ${strictCompatible}/${runs}`);
 });
 
+test('with multi-valued compatible_* lists too, superset accepts whatever strict accepts (DESIGN §2.1: strict is never weaker)', async () => {
+  const runs = 150;
+  let strictCompatible = 0;
+  const ids = fc.uniqueArray(hex, { minLength: 1, maxLength: 3 });
+  const multi = fc.record({ device_api: fc.constant('vfio-pci'), software_version: fc.constantFrom('1.0.0', '1.1.0'), compatible_pci_ids: ids }, { requiredKeys: ['device_api', 'compatible_pci_ids'] });
+  // Destination lists near the source's: the same, reordered, the first kept with others dropped or added.
+  const nearList = (v: string | string[]) => {
+    const xs = Array.isArray(v) ? v : [v];
+    return fc.constantFrom<string | string[]>(xs, [...xs].reverse(), [...xs, '1b38'], xs.slice(0, 1), [xs[0]!, ...xs.slice(2)], [xs[0]!, '9bc4']);
+  };
+  await fc.assert(
+    fc.asyncProperty(multi.chain((s) => nearType(s, nearList).map((d): [Attrs, Attrs] => [s, d])), async ([s, d]) => {
+      const got = await bothModes(s, d);
+      if (got.strict) strictCompatible++;
+      if (got.strict) assert.ok(got.superset, `strict accepts ${JSON.stringify(d)} for ${JSON.stringify(s)}, superset refuses`);
+    }),
+    { includeErrorInReport: true, numRuns: runs, examples: [[[{ device_api: 'vfio-pci', compatible_pci_ids: ['5931', '591b'] }, { device_api: 'vfio-pci', compatible_pci_ids: ['5931'] }]]] },
+  );
+  assert.ok(strictCompatible >= runs * 0.4, `strict was compatible in ${strictCompatible} of ${runs} runs`);
+});
+
 /** Arbitrary attribute maps: odd names, empty strings, lists, sometimes a wrong type (then the host is invalid and skipped). */
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 8 }) },

@@ -29,6 +29,9 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     json: Flags.boolean({ description: 'Same as --format json.' }),
     explain: Flags.boolean({ description: 'Show passing and skipped checks too (text), every check (ndjson).' }),
     'only-compatible': Flags.boolean({ description: 'Leave incompatible destinations out of the output (not out of the summary counts).' }),
+    'fail-on-skip': Flags.boolean({
+      description: 'Accept only what was verified: a check skipped because its attribute is absent on both hosts (onMissing: skip) fails instead. Checks a policy ignores on purpose (match: ignore) stay skipped.',
+    }),
     engine: Flags.string({
       options: ['bulk', 'rules'],
       default: 'bulk',
@@ -86,7 +89,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       // A stream keeps nothing per destination: memory stays flat whatever the fleet's size.
       keep: !streaming,
       counts,
-      destination: streaming ? { engine, detail: flags.explain ? 'all' : 'failing', prune: !flags.explain } : { engine },
+      destination: { engine, failOnSkip: flags['fail-on-skip'], ...(streaming ? { detail: flags.explain ? 'all' : 'failing', prune: !flags.explain } : {}) },
       onDestination: (d) => {
         if (streaming && (d.compatible || !flags['only-compatible'])) this.write(lib.renderNdjsonDestination(d));
         progress.tick();

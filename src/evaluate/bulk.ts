@@ -124,7 +124,7 @@ function bulkRulesOf(pe: PolicyEngine): BulkRule[] {
 }
 
 /** A candidate through the bulk evaluator: the same rules as closures, explanations on demand. */
-export function runBulk(source: SourceDevice, destHost: Host, parent: string, type: MdevType): CandidateRun {
+export function runBulk(source: SourceDevice, destHost: Host, parent: string, type: MdevType, failOnSkip = false): CandidateRun {
   const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
   const rules = bulkRulesOf(source.engine);
   const outcomes: RuleOutcome[] = new Array<RuleOutcome>(rules.length);
@@ -140,5 +140,5 @@ export function runBulk(source: SourceDevice, destHost: Host, parent: string, ty
       outcomes[i] = new BulkOutcome(rule.name, rule.test(facts), rule, facts);
     }
   }
-  return finishRun(source, parent, type, facts, outcomes);
+  return finishRun(source, parent, type, facts, outcomes, failOnSkip);
 }

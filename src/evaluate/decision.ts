@@ -13,7 +13,7 @@ import { runRules } from './engine.js';
 import { explainRun } from './explain.js';
 import { placeDevices, unplacedReason } from './placement.js';
 import { gatesOf } from './prune.js';
-import type { CandidateRun } from './run.js';
+import { skippedChecks, type CandidateRun } from './run.js';
 import { asPolicySet, selectSourceDevices, type SourceDevice } from './sources.js';
 
 /** Evaluate one candidate with either evaluator (benchmarks and tests; destinations use the same two). */
@@ -32,6 +32,8 @@ export interface DestinationOptions {
    * counted in `pruned`, not listed.
    */
   prune?: boolean;
+  /** Checks skipped for want of data (absent on both hosts) fail instead (`--fail-on-skip`). */
+  failOnSkip?: boolean;
 }
 
 /** Evaluate one destination host for all source devices. */
@@ -48,7 +50,8 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
           pruned.by.add(gate.id);
           continue;
         }
-        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p.id, t) : await runRules(s, dest, p.id, t));
+        const failOnSkip = options.failOnSkip ?? false;
+        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p.id, t, failOnSkip) : await runRules(s, dest, p.id, t, failOnSkip));
       }
     }
   }
@@ -70,11 +73,14 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
   if (pruned.count > 0) result.pruned = { candidates: pruned.count, by: [...pruned.by].sort() };
   if (dest.file !== undefined) result.file = dest.file;
   if (placed) {
+    const skipped = new Set<string>();
     for (const s of sources) {
       const slot = placed.get(s.device.uuid)!;
       const r = runs.find((x) => x.source === s && slotKey(x) === slot)!;
       result.placement.push({ device: s.device.uuid, parent: r.parent, type: r.type.id, set: claimsOf(r) } satisfies Placement);
+      for (const id of skippedChecks(r)) skipped.add(id);
     }
+    if (skipped.size > 0) result.skipped = [...skipped];
   } else {
     result.reason = unplacedReason(uuids, choices);
   }
@@ -126,6 +132,13 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
       decision.errors.push(...input.errors);
       warnings.push(...(input.warnings ?? []));
       if (!input.host) continue;
+      if (input.host.name === options.source.name) {
+        // A fleet inventory usually holds the source too: it is reported as such, never a candidate, never counted.
+        const self = sourceAsDestination(input.host);
+        if (options.keep !== false) decision.destinations.push(self);
+        options.onDestination?.(self);
+        continue;
+      }
       const result = await evaluateDestination(devices, input.host, options.destination);
       counts.destinations++;
       if (result.compatible) counts.compatible++;
@@ -136,6 +149,18 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
   }
   if (warnings.length > 0) decision.warnings = warnings;
   return decision;
+}
+
+function sourceAsDestination(host: Host): DestinationResult {
+  return {
+    host: host.name,
+    ...(host.file !== undefined ? { file: host.file } : {}),
+    isSource: true,
+    compatible: false,
+    reason: 'this is the source host: a VM does not migrate to the host it runs on',
+    placement: [],
+    candidates: [],
+  };
 }
 
 /** Exit code of a decision: 2 when any error was reported, else 0 compatible / 1 not. */

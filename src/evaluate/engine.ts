@@ -68,7 +68,7 @@ function skipFlag(rule: RuleDocument, conditions: Record<string, unknown>): bool
 }
 
 /** A candidate through json-rules-engine: the reference semantics. */
-export async function runRules(source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<CandidateRun> {
+export async function runRules(source: SourceDevice, destHost: Host, parent: string, type: MdevType, failOnSkip = false): Promise<CandidateRun> {
   const pe = source.engine;
   const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
   const run = await (await pe.engine()).run(facts);
@@ -79,5 +79,5 @@ export async function runRules(source: SourceDevice, destHost: Host, parent: str
     const absent = skipFlag(rule, r.conditions);
     return { name: rule.name, result: r.result, ...(absent === undefined ? {} : { absentBoth: absent }), conditions: () => r.conditions };
   });
-  return finishRun(source, parent, type, facts, outcomes);
+  return finishRun(source, parent, type, facts, outcomes, failOnSkip);
 }

@@ -19,20 +19,20 @@ export interface Explained {
   claims?: Record<string, string | string[]>;
 }
 
-export function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: Facts): Explained {
-  return isWhenCheck(check) ? { result: explainWhen(check, outcome) } : explainValue(check, matchOf(check), outcome, facts);
+export function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: Facts, failOnSkip = false): Explained {
+  return isWhenCheck(check) ? { result: explainWhen(check, outcome) } : explainValue(check, matchOf(check), outcome, facts, failOnSkip);
 }
 
-function explainValue(check: ValueCheck, match: Match, outcome: RuleOutcome, facts: Facts): Explained {
+function explainValue(check: ValueCheck, match: Match, outcome: RuleOutcome, facts: Facts, failOnSkip: boolean): Explained {
   const ops = checkOperands(check);
   const values = { source: readFact(ops.source, facts), destination: readFact(ops.destination, facts) };
   const shown = match.explain(check, values, facts, outcome.result);
   if (shown.result === 'skip') return { result: checkResult(check, 'skip', shown.message) };
   const skipped = isSkippable(check) && outcome.absentBoth === true && absentBoth(values.source, values.destination);
   let message = shown.message;
-  if (skipped) message = 'absent on both sides: skipped (onMissing: skip)';
+  if (skipped) message = failOnSkip ? 'absent on both sides: not verified, and --fail-on-skip refuses what could not be checked' : 'absent on both sides: skipped (onMissing: skip)';
   else if (check.target.kind === 'attribute' && !outcome.result) message = `${check.target.name}: ${message}`;
-  const result = checkResult(check, skipped ? 'skip' : outcome.result ? 'pass' : 'fail', message, shown);
+  const result = checkResult(check, skipped ? (failOnSkip ? 'fail' : 'skip') : outcome.result ? 'pass' : 'fail', message, shown);
   return shown.claims ? { result, claims: shown.claims } : { result };
 }
 
@@ -90,8 +90,8 @@ export function explainRun(run: CandidateRun, which: 'all' | 'failing'): Candida
   const pe = run.source.engine;
   const checks: CheckResult[] = [];
   for (const o of run.outcomes) {
-    if (which === 'failing' && o.result) continue;
-    checks.push(explainCheck(pe.checks.get(o.name)!, o, run.facts).result);
+    if (which === 'failing' && o.result && !(run.failOnSkip && o.absentBoth === true)) continue;
+    checks.push(explainCheck(pe.checks.get(o.name)!, o, run.facts, run.failOnSkip).result);
   }
   if (!run.source.known) checks.push(unknownType(run.source));
   return { device: run.source.device.uuid, parent: run.parent, type: run.type.id, compatible: run.compatible, checks };

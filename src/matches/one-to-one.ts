@@ -1,19 +1,32 @@
-// `one-to-one`: the proposal's 1:1 mode for compatible_* values — the first
-// value of each side is compared (a tool may read only one value).
+// `one-to-one`: the proposal's 1:1 mode for compatible_* values. A tool may
+// read only one value, so the first value of each side must be identical;
+// and since the governing rule is "destination values are a superset of the
+// source's", every source value must be among the destination's too, so
+// strict mode is never weaker than superset mode. An extra destination value
+// is noted, never a failure.
 
 import { BOTH_PRESENT, defineOperator } from './operator.js';
+import { supersetOperator } from './superset.js';
 import { valueMatch } from './value-match.js';
 import { fail, firstValue, pass, values } from './values.js';
+
+const quoted = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
 
 export const oneToOneOperator = defineOperator({
   name: 'one-to-one',
   guard: BOTH_PRESENT,
-  test: (a, b) => firstValue(a) === firstValue(b),
+  test: (a, b) => firstValue(a) === firstValue(b) && supersetOperator.test(a, b),
   verdict: (src, dst) => {
     const s = values(src);
     const d = values(dst);
-    const extra = s.length > 1 || d.length > 1 ? '; only the first value is compared (1:1 mode)' : '';
-    return s[0] === d[0] ? pass(`first values match (\`${s[0]}\`)${extra}`) : fail(`source \`${s[0]}\` differs from destination \`${d[0]}\`${extra}`);
+    if (s[0] !== d[0]) return fail(`first values differ (source \`${s[0]}\`, destination \`${d[0]}\`; 1:1 mode compares the first values)`);
+    const listed = new Set(d);
+    const lacking = s.filter((v) => !listed.has(v));
+    if (lacking.length > 0) return fail(`first values match (\`${s[0]}\`), but the destination lacks ${quoted(lacking)}`);
+    const own = new Set(s);
+    const extra = d.filter((v) => !own.has(v));
+    const note = s.length > 1 ? '; every source value is listed' : '';
+    return pass(`first values match (\`${s[0]}\`, 1:1 mode)${note}${extra.length > 0 ? `; the destination also lists ${quoted(extra)} (noted)` : ''}`);
   },
 });
 

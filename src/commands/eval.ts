@@ -7,12 +7,15 @@ export default class Eval extends BaseCommand {
   static override summary = "Decide whether a VM's mdev devices can live-migrate to each destination host, and what to claim there.";
   static override description = `Evaluates every source device against every (parent, type) of each destination with the policy's checks, then places the devices (each on its own instance, within available_instances) and prints the claim plan.
 
+A destination named like the source host is reported as the source, never as a candidate, and is not counted. A compatible destination lists the checks it could not verify (absent on both hosts); --fail-on-skip refuses those instead.
+
 Exit codes: 0 some destination can take every source device; 1 none can; 2 bad input (errors are reported, every readable destination is still evaluated).`;
 
   static override examples = [
     { description: 'Can host-b take the VM on host-a?', command: '<%= config.bin %> eval --source examples/host-a.yaml --dest examples/host-b.yaml' },
     { description: 'One device, several destinations, superset mode, as JSON', command: '<%= config.bin %> eval -s examples/host-a.yaml --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 -d examples/host-b.yaml -d examples/host-c.yaml -m superset --format json' },
     { description: 'Show the passing checks too', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/ --explain' },
+    { description: 'Accept only what was verified: checks absent on both hosts fail', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/fleet.ndjson --fail-on-skip' },
     { description: 'A fleet: stream an NDJSON inventory, print the compatible hosts as they are found', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/fleet.ndjson --format ndjson --only-compatible' },
     { description: 'The inventory on stdin', command: 'cat examples/fleet.ndjson | <%= config.bin %> eval -s examples/host-a.yaml -d - --format ndjson' },
     { description: 'Only the base policy, plus one vendor overlay', command: '<%= config.bin %> eval -s examples/host-a.yaml -d examples/host-b.yaml --policy policies/vfio-mdev.yaml --overlay policies/vendors/intel-gvt-g.yaml' },

@@ -5,7 +5,7 @@
 // trailing newline). Between every ordered pair of routes, `eval` with the
 // shipped default policy (base + every vendor overlay, intel-gvt-g's
 // description check among them) says compatible, on the reference path and
-// on the fleet (NDJSON) path.
+// on the fleet (NDJSON) path. And the normalisation every route goes through.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { cli } from './cli.js';
-import { ROOT } from './helpers.js';
+import { hostDoc, hostFrom, ROOT } from './helpers.js';
 import { buildTree, type TreeParent } from './sysfs-tree.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/routes');
@@ -128,6 +128,19 @@ test('one NDJSON inventory holding the host as imported and as collected: both d
     ],
   );
   assert.is(lines.at(-1)!.compatibleDestinations, 2);
+});
+
+test('loading trims the trailing newline and whitespace of every string: type attributes, device attributes, list elements', () => {
+  const host = hostFrom(
+    hostDoc('h', {
+      matrix: {
+        types: { 'vfio_ap-passthrough': { name: 'VFIO AP Passthrough Device\n', device_api: 'vfio-ap \n', available_instances: 1, description: '  two\nlines \n\n', compatible_x: ['a ', 'b\n'] } },
+        devices: { [DEVICE]: { type: 'vfio_ap-passthrough', attributes: { assign_adapter: ['0x05\n', '0x06 '], assign_domain: '0x0004\n', matrix: '05.0004\n06.0004\n' } } },
+      },
+    }),
+  );
+  assert.equal({ ...host.parents[0]!.types[0]!.attributes }, { name: 'VFIO AP Passthrough Device', device_api: 'vfio-ap', available_instances: 1, description: '  two\nlines', compatible_x: ['a', 'b'] });
+  assert.equal({ ...host.devices[0]!.attributes }, { assign_adapter: ['0x05', '0x06'], assign_domain: '0x0004', matrix: '05.0004\n06.0004' });
 });
 
 test.run();

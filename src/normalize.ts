@@ -1,7 +1,12 @@
 // Host normalisation (DESIGN §2.3): a schema-valid Host document becomes the
 // typed Host the evaluator reads. Lists written the sysfs way ("5931, 591b")
 // become arrays; available_instances an integer; every other attribute a
-// string. Maps are built key by key as own data properties: no key can reach a prototype.
+// string. Every string — type attribute, device attribute, list element —
+// loses the trailing newline and whitespace a sysfs file ends in, here and
+// only here: every route (a hand-written file, collect, an importer's output,
+// an NDJSON line) is loaded through this function, so one host compares the
+// same whichever way it came in. Maps are built key by key as own data
+// properties: no key can reach a prototype.
 
 import { diagnostic, resultOf, warning, type Diagnostic, type Result } from './errors.js';
 import type { SourceDocument } from './load.js';
@@ -17,11 +22,25 @@ export function splitList(value: string | readonly string[]): string[] {
   return parts.map((p) => p.trim()).filter((p) => p !== '');
 }
 
+/**
+ * A string as sysfs means it: without the trailing newline (and whitespace)
+ * every attribute file ends in. Leading whitespace and inner newlines are the
+ * value's own (a GVT-g description is several lines).
+ */
+export function trimValue(value: string): string {
+  return value.trimEnd();
+}
+
 export function normalizeAttribute(name: string, value: string | number | readonly string[]): AttributeValue {
   if (name === 'available_instances') return typeof value === 'number' ? value : Number.parseInt(String(value), 10);
   if (isListAttribute(name)) return splitList(typeof value === 'number' ? String(value) : value);
-  if (Array.isArray(value)) return value.join(', ');
-  return String(value);
+  if (Array.isArray(value)) return value.map(trimValue).join(', ');
+  return trimValue(String(value));
+}
+
+/** A device instance attribute: a string, or a list where the key repeats (mdevctl's attrs), each trimmed like a type attribute. */
+export function normalizeDeviceAttribute(value: string | readonly string[]): string | string[] {
+  return typeof value === 'string' ? trimValue(value) : value.map(trimValue);
 }
 
 /**
@@ -66,7 +85,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Resul
         continue;
       }
       seen.set(uuid.toLowerCase(), parentId);
-      const attributes = record<string | string[], string | string[]>(device.attributes ?? {}, (_k, v) => (Array.isArray(v) ? [...v] : v));
+      const attributes = record<string | string[], string | string[]>(device.attributes ?? {}, (_k, v) => normalizeDeviceAttribute(v));
       const normalized: MdevDevice = { uuid: uuid.toLowerCase(), parent: parentId, type: device.type, attributes };
       host.devices.push(normalized);
       if (!types.some((t) => t.id === device.type)) {

@@ -5,8 +5,10 @@
 // and must stay below the root (a link out of it is skipped with a warning,
 // never read); link cycles end in ELOOP or a visited set; attribute files are
 // read through the loader's bounded reader; write-only files (`create`,
-// `remove`) and anything that is not a regular file (FIFOs, sockets) are never
-// opened. The document is built by the importers' HostBuilder, never by
+// `remove`, vfio-ap's `assign_*`: no read bit, a write bit) and anything that
+// is not a regular file (FIFOs, sockets) are never opened. A vfio-ap device's
+// write-only assign_* attributes are derived from what the kernel shows, its
+// `matrix` and `control_domains` (see import/vfio-ap.ts), which are kept too. The document is built by the importers' HostBuilder, never by
 // assigning into plain objects: a name the Host schema refuses (`__proto__`,
 // `constructor`, `prototype`) is skipped with a warning, `toString` is kept.
 // Unreadable files and refused names are warnings: collection carries on.
@@ -16,6 +18,7 @@ import path from 'node:path';
 import { diagnostic, failed, ok, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
 import { decodeUtf8, readBounded, systemMessage } from './load.js';
 import { badName, badUuid, HostBuilder } from './import/host-builder.js';
+import { AP_ASSIGN_ATTRIBUTES, apAssignments } from './import/vfio-ap.js';
 import type { WrittenHost } from './types.js';
 
 export interface CollectOptions {
@@ -91,7 +94,8 @@ class Walker {
     }
     if (!info.isFile()) return undefined;
     if ((info.mode & 0o444) === 0) {
-      this.warn(file, 'not readable: skipped');
+      // A write-only attribute (the kernel's 0200: create, remove, assign_*) is not a value to read; a file with no permission at all is.
+      if ((info.mode & 0o222) === 0) this.warn(file, 'not readable: skipped');
       return undefined;
     }
     const read = await readBounded(file, this.maxFileBytes, { trustSize: false });
@@ -142,6 +146,7 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
   }
   const builder = new HostBuilder();
   const parentIds = new Map<string, string>(); // real parent dir → parent id
+  const deviceApis = new Map<string, string>(); // `${parent}/${type}` → device_api
   for (const entry of await w.list(bus)) {
     if (!w.nameable(path.join(bus, entry))) continue;
     const parentDir = await w.inside(path.join(bus, entry));
@@ -165,6 +170,8 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
         const value = typeAttribute(file, text, w, full);
         if (value !== undefined) attrs.set(file, value);
       }
+      const api = attrs.get('device_api');
+      if (typeof api === 'string') deviceApis.set(`${entry}/${typeId}`, api.trim());
       builder.addType(entry, typeId, attrs);
     }
   }
@@ -191,10 +198,31 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
     }
     const attributes = new Map<string, string>();
     await collectInstanceAttributes(w, deviceDir, attributes, true);
-    if (!builder.addDevice(parentId, uuid, typeId, attributes)) w.warn(deviceDir, 'the same device is listed twice: skipped');
+    const derived = deviceApis.get(`${parentId}/${typeId}`) === 'vfio-ap' ? apMatrixAttributes(w, deviceDir, attributes) : [];
+    if (!builder.addDevice(parentId, uuid, typeId, [...attributes, ...derived])) w.warn(deviceDir, 'the same device is listed twice: skipped');
   }
   const collectedAt = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return ok(builder.build(options.name, collectedAt), w.warnings);
+}
+
+/**
+ * A vfio-ap device's assign_* attributes, derived from its `matrix` and
+ * `control_domains` (the kernel's assign_* files are write-only). Attributes
+ * read as files win: nothing is derived when any assign_* was readable.
+ */
+function apMatrixAttributes(w: Walker, dir: string, read: Map<string, string>): [string, string][] {
+  if (AP_ASSIGN_ATTRIBUTES.some((n) => read.has(n))) return [];
+  const matrix = read.get('matrix');
+  if (matrix === undefined) {
+    w.warn(path.join(dir, 'matrix'), 'a vfio-ap device without a readable `matrix`: its adapters and domains are unknown');
+    return [];
+  }
+  const derived = apAssignments(matrix, read.get('control_domains'));
+  if (!derived.ok) {
+    w.warn(path.join(dir, 'matrix'), `${derived.problem}: assign_* not derived`, 'schema-violation');
+    return [];
+  }
+  return derived.attributes;
 }
 
 /** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`); the first of a name wins. */

@@ -1,9 +1,10 @@
 // `collect` over sysfs trees built by the tests: the kernel's layout, and the
 // hostile cases (a link out of the root, a link cycle, an unreadable file, a
 // write-only file, an over-long file, an empty bus, a missing root, names the
-// Host schema refuses and names that only look like Object.prototype's).
+// Host schema refuses and names that only look like Object.prototype's), and
+// vfio-ap's AP matrix, read from what the kernel shows.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -13,7 +14,7 @@ import { checkProducedHost } from '../src/import/index.js';
 import { readBounded } from '../src/load.js';
 import { collectHost } from '../src/sysfs.js';
 import { ROOT } from './helpers.js';
-import { buildTree, STANDARD, type TreeParent } from './sysfs-tree.js';
+import { AP_WRITE_ONLY, apTree, buildTree, STANDARD, type TreeParent } from './sysfs-tree.js';
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const now = new Date('2026-11-25T10:00:00Z');
@@ -209,6 +210,72 @@ test('names that Object.prototype also has (toString, valueOf) are kept as own d
   const d = JSON.parse(e.stdout);
   assert.is(d.compatible, true);
   assert.equal(d.destinations[0].placement, [{ device: SAMPLE_DEVICE, parent: 'toString', type: 'valueOf', set: { toString: '3', valueOf: '4' } }]);
+});
+
+// --- vfio-ap: assign_* are write-only; the kernel shows `matrix` and `control_domains` ---
+
+test('a vfio-ap device: assign_* derived from matrix and control_domains (kept too), write-only files skipped silently; the suite host is what collect writes', async () => {
+  const root = buildTree(apTree());
+  const r = await collectHost({ root, name: 'ap-src-collected', now });
+  assert.equal(r.errors, []);
+  assert.equal(r.warnings, [], 'the write-only assign_*/unassign_* files are not warnings');
+  const devices = r.value!.spec.parents.matrix!.devices!;
+  assert.equal(devices['4f8a6b2e-9c3d-4e5f-8a7b-1c2d3e4f5a6b'], {
+    type: 'vfio_ap-passthrough',
+    attributes: { control_domains: '0004', matrix: '05.0004\n06.0004', assign_adapter: ['0x05', '0x06'], assign_domain: '0x0004', assign_control_domain: '0x0004' },
+  });
+  assert.equal(devices['4f8a6b2e-9c3d-4e5f-8a7b-1c2d3e4f5a6c']!.attributes, { control_domains: '', matrix: '07.0005', assign_adapter: '0x07', assign_domain: '0x0005' });
+  const suiteHost = parse(readFileSync(path.join(ROOT, 'policies/vendors/hosts/ap-src-collected.yaml'), 'utf8')) as { spec: unknown };
+  assert.equal(suiteHost.spec, JSON.parse(JSON.stringify(r.value!.spec)), 'policies/vendors/hosts/ap-src-collected.yaml is what collect writes for this tree');
+});
+
+const apDevice = (attrs: Record<string, string>, writeOnly = AP_WRITE_ONLY): TreeParent[] => [
+  {
+    id: 'matrix',
+    devpath: 'vfio_ap/matrix',
+    types: { 'vfio_ap-passthrough': { attrs: { name: 'VFIO AP Passthrough Device', device_api: 'vfio-ap', available_instances: '65535' } } },
+    devices: [{ uuid: SAMPLE_DEVICE, type: 'vfio_ap-passthrough', attrs, writeOnly }],
+  },
+];
+const apAttributes = async (attrs: Record<string, string>, writeOnly?: string[]) => {
+  const r = await collectHost({ root: buildTree(apDevice(attrs, writeOnly)), name: 'h', now });
+  return { attributes: r.value!.spec.parents.matrix!.devices![SAMPLE_DEVICE]!.attributes, warnings: r.warnings.map((w) => [w.code, path.basename(w.file!), w.message]) };
+};
+
+test('vfio-ap matrix forms: adapters only (`05.`), domains only (`.0004`), many APQNs, several control domains', async () => {
+  assert.equal((await apAttributes({ matrix: '05.\n0a.', control_domains: '' })).attributes, { control_domains: '', matrix: '05.\n0a.', assign_adapter: ['0x05', '0x0a'] });
+  assert.equal((await apAttributes({ matrix: '.0004\n.00ab', control_domains: '00ab' })).attributes, { control_domains: '00ab', matrix: '.0004\n.00ab', assign_domain: ['0x0004', '0x00ab'], assign_control_domain: '0x00ab' });
+  const cross = await apAttributes({ matrix: '05.0004\n05.0005\n06.0004\n06.0005', control_domains: '0004\n0005\n00ff' });
+  assert.equal(cross.attributes, {
+    control_domains: '0004\n0005\n00ff',
+    matrix: '05.0004\n05.0005\n06.0004\n06.0005',
+    assign_adapter: ['0x05', '0x06'],
+    assign_domain: ['0x0004', '0x0005'],
+    assign_control_domain: ['0x0004', '0x0005', '0x00ff'],
+  });
+  assert.equal(cross.warnings, []);
+});
+
+test('vfio-ap: an unparseable matrix or control_domains, or no matrix at all, derives nothing and says why', async () => {
+  const bad = await apAttributes({ matrix: '05.0004\nnonsense', control_domains: '0004' });
+  assert.equal(bad.attributes, { control_domains: '0004', matrix: '05.0004\nnonsense' });
+  assert.equal(bad.warnings, [['schema-violation', 'matrix', '`matrix` line `nonsense` is not an APQN (`AA.DDDD`, `AA.` or `.DDDD`): assign_* not derived']]);
+  const badControl = await apAttributes({ matrix: '05.0004', control_domains: 'zz' });
+  assert.equal(badControl.warnings, [['schema-violation', 'matrix', '`control_domains` line `zz` is not a domain number: assign_* not derived']]);
+  const none = await apAttributes({ control_domains: '0004' });
+  assert.equal(none.attributes, { control_domains: '0004' });
+  assert.equal(none.warnings.map((w) => w[1]), ['matrix']);
+});
+
+test('vfio-ap: assign_* readable as files win over the derived ones; a file with no permission at all is still a warning', async () => {
+  const readable = await apAttributes({ matrix: '05.0004', control_domains: '0004', assign_adapter: '9' }, []);
+  assert.equal(readable.attributes, { assign_adapter: '9', control_domains: '0004', matrix: '05.0004' });
+  const root = buildTree(apDevice({ matrix: '05.0004', control_domains: '0004' }));
+  const file = path.join(root, 'sys/devices/vfio_ap/matrix', SAMPLE_DEVICE, 'control_domains');
+  chmodSync(file, 0o000);
+  const r = await collectHost({ root, name: 'h', now });
+  assert.equal(r.warnings.map((w) => [path.basename(w.file!), w.message]), [['control_domains', 'not readable: skipped']]);
+  assert.equal(r.value!.spec.parents.matrix!.devices![SAMPLE_DEVICE]!.attributes, { matrix: '05.0004', assign_adapter: '0x05', assign_domain: '0x0004' });
 });
 
 test('the bounded reader tells a file over the limit from one it cannot read', async () => {

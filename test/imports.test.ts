@@ -1,10 +1,13 @@
 // Table cases (test/cases/imports.yaml): `mdev-policy import mdevctl|libvirt`
 // through the CLI, asserting the parents, types, devices and attributes
-// produced, or the coded errors with file:line:col (exit 2).
+// produced, or the coded errors with file:line:col (exit 2); and the suite's
+// imported vfio-ap host is what the importer writes.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
 import { readCases, ROOT } from './helpers.js';
 
 interface ImportCase {
@@ -45,5 +48,13 @@ for (const c of readCases<ImportCase>('imports.yaml')) {
     if (c.expect?.devices) assert.equal(devices, c.expect.devices);
   });
 }
+
+test('policies/vendors/hosts/ap-src-imported.yaml is what `import mdevctl` writes for the vfio-ap fixtures', () => {
+  const files = ['ap-types.json', 'ap-list-defined.json'].map((f) => path.join(FIXTURES, 'mdevctl', f));
+  const r = spawnSync(process.execPath, ['bin/run.js', 'import', 'mdevctl', ...files, '--name', 'ap-src-imported', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.is(r.status, 0, r.stderr);
+  const suiteHost = parse(readFileSync(path.join(ROOT, 'policies/vendors/hosts/ap-src-imported.yaml'), 'utf8')) as unknown;
+  assert.equal(suiteHost, JSON.parse(r.stdout));
+});
 
 test.run();

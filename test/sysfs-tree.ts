@@ -15,6 +15,8 @@ export interface TreeDevice {
   attrs?: Record<string, string>;
   /** Attribute groups: subdirectory → files (e.g. vendor/sample_mdev_dev). */
   groups?: Record<string, Record<string, string>>;
+  /** Write-only attribute files (mode 0200, like vfio-ap's assign_adapter). */
+  writeOnly?: string[];
 }
 export interface TreeParent {
   id: string;
@@ -51,6 +53,10 @@ export function buildTree(parents: TreeParent[], root = mkdtempSync(path.join(tm
       symlinkSync(path.join('..', 'mdev_supported_types', d.type), path.join(ddir, 'mdev_type'));
       symlinkSync(path.join('../../..', d.uuid), path.join(dir, 'mdev_supported_types', d.type, 'devices', d.uuid));
       for (const [k, v] of Object.entries(d.attrs ?? {})) writeFileSync(path.join(ddir, k), `${v}\n`);
+      for (const k of d.writeOnly ?? []) {
+        writeFileSync(path.join(ddir, k), '');
+        chmodSync(path.join(ddir, k), 0o200);
+      }
       for (const [g, files] of Object.entries(d.groups ?? {})) {
         mkdirSync(path.join(ddir, g), { recursive: true });
         for (const [k, v] of Object.entries(files)) writeFileSync(path.join(ddir, g, k), `${v}\n`);
@@ -97,3 +103,26 @@ export const STANDARD: TreeParent[] = [
     devices: [{ uuid: '2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f', type: 'mtty-2', groups: { vendor: { sample_mdev_dev: 'This is MDEV 2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f' } } }],
   },
 ];
+
+/** What vfio_ap writes and shows: every assign_/unassign_ file is write-only (0200). */
+export const AP_WRITE_ONLY = ['assign_adapter', 'unassign_adapter', 'assign_domain', 'unassign_domain', 'assign_control_domain', 'unassign_control_domain'];
+
+/**
+ * An s390 host's AP matrix parent with two vfio_ap-passthrough devices, as
+ * policies/vendors/hosts/ap-src-collected.yaml records them: …6b holds
+ * adapters 5 and 6 with usage domain 4 (APQNs 05.0004, 06.0004) and control
+ * domain 4; …6c holds APQN 07.0005 and no control domain.
+ */
+export function apTree(): TreeParent[] {
+  return [
+    {
+      id: 'matrix',
+      devpath: 'vfio_ap/matrix',
+      types: { 'vfio_ap-passthrough': { attrs: { name: 'VFIO AP Passthrough Device', device_api: 'vfio-ap', available_instances: '65534' } } },
+      devices: [
+        { uuid: '4f8a6b2e-9c3d-4e5f-8a7b-1c2d3e4f5a6b', type: 'vfio_ap-passthrough', attrs: { matrix: '05.0004\n06.0004', control_domains: '0004' }, writeOnly: AP_WRITE_ONLY },
+        { uuid: '4f8a6b2e-9c3d-4e5f-8a7b-1c2d3e4f5a6c', type: 'vfio_ap-passthrough', attrs: { matrix: '07.0005', control_domains: '' }, writeOnly: AP_WRITE_ONLY },
+      ],
+    },
+  ];
+}

@@ -65,7 +65,18 @@ export function missing(src: unknown, dst: unknown): Verdict | undefined {
   return fail(s ? 'missing on the destination' : 'missing on the source');
 }
 
-/** Identical values: strings by content, lists element by element, numbers by their text. */
+/**
+ * Identical values: strings by content, lists element by element, numbers by
+ * their text. A multi-line string compares line by line whichever separator
+ * each side used (DESIGN §2.3): sysfs writes a GVT-g description as lines,
+ * `mdevctl types --dumpjson` trims it and joins its lines with ", ". So two
+ * strings are the same when identical, or when at least one holds a newline
+ * and both give the same sequence of trimmed, non-empty lines — a side
+ * without a newline split on ", "; and when only one side has newlines, its
+ * lines are split on ", " too, since mdevctl's join cannot be told from a
+ * ", " already inside a line. One-line values stay strictly identical: no
+ * ", " splitting when neither side holds a newline.
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b)) {
     const x = values(a);
@@ -73,7 +84,22 @@ export function sameValue(a: unknown, b: unknown): boolean {
     return x.length === y.length && x.every((v, i) => v === y[i]);
   }
   if (typeof a === 'number' || typeof b === 'number') return text(a) === text(b);
-  return a === b;
+  if (a === b) return true;
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const aLines = a.includes('\n');
+  const bLines = b.includes('\n');
+  if (!aLines && !bLines) return false;
+  const split = aLines && bLines ? /\n/ : /\n|, /;
+  const x = pieces(a, split);
+  const y = pieces(b, split);
+  return x.length > 0 && x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function pieces(s: string, separator: RegExp): string[] {
+  return s
+    .split(separator)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 }
 
 /** Both sides absent (for a family: every member): the condition that turns a check into `skip` under `onMissing: skip`. */

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadEffectivePolicy, parseText, hostFromDocument, TESTS, VERDICTS, type EffectivePolicy, type WrittenCheck } from '../src/index.js';
+import { MATCH_MODULES, loadEffectivePolicy, parseText, hostFromDocument, TESTS, VERDICTS, type EffectivePolicy, type MdevType, type ValueCheck, type WrittenCheck } from '../src/index.js';
 import { bare, BOUNDARY_PAIRS, checks, MODE_NAMES, operand, operandPair, whitespace } from './arbitraries.js';
 import { decide, effectivePolicy, hostDoc, hostFrom, policyText, UUID } from './helpers.js';
 
@@ -368,6 +368,27 @@ test('`when` conditions treat a whitespace-only attribute as missing too (json-r
     }),
     { includeErrorInReport: true, numRuns: 60, examples: [[' ', 'a']] },
   );
+});
+
+test('a pruning gate never rules out a destination type its check would accept', () => {
+  // Pruning skips candidates without evaluating them: sound only if every candidate it skips fails the gate check for certain.
+  const value = fc.oneof(
+    fc.constantFrom('vfio-pci', 'fence: 4\nweight: 4', 'fence: 4, weight: 4', 'fence: 4\nweight: 4\n', 'a, b', 'a,b', ' ', '', '1.0'),
+    fc.string({ maxLength: 4 }),
+  );
+  const type = (name: string, v: string | undefined): MdevType => (name === '@id' ? { id: v ?? '', attributes: {} } : { id: 't', attributes: v === undefined ? {} : { x: v } });
+  let accepted = 0;
+  fc.assert(
+    fc.property(fc.constantFrom('x', '@id'), value, fc.option(value, { nil: undefined }), (name, want, got) => {
+      const check: ValueCheck = { id: 'c', target: { kind: 'attribute', name }, match: 'equal', onMissing: 'fail', locked: false, severity: 'error', origin: 'p@1', overlays: [] };
+      const gate = MATCH_MODULES.equal.gate!(check, { host: 's', parent: 'p', type: type(name, want), device: { uuid: 'u', attributes: {} } });
+      if (!gate || !TESTS.equal!(want, got)) return;
+      accepted++;
+      assert.ok(gate(type(name, got)), `the gate prunes ${JSON.stringify(got)} though equal accepts it against ${JSON.stringify(want)}`);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(accepted > 100, `accepted pairs reached (${accepted})`);
 });
 
 test.run();

@@ -379,16 +379,37 @@ test('a pruning gate never rules out a destination type its check would accept',
   const type = (name: string, v: string | undefined): MdevType => (name === '@id' ? { id: v ?? '', attributes: {} } : { id: 't', attributes: v === undefined ? {} : { x: v } });
   let accepted = 0;
   fc.assert(
-    fc.property(fc.constantFrom('x', '@id'), value, fc.option(value, { nil: undefined }), (name, want, got) => {
+    fc.property(
+      fc.constantFrom('x', '@id'),
+      value.chain((want) => fc.tuple(fc.constant(want), fc.oneof(fc.constantFrom(want, `${want}\n`, want.replace(/\n/g, ', '), undefined), value))),
+      (name, [want, got]) => {
       const check: ValueCheck = { id: 'c', target: { kind: 'attribute', name }, match: 'equal', onMissing: 'fail', locked: false, severity: 'error', origin: 'p@1', overlays: [] };
       const gate = MATCH_MODULES.equal.gate!(check, { host: 's', parent: 'p', type: type(name, want), device: { uuid: 'u', attributes: {} } });
       if (!gate || !TESTS.equal!(want, got)) return;
       accepted++;
       assert.ok(gate(type(name, got)), `the gate prunes ${JSON.stringify(got)} though equal accepts it against ${JSON.stringify(want)}`);
-    }),
+      },
+    ),
     { numRuns: 3000 },
   );
-  assert.ok(accepted > 100, `accepted pairs reached (${accepted})`);
+  assert.ok(accepted > 600, `accepted pairs reached (${accepted})`);
+});
+
+test('trailing whitespace and newlines on attribute values do not change a decision (DESIGN §2.3: trimmed on every route)', async () => {
+  const values = fc.record({ device_api: fc.constantFrom('vfio-pci', 'vfio-ccw'), software_version: fc.constantFrom('1.0.0', '1.1.0'), name: fc.constantFrom('GVTg_V5_4', 'a b'), compatible_pci_ids: fc.constantFrom('5931', '5931, 591b') }, { requiredKeys: ['device_api'] });
+  const padding = fc.constantFrom('\n', ' ', ' \n', '\t');
+  await fc.assert(
+    fc.asyncProperty(values, padding, fc.constantFrom(...MODES), async (attrs, pad, mode) => {
+      const source = hostFrom(hostDoc('src', { p: { types: { 'mtty-1': { ...attrs, available_instances: 0 } }, devices: { [UUID[0]!]: { type: 'mtty-1' } } } }));
+      const dest = (p: string) => hostFrom(hostDoc('dst', { p: { types: { 'mtty-1': { ...Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, `${v}${p}`])), available_instances: 1 } } } }));
+      const policy = await policyFor(mode);
+      const plain = await decide(policy, source, [dest('')]);
+      const padded = await decide(policy, source, [dest(pad)]);
+      const failing = (d: typeof plain) => d.destinations[0]!.candidates[0]!.checks.filter((k) => k.result === 'fail').map((k) => k.id);
+      assert.equal(failing(padded), failing(plain), `destination values padded with ${show(pad)} (${JSON.stringify(attrs)}) fail [${failing(padded).join(', ')}], unpadded [${failing(plain).join(', ')}]`);
+    }),
+    { includeErrorInReport: true, numRuns: 60, examples: [[{ device_api: 'vfio-pci' }, '\n', 'strict']] },
+  );
 });
 
 test.run();

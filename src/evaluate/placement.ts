@@ -52,7 +52,7 @@ export type PlacementResult = { ok: true; placed: Map<string, PlacementOption> }
 /** The most matchings one destination's placement runs before it gives up (fail closed). */
 export const MAX_PLACEMENT_MATCHINGS = 1000;
 /** The most edge steps (edges built and scanned) in all of one destination's matchings before it gives up. */
-export const MAX_PLACEMENT_STEPS = 20_000_000;
+export const MAX_PLACEMENT_STEPS = 10_000_000;
 
 // When the devices placed on one parent come from policies that disagree on
 // its capacity, the most restrictive wins (one > shared > per-type): each
@@ -120,6 +120,7 @@ export function placeDevices(devices: PlacementDevice[], budget: Budget = { matc
     }),
   }));
   const n = list.length;
+  const limit = { ...budget };
   const many = `${n === 1 ? 'the device' : `all ${n} devices`}`;
   try {
     // Counted per type alone (today's question): no room there is no room at all.
@@ -146,7 +147,7 @@ export function placeDevices(devices: PlacementDevice[], budget: Budget = { matc
     return {
       ok: false,
       code: 'search-limit',
-      reason: `the placement search reached its limit (${MAX_PLACEMENT_MATCHINGS} matchings or ${MAX_PLACEMENT_STEPS} steps) before finding a placement of ${many}: refused rather than guessed`,
+      reason: `the placement search reached its limit (${limit.matchings} matchings or ${limit.steps} steps) before deciding whether ${many} can be placed: refused rather than guessed`,
     };
   }
 }
@@ -166,11 +167,21 @@ function done(list: Device[], at: number[], placed: Map<string, PlacementOption>
   return { ok: true, placed };
 }
 
-/** The depth-first search over configurations; the assignment (option index per device), or undefined when none exists. */
+/**
+ * The depth-first search over configurations; the assignment (option index
+ * per device), or undefined when none exists. Twin parents (the same types
+ * and pools, reached by the same devices with the same types) are
+ * interchangeable, so the search only tries their configurations in
+ * non-decreasing order along the parents' order: any valid assignment,
+ * permuted among twins, is in that order.
+ */
 function search(list: Device[], parents: Parent[], budget: Budget): number[] | undefined {
   const relaxed = parents.map((p, i) => relaxedConfig(list, p, i));
   const configs: (Config[] | undefined)[] = parents.map(() => undefined);
-  const visit = (decided: (Config | undefined)[]): number[] | undefined => {
+  const twin = parents.map((p, i) =>
+    JSON.stringify([[...p.available].sort(), list.map((d) => d.options.filter((o) => o.parent === i).map((o) => o.type).sort())]),
+  );
+  const visit = (decided: (Config | undefined)[], chosen: number[]): number[] | undefined => {
     const m = match(
       list,
       parents,
@@ -181,15 +192,22 @@ function search(list: Device[], parents: Parent[], budget: Budget): number[] | u
     const broken = firstBroken(list, parents, m.at, (p) => decided[p] === undefined);
     if (broken === undefined) return m.at;
     const options = (configs[broken] ??= configsOf(list, parents[broken]!, broken));
-    for (const c of rankConfigs(options, list, m.at, broken)) {
+    for (const { c, i } of rankConfigs(options, list, m.at, broken)) {
+      const outOfOrder = chosen.some((j, q) => j >= 0 && twin[q] === twin[broken] && (q < broken ? j > i : j < i));
+      if (outOfOrder) continue;
       const next = [...decided];
       next[broken] = c;
-      const found = visit(next);
+      const nextChosen = [...chosen];
+      nextChosen[broken] = i;
+      const found = visit(next, nextChosen);
       if (found) return found;
     }
     return undefined;
   };
-  return visit(parents.map(() => undefined));
+  return visit(
+    parents.map(() => undefined),
+    parents.map(() => -1),
+  );
 }
 
 /** A parent with no configuration chosen yet: every type at its own bound, the parent at the largest bound any configuration gives it. */
@@ -208,7 +226,8 @@ function configsOf(list: Device[], parent: Parent, index: number): Config[] {
   for (const rank of ranks) {
     // The devices this rule admits (no stricter one), and the types they could take here.
     const admitted = list.filter((d) => d.rank <= rank && d.options.some((o) => o.parent === index));
-    const types = [...parent.available.keys()].filter((t) => admitted.some((d) => d.options.some((o) => o.parent === index && o.type === t)));
+    // In type-name order, so that twin parents list the same configurations in the same order.
+    const types = [...parent.available.keys()].sort().filter((t) => admitted.some((d) => d.options.some((o) => o.parent === index && o.type === t)));
     const avail = (t: string) => parent.available.get(t)!;
     if (rank === RANK['per-type']) {
       out.push({ admit: rank, slots: new Map(types.map((t) => [t, avail(t)])), total: Infinity });
@@ -223,8 +242,8 @@ function configsOf(list: Device[], parent: Parent, index: number): Config[] {
   return out;
 }
 
-/** Configurations to try first: those that keep most of what the relaxed matching put on the parent (a stable sort keeps the order otherwise). */
-function rankConfigs(configs: Config[], list: Device[], at: number[], parent: number): Config[] {
+/** Configurations to try first (with their index): those that keep most of what the relaxed matching put on the parent (else in order). */
+function rankConfigs(configs: Config[], list: Device[], at: number[], parent: number): { c: Config; i: number }[] {
   const kept = (c: Config) => {
     let k = 0;
     list.forEach((d, i) => {
@@ -236,7 +255,7 @@ function rankConfigs(configs: Config[], list: Device[], at: number[], parent: nu
   return configs
     .map((c, i) => ({ c, i, k: kept(c) }))
     .sort((a, b) => b.k - a.k || a.i - b.i)
-    .map((x) => x.c);
+    .map(({ c, i }) => ({ c, i }));
 }
 
 /** The first parent (of those `open`) whose rule the assignment breaks, or undefined. */

@@ -121,7 +121,7 @@ export function placeDevices(devices: PlacementDevice[], budget: Budget = { matc
   }));
   const n = list.length;
   const limit = { ...budget };
-  const many = `${n === 1 ? 'the device' : `all ${n} devices`}`;
+  const many = n === 1 ? 'the device' : `all ${n} devices`;
   try {
     // Counted per type alone (today's question): no room there is no room at all.
     const perType = parents.map((p): Config => ({ admit: MOST, slots: p.available, total: Infinity }));

@@ -100,6 +100,14 @@ export function placeDevices(devices: PlacementDevice[], budget: Budget = { matc
   for (const d of devices) if (d.capacity === undefined) placed.set(d.id, d.options[0]!);
   const bounded = devices.filter((d) => d.capacity !== undefined);
   if (bounded.length === 0) return { ok: true, placed };
+  if (bounded.length === 1) {
+    // One device (the common case, and every fleet run's hot path): every rule reads "a type with an instance free".
+    const d = bounded[0]!;
+    const free = d.options.find((o) => o.available >= 1);
+    if (!free) return { ok: false, code: 'capacity', reason: 'compatible candidates exist, but not enough free instances to place the device' };
+    placed.set(d.id, free);
+    return { ok: true, placed };
+  }
 
   const parents: Parent[] = [];
   const parentIndex = new Map<string, number>();

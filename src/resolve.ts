@@ -15,6 +15,11 @@
 //      `origin` is the last document that defined or patched it.
 //   4. The mode picks one match per check: the map's entry for the mode,
 //      else its `default`.
+//   5. `parentCapacity` (how a destination parent's types share its
+//      instances): the base's value (`shared` when it gives none), then each
+//      applicable overlay that sets it replaces it: the last one wins, and is
+//      its origin. (Devices of different policies on one parent: placement
+//      takes the most restrictive of their values, src/evaluate/placement.ts.)
 // Load-time errors do not depend on selectors: every overlay is checked as
 // if it applied (locked checks, extends, unknown ids and modes, new checks
 // that lack a target or a match).
@@ -24,7 +29,7 @@ import semver from 'semver';
 import { diagnostic, didYouMean, failed, ok, quote, warning, type Diagnostic, type Position, type Result } from './errors.js';
 import { targetProblem } from './matches/index.js';
 import type { SourceDocument } from './load.js';
-import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, PolicyRef, ValueTarget, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
+import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, ParentCapacity, PolicyRef, ValueTarget, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
 
 export interface PolicySource {
   written: WrittenPolicy;
@@ -231,7 +236,7 @@ function checkExtends(base: WrittenPolicy, overlay: OverlaySource): Diagnostic[]
   return [];
 }
 
-/** Two overlays that patch one check on selectors that may overlap: allowed, but the order decides — say so. */
+/** Two overlays that patch one check, or set different parentCapacity values, on selectors that may overlap: allowed, but the order decides — say so. */
 function overlapWarnings(overlays: OverlaySource[], baseIds: Set<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (let j = 1; j < overlays.length; j++) {
@@ -239,6 +244,15 @@ function overlapWarnings(overlays: OverlaySource[], baseIds: Set<string>): Diagn
       const a = overlays[i]!.written;
       const b = overlays[j]!.written;
       if (!selectorsMayOverlap(a.spec.selector, b.spec.selector)) continue;
+      if (a.spec.parentCapacity !== undefined && b.spec.parentCapacity !== undefined && a.spec.parentCapacity !== b.spec.parentCapacity) {
+        out.push(
+          warning(
+            'overlay-conflict',
+            `overlays ${quote(a.metadata.name)} and ${quote(b.metadata.name)} set different \`parentCapacity\` on selectors that may overlap: ${quote(b.metadata.name)} wins, being later`,
+            overlays[j]!.doc?.locate(['spec', 'parentCapacity']) ?? {},
+          ),
+        );
+      }
       const patched = new Set((a.spec.checks ?? []).map((c) => c.id).filter((id) => baseIds.has(id)));
       (b.spec.checks ?? []).forEach((c, k) => {
         if (!patched.has(c.id)) return;
@@ -344,6 +358,13 @@ function effectivePolicy(base: PolicySource, overlays: readonly OverlaySource[],
   const modes = Object.keys(base.written.spec.modes);
   const layer = baseLayer(base.written);
   for (const o of overlays) applyOverlay(layer, o, modes);
+  let parentCapacity: ParentCapacity = base.written.spec.parentCapacity ?? 'shared';
+  let parentCapacityOrigin = refOf(base.written.metadata);
+  for (const o of overlays) {
+    if (o.written.spec.parentCapacity === undefined) continue;
+    parentCapacity = o.written.spec.parentCapacity;
+    parentCapacityOrigin = refOf(o.written.metadata);
+  }
   return {
     policy: { name: base.written.metadata.name, version: base.written.metadata.version },
     overlays: overlays.map((o) => ({ name: o.written.metadata.name, version: o.written.metadata.version })),
@@ -354,6 +375,8 @@ function effectivePolicy(base: PolicySource, overlays: readonly OverlaySource[],
       return effectiveCheck(entry.check, mode, entry.origin, entry.overlays);
     }),
     disabled: layer.disabled,
+    parentCapacity,
+    parentCapacityOrigin,
   };
 }
 

@@ -94,9 +94,10 @@ async function hostFrom(ref: HostRef, base: string, doc: SourceDocument, at: (st
 
 /** The failing check ids the expectation is compared with (see the TestSuite schema). */
 export function failingIds(decision: Decision): string[] {
-  const sourceTypes = new Set(decision.source.devices.map((d) => d.type));
+  // A candidate's own type is its device's: with devices of several types, another device's type is not.
+  const typeOf = new Map(decision.source.devices.map((d) => [d.uuid, d.type]));
   const all = decision.destinations.flatMap((d) => d.candidates);
-  const own = all.filter((c) => sourceTypes.has(c.type));
+  const own = all.filter((c) => typeOf.get(c.device) === c.type);
   const considered = own.length > 0 ? own : all;
   return [...new Set(considered.flatMap((c) => c.checks.filter((k) => k.result === 'fail').map((k) => k.id)))].sort();
 }

@@ -10,6 +10,19 @@ export const API_VERSION = 'mdev-policy/v1';
 export const MATCHES = ['equal', 'version-compatible', 'one-to-one', 'superset', 'equal-or-listed', 'capacity', 'sync', 'ignore'] as const;
 export type MatchName = (typeof MATCHES)[number];
 
+/**
+ * How the types of one parent share its instances (DESIGN §4), least
+ * restrictive first:
+ * - `per-type`: each type is its own pool, bounded by its own `available_instances`;
+ * - `shared` (the default): the types of a parent draw on one pool, which each
+ *   type's `available_instances` already reflects, so the devices placed on a
+ *   parent number no more than the `available_instances` of every type placed
+ *   there (mdpy, mbochs, mtty, GVT-g);
+ * - `one`: a shared pool that takes one type at a time (time-sliced NVIDIA vGPU).
+ */
+export const PARENT_CAPACITIES = ['per-type', 'shared', 'one'] as const;
+export type ParentCapacity = (typeof PARENT_CAPACITIES)[number];
+
 // --- conditions (the restricted `when` grammar, and compiled rules) ---------
 
 export type FactName = 'source' | 'destination';
@@ -70,6 +83,8 @@ export interface WrittenPolicy {
   spec: {
     defaultMode: string;
     modes: Record<string, { description?: string; experimental?: boolean }>;
+    /** How a parent's types share its instances; absent: `shared`. */
+    parentCapacity?: ParentCapacity;
     checks: WrittenCheck[];
   };
 }
@@ -83,6 +98,8 @@ export interface WrittenOverlay {
   spec: {
     extends: { policy: string; version: string };
     selector?: { types?: string[]; deviceApi?: string[] };
+    /** For the source types the selector matches: how a parent's types share its instances (replaces the base's). */
+    parentCapacity?: ParentCapacity;
     checks?: CheckPatch[];
     disable?: string[];
   };
@@ -138,6 +155,10 @@ export interface EffectivePolicy {
   checks: EffectiveCheck[];
   /** Checks removed by an overlay's `disable`, with who removed them. */
   disabled: { id: string; by: string }[];
+  /** How a destination parent's types share its instances when placing devices of this policy (DESIGN §4). */
+  parentCapacity: ParentCapacity;
+  /** `name@version` of the document that set `parentCapacity` (the base, also when it relies on the default). */
+  parentCapacityOrigin: string;
 }
 
 // --- Host as written and normalised ----------------------------------------
@@ -229,13 +250,26 @@ export interface Placement {
   set: Record<string, string | string[]>;
 }
 
+/**
+ * Why a destination cannot take the devices: `no-candidate` (a device has no
+ * compatible candidate), `capacity` (too few free instances even counted per
+ * type), `shared-capacity` (the types of a parent share one pool, leaving too
+ * few), `one-type` (a parent takes one type at a time), `search-limit` (the
+ * placement search ran out of its budget: refused rather than guessed).
+ */
+export const UNPLACED_CODES = ['no-candidate', 'capacity', 'shared-capacity', 'one-type', 'search-limit'] as const;
+export type UnplacedCode = (typeof UNPLACED_CODES)[number];
+
 export interface DestinationResult {
   host: string;
   file?: string;
   /** The destination is the source host itself: never a candidate, not counted (DESIGN §4). */
   isSource?: true;
   compatible: boolean;
+  /** Why no placement exists (set when not compatible). */
   reason?: string;
+  /** What kind of reason it is, for tools (set with `reason`). */
+  reasonCode?: UnplacedCode;
   placement: Placement[];
   candidates: CandidateResult[];
   /** Candidates skipped without evaluation (bulk output): they fail these `equal` checks for certain. */

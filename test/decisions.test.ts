@@ -1,8 +1,11 @@
 // Table cases (test/cases/decisions.yaml): whole decisions with the shipped
-// policy, several devices and destinations, placement as a matching.
+// policy (or a variant of it: shipped overlays, an inline overlay, checks
+// dropped), several devices and destinations, placement as an exact search.
+import path from 'node:path';
+import { stringify } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadEffectivePolicy } from '../src/index.js';
+import { DEFAULT_OVERLAY_DIR, DEFAULT_POLICY_FILE, loadOverlay, loadPolicySource, overlayFromDocument, parseText, resolvePolicySet, type OverlaySource, type PolicySet } from '../src/index.js';
 import { decide, hostDoc, hostFrom, readCases, UUID } from './helpers.js';
 
 interface DecisionCase {
@@ -10,6 +13,12 @@ interface DecisionCase {
   mode?: string;
   source: Record<string, { types?: unknown; devices?: Record<string, { type: string; attributes?: unknown }> }>;
   destinations: { name: string; parents: Record<string, unknown> }[];
+  /** Shipped vendor overlays (file names without .yaml) applied after the base. */
+  overlays?: string[];
+  /** An overlay's spec (without `extends`) applied last, through the schema and resolve. */
+  overlay?: Record<string, unknown>;
+  /** Check ids removed from the base policy (a policy without them). */
+  drop?: string[];
   expect: {
     compatible: boolean;
     placement?: Record<string, [number, string, string][]>;
@@ -17,7 +26,26 @@ interface DecisionCase {
     warnings?: string[];
     /** Check ids failing on any candidate of that destination. */
     failing?: Record<string, string[]>;
+    /** The reasonCode of each refused destination. */
+    reason?: Record<string, string>;
   };
+}
+
+/** The policy set of a case: the shipped base (less `drop`), with the overlays it names. */
+async function policyOf(c: DecisionCase): Promise<PolicySet> {
+  let base = (await loadPolicySource(DEFAULT_POLICY_FILE)).value!;
+  if (c.drop) base = { ...base, written: { ...base.written, spec: { ...base.written.spec, checks: base.written.spec.checks.filter((k) => !c.drop!.includes(k.id)) } } };
+  const overlays: OverlaySource[] = [];
+  for (const name of c.overlays ?? []) overlays.push((await loadOverlay(path.join(DEFAULT_OVERLAY_DIR, `${name}.yaml`))).value!);
+  if (c.overlay) {
+    const doc = { apiVersion: 'mdev-policy/v1', kind: 'Overlay', metadata: { name: 'case', version: '1.0.0' }, spec: { extends: { policy: 'vfio-mdev', version: '^1.0.0' }, ...c.overlay } };
+    const loaded = overlayFromDocument(parseText(stringify(doc), 'case-overlay.yaml').value!);
+    assert.equal(loaded.errors, [], 'the case overlay is valid');
+    overlays.push(loaded.value!);
+  }
+  const set = resolvePolicySet(base, overlays, c.mode);
+  assert.ok(set.value, JSON.stringify(set.errors));
+  return set.value!;
 }
 
 /** Device keys in cases are indices into UUID, to keep the tables short. */
@@ -33,12 +61,11 @@ function withUuids(parents: DecisionCase['source']): Record<string, unknown> {
 
 for (const c of readCases<DecisionCase>('decisions.yaml')) {
   test(`decision: ${c.name}`, async () => {
-    const policy = await loadEffectivePolicy(undefined, c.mode);
-    assert.ok(policy.value, JSON.stringify(policy.errors));
+    const policy = await policyOf(c);
     const sourceDoc = hostDoc('src', withUuids(c.source));
     const source = hostFrom(sourceDoc);
     const dests = c.destinations.map((d) => hostFrom(hostDoc(d.name, d.parents)));
-    const decision = await decide(policy.value!, source, dests);
+    const decision = await decide(policy, source, dests);
     assert.is(decision.compatible, c.expect.compatible);
     assert.is(decision.destinations.length, dests.length, 'every destination is reported');
     for (const [host, want] of Object.entries(c.expect.placement ?? {})) {
@@ -56,6 +83,11 @@ for (const c of readCases<DecisionCase>('decisions.yaml')) {
       const d = decision.destinations.find((x) => x.host === host)!;
       const got = [...new Set(d.candidates.flatMap((k) => k.checks.filter((x) => x.result === 'fail').map((x) => x.id)))].sort();
       assert.equal(got, [...want].sort(), `failing checks on ${host}`);
+    }
+    for (const [host, want] of Object.entries(c.expect.reason ?? {})) {
+      const d = decision.destinations.find((x) => x.host === host)!;
+      assert.is(d.reasonCode, want, `reason on ${host}: ${d.reason}`);
+      assert.ok(d.reason, 'a refusal says why');
     }
     if (c.expect.warnings) {
       const { normalizeHost } = await import('../src/normalize.js');

@@ -14,6 +14,7 @@ import {
   type Diagnostic,
   type EffectivePolicy,
   type Host,
+  type PolicySet,
   type WrittenCheck,
 } from '../src/index.js';
 
@@ -50,7 +51,7 @@ export function hostFrom(doc: unknown, file = 'host.yaml'): Host {
   return h.value;
 }
 
-export async function decide(policy: EffectivePolicy, source: Host, destinations: Host[], devices?: string[]): Promise<Decision> {
+export async function decide(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[]): Promise<Decision> {
   return evaluate({ policy, source, destinations: destinations.map((host) => ({ host, errors: [] })), ...(devices ? { devices } : {}) });
 }
 

@@ -20,6 +20,10 @@ interface OverlayCase {
     applied?: string[];
     order?: string[];
     disabled?: Record<string, string>;
+    /** The effective parentCapacity and the document it came from. */
+    parentCapacity?: [string, string];
+    /** The codes of the warnings loading gave. */
+    warnings?: string[];
   };
   errors?: [string, number, number, number][];
   hint?: string;
@@ -63,6 +67,8 @@ for (const [n, c] of readCases<OverlayCase>('overlays.yaml').entries()) {
     if (c.expect?.applied) assert.equal(effective.overlays.map((o) => o.name), c.expect.applied);
     if (c.expect?.order) assert.equal(effective.checks.map((k) => k.id), c.expect.order);
     if (c.expect?.disabled) assert.equal(Object.fromEntries(effective.disabled.map((d) => [d.id, d.by])), c.expect.disabled);
+    if (c.expect?.parentCapacity) assert.equal([effective.parentCapacity, effective.parentCapacityOrigin], c.expect.parentCapacity, 'parentCapacity and its origin');
+    if (c.expect?.warnings) assert.equal(set.warnings.map((w) => w.code), c.expect.warnings);
     assert.is(set.value!.forType(type), effective, 'the effective policy is cached per set of applicable overlays');
   });
 }

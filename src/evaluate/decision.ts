@@ -11,7 +11,7 @@ import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
 import { explainRun } from './explain.js';
-import { placeDevices, unplacedReason } from './placement.js';
+import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf } from './prune.js';
 import { skippedChecks, type CandidateRun } from './run.js';
 import { asPolicySet, selectSourceDevices, type SourceDevice } from './sources.js';
@@ -55,34 +55,37 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       }
     }
   }
-  const slotKey = (r: CandidateRun) => `${r.parent}\u0000${r.type.id}`;
-  const choices = new Map<string, { slot: string; capacity: number }[]>();
-  for (const s of sources) {
+  // Each device's compatible candidates, its own type first; the parent capacity of its policy (none: unbounded).
+  const wanted = sources.map((s): PlacementDevice => {
     const own = runs.filter((r) => r.source === s && r.compatible);
     own.sort((a, b) => Number(b.type.id === s.device.type) - Number(a.type.id === s.device.type));
-    choices.set(s.device.uuid, own.map((r) => ({ slot: slotKey(r), capacity: r.capacity })));
-  }
-  const uuids = sources.map((s) => s.device.uuid);
-  const placed = sources.length > 0 ? placeDevices(uuids, choices) : undefined;
+    return {
+      id: s.device.uuid,
+      options: own.map((r) => ({ parent: r.parent, type: r.type.id, available: r.capacity })),
+      ...(s.engine.boundedByCapacity ? { capacity: s.engine.policy.parentCapacity } : {}),
+    };
+  });
+  const placed = sources.length > 0 ? placeDevices(wanted) : undefined;
   const result: DestinationResult = {
     host: dest.name,
-    compatible: placed !== undefined,
+    compatible: placed?.ok === true,
     placement: [],
     candidates: runs.map((r) => explainRun(r, options.detail ?? 'all')),
   };
   if (pruned.count > 0) result.pruned = { candidates: pruned.count, by: [...pruned.by].sort() };
   if (dest.file !== undefined) result.file = dest.file;
-  if (placed) {
+  if (placed?.ok) {
     const skipped = new Set<string>();
     for (const s of sources) {
-      const slot = placed.get(s.device.uuid)!;
-      const r = runs.find((x) => x.source === s && slotKey(x) === slot)!;
+      const o = placed.placed.get(s.device.uuid)!;
+      const r = runs.find((x) => x.source === s && x.parent === o.parent && x.type.id === o.type)!;
       result.placement.push({ device: s.device.uuid, parent: r.parent, type: r.type.id, set: claimsOf(r) } satisfies Placement);
       for (const id of skippedChecks(r)) skipped.add(id);
     }
     if (skipped.size > 0) result.skipped = [...skipped];
-  } else {
-    result.reason = unplacedReason(uuids, choices);
+  } else if (placed) {
+    result.reason = placed.reason;
+    result.reasonCode = placed.code;
   }
   return result;
 }

@@ -143,6 +143,8 @@ export interface PolicyDescription {
   overlays: { name: string; version: string; applies: boolean }[];
   /** Overlays that would apply with a --device-api (none when it is given). */
   overlaysLeftOut: OverlayLeftOut[];
+  /** How a destination parent's types share its instances, and the document that said so. */
+  parentCapacity: { value: EffectivePolicy['parentCapacity']; origin: string };
   checks: (Omit<EffectiveCheck, 'target'> & { target: string })[];
   disabled: { id: string; by: string }[];
 }
@@ -205,6 +207,7 @@ export function describePolicy(set: PolicySet, effective: EffectivePolicy, type:
     mode: set.mode,
     overlays: set.overlays.map((o, i) => ({ ...o, applies: applies[i]! })),
     overlaysLeftOut: overlaysLeftOut(set, type),
+    parentCapacity: { value: effective.parentCapacity, origin: effective.parentCapacityOrigin },
     checks: effective.checks.map((c) => ({ ...c, target: describeTarget(c), ...(c.target.kind === 'when' ? { when: c.target.condition } : {}) })),
     disabled: effective.disabled,
   };
@@ -226,6 +229,7 @@ export function renderPolicyText(d: PolicyDescription, options: TextOptions = {}
     const status = o.applies ? 'applies' : need ? paint('yellow', `left out: needs ${need.values.map((v) => `${need.flag} ${v}`).join(' or ')}`) : paint('dim', 'selector does not match');
     lines.push(`  overlay ${o.name}@${o.version}: ${status}`);
   }
+  lines.push(`  parent capacity: ${d.parentCapacity.value}  ← ${d.parentCapacity.origin}`);
   lines.push('');
   const width = Math.max(...d.checks.map((c) => c.id.length), 2);
   const matchWidth = Math.max(...d.checks.map((c) => (c.match ?? 'when').length), 4);

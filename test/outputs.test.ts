@@ -75,11 +75,11 @@ test('every shipped policy, host, suite and example validates against its schema
 test('provenance in the Decision: the overlays that applied, and every check result\'s origin', () => {
   const r = cli('eval', '-s', 'policies/vendors/hosts/nv-src.yaml', '-d', 'policies/vendors/hosts/nv-dst-same.yaml', '--json');
   const d = JSON.parse(r.stdout);
-  assert.equal(d.policy.overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
+  assert.equal(d.policy.overlays, [{ name: 'nvidia-vgpu', version: '1.1.0' }]);
   const origins = Object.fromEntries(d.destinations[0].candidates[0].checks.map((k: { id: string; origin: string }) => [k.id, k.origin]));
   assert.is(origins['device-api'], 'vfio-mdev@1.0.0');
-  assert.is(origins['software-version'], 'nvidia-vgpu@1.0.0');
-  assert.is(origins['board-profile'], 'nvidia-vgpu@1.0.0');
+  assert.is(origins['software-version'], 'nvidia-vgpu@1.1.0');
+  assert.is(origins['board-profile'], 'nvidia-vgpu@1.1.0');
   assert.is(r.status, 0);
   const base = JSON.parse(cli('eval', '-s', 'policies/vendors/hosts/nv-src.yaml', '-d', 'policies/vendors/hosts/nv-dst-same.yaml', '--json', '--policy', 'policies/vfio-mdev.yaml').stdout);
   assert.equal(base.policy.overlays, [], '--policy replaces the default policy and its overlays');
@@ -93,7 +93,7 @@ test('policy show --format json: each check with its origin and the overlays tha
   assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu']);
   const byId = Object.fromEntries(d.checks.map((c: { id: string }) => [c.id, c]));
   assert.is(byId['mdev-type'].match, 'equal', 'nvidia-vgpu keeps the same type in cross-type mode');
-  assert.equal(byId['mdev-type'].overlays, ['nvidia-vgpu@1.0.0']);
+  assert.equal(byId['mdev-type'].overlays, ['nvidia-vgpu@1.1.0']);
   assert.is(byId['capacity'].origin, 'vfio-mdev@1.0.0');
   assert.is(r.status, 0);
 });
@@ -103,7 +103,7 @@ test('compile --type applies the overlays selected for that type', () => {
   const none = JSON.parse(cli('compile').stdout);
   assert.ok(nv.rules.some((r: { name: string }) => r.name === 'board-profile'));
   assert.not.ok(none.rules.some((r: { name: string }) => r.name === 'board-profile'));
-  assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
+  assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '1.1.0' }]);
 });
 
 test('--engine rules (json-rules-engine) and --engine bulk print the same Decision', () => {
@@ -230,7 +230,7 @@ test('help: the import and policy topics are described as topics, not as one of 
 // --- overlays left out for want of --device-api (compile, policy show) ------------
 
 test('compile and policy show --format json list the overlays left out without --device-api, and the flag that includes them', () => {
-  const leftOut = [{ name: 'nvidia-vgpu', version: '1.0.0', needs: { flag: '--device-api', values: ['vfio-pci'] } }];
+  const leftOut = [{ name: 'nvidia-vgpu', version: '1.1.0', needs: { flag: '--device-api', values: ['vfio-pci'] } }];
   const compiled = run(['compile', '--type', 'nvidia-11']);
   const c = JSON.parse(compiled.stdout);
   assert.equal(c.overlaysLeftOut, leftOut);
@@ -243,7 +243,7 @@ test('compile and policy show --format json list the overlays left out without -
   // The flag it names does include it, and then nothing is left out.
   const flag = [leftOut[0]!.needs.flag, leftOut[0]!.needs.values[0]!];
   const withFlag = run(['compile', '--type', 'nvidia-11', ...flag]);
-  assert.equal(JSON.parse(withFlag.stdout).overlays, [{ name: 'nvidia-vgpu', version: '1.0.0' }]);
+  assert.equal(JSON.parse(withFlag.stdout).overlays, [{ name: 'nvidia-vgpu', version: '1.1.0' }]);
   assert.equal(JSON.parse(withFlag.stdout).overlaysLeftOut, []);
   assert.is(withFlag.stderr, '');
   const d = JSON.parse(run(['policy', 'show', '--type', 'nvidia-11', ...flag, '--json']).stdout);

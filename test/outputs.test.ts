@@ -235,7 +235,7 @@ test('compile and policy show --format json list the overlays left out without -
   const c = JSON.parse(compiled.stdout);
   assert.equal(c.overlaysLeftOut, leftOut);
   assert.equal(c.overlays, []);
-  assert.match(compiled.stderr, /^note: overlay `nvidia-vgpu@1\.0\.0` left out: .*\n {2}hint: add --device-api vfio-pci to include it\n$/);
+  assert.match(compiled.stderr, /^note: overlay `nvidia-vgpu@1\.1\.0` left out: .*\n {2}hint: add --device-api vfio-pci to include it\n$/);
   assert.is(compiled.status, 0);
   const shown = run(['policy', 'show', '--type', 'nvidia-11', '--format', 'json']);
   assert.equal(JSON.parse(shown.stdout).overlaysLeftOut, leftOut);

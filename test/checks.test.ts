@@ -1,9 +1,10 @@
 // Table cases (test/cases/checks.yaml): one check between one source type and
-// one destination type, through schema, resolve, compile and json-rules-engine.
+// one destination type, through schema, resolve, compile and both evaluators
+// (json-rules-engine and the bulk closures must give the same Decision).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compilePolicy, MATCHES, operatorTable } from '../src/index.js';
-import { decide, effectivePolicy, hostDoc, hostFrom, policyText, readCases, UUID } from './helpers.js';
+import { decideBoth, effectivePolicy, hostDoc, hostFrom, policyText, readCases, UUID } from './helpers.js';
 import type { WrittenCheck } from '../src/types.js';
 
 interface CheckCase {
@@ -27,7 +28,7 @@ for (const c of readCases<CheckCase>('checks.yaml')) {
     const dt = c.destType ?? st;
     const source = hostFrom(hostDoc('src', { p0: { types: { [st]: c.source }, devices: { [UUID[0]!]: { type: st, attributes: c.device ?? {} } } } }));
     const dest = hostFrom(hostDoc('dst', { p0: { types: { [dt]: c.destination } } }));
-    const decision = await decide(policy!, source, [dest]);
+    const decision = await decideBoth(policy!, source, [dest]);
     const candidate = decision.destinations[0]!.candidates[0]!;
     const result = candidate.checks.find((k) => k.id === 'c')!;
     assert.is(result.result, c.expect, `${c.name}: ${result.message}`);

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_OVERLAY_DIR, DEFAULT_POLICY_FILE, loadOverlay, loadPolicySource, overlayFromDocument, parseText, resolvePolicySet, type OverlaySource, type PolicySet } from '../src/index.js';
-import { decide, hostDoc, hostFrom, readCases, UUID } from './helpers.js';
+import { decideBoth, hostDoc, hostFrom, readCases, UUID } from './helpers.js';
 
 interface DecisionCase {
   name: string;
@@ -65,7 +65,7 @@ for (const c of readCases<DecisionCase>('decisions.yaml')) {
     const sourceDoc = hostDoc('src', withUuids(c.source));
     const source = hostFrom(sourceDoc);
     const dests = c.destinations.map((d) => hostFrom(hostDoc(d.name, d.parents)));
-    const decision = await decide(policy, source, dests);
+    const decision = await decideBoth(policy, source, dests);
     assert.is(decision.compatible, c.expect.compatible);
     assert.is(decision.destinations.length, dests.length, 'every destination is reported');
     for (const [host, want] of Object.entries(c.expect.placement ?? {})) {

@@ -51,8 +51,17 @@ export function hostFrom(doc: unknown, file = 'host.yaml'): Host {
   return h.value;
 }
 
-export async function decide(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[]): Promise<Decision> {
-  return evaluate({ policy, source, destinations: destinations.map((host) => ({ host, errors: [] })), ...(devices ? { devices } : {}) });
+/** A decision through json-rules-engine (the reference) by default, or through the bulk evaluator. */
+export async function decide(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[], engine: 'rules' | 'bulk' = 'rules'): Promise<Decision> {
+  return evaluate({ policy, source, destinations: destinations.map((host) => ({ host, errors: [] })), ...(devices ? { devices } : {}), destination: { engine } });
+}
+
+/** The same decision from both evaluators: it must be identical (DESIGN §4). */
+export async function decideBoth(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[]): Promise<Decision> {
+  const reference = await decide(policy, source, destinations, devices, 'rules');
+  const bulk = await decide(policy, source, destinations, devices, 'bulk');
+  if (JSON.stringify(bulk) !== JSON.stringify(reference)) throw new Error(`the bulk evaluator disagrees with json-rules-engine:\n${JSON.stringify(bulk)}\n${JSON.stringify(reference)}`);
+  return reference;
 }
 
 export const UUID = ['83b8f4f2-509f-382f-3c1e-e6bfe0fa1001', '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002', '83b8f4f2-509f-382f-3c1e-e6bfe0fa1003', '83b8f4f2-509f-382f-3c1e-e6bfe0fa1004'];

@@ -20,8 +20,8 @@ const compare = (name: string, test: (a: number, b: number) => boolean) => defin
 
 /** The fact is present and the value a list. */
 const FACT_AND_LIST: Guard = { holds: (a, b) => isPresent(a) && Array.isArray(b), refuse: () => fail('missing') };
-/** The fact is a list and the value present. */
-const LIST_AND_VALUE: Guard = { holds: (a, b) => Array.isArray(a) && isPresent(b), refuse: () => fail('missing') };
+/** The fact is a non-empty list (an empty list is absent, as everywhere) and the value present. */
+const LIST_AND_VALUE: Guard = { holds: (a, b) => Array.isArray(a) && isPresent(a) && isPresent(b), refuse: () => fail('missing') };
 const BOTH_PRESENT: Guard = { holds: (a, b) => isPresent(a) && isPresent(b), refuse: () => fail('missing') };
 
 const among = (list: unknown, v: unknown) => (list as unknown[]).some((x) => sameValue(v, x));

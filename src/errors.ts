@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'locked-check',
   'extends-mismatch',
   'overlay-conflict',
+  'duplicate-overlay',
   'unknown-mode',
   'unknown-device',
   'unknown-type',

@@ -24,10 +24,10 @@
 // if it applied (locked checks, extends, unknown ids and modes, new checks
 // that lack a target or a match).
 
-import picomatch from 'picomatch';
 import semver from 'semver';
 import { diagnostic, didYouMean, failed, ok, quote, warning, type Diagnostic, type Position, type Result } from './errors.js';
 import { targetProblem } from './matches/index.js';
+import { selectorMatches, selectorsMayOverlap } from './selector.js';
 import type { SourceDocument } from './load.js';
 import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, ParentCapacity, PolicyRef, ValueTarget, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
 
@@ -269,13 +269,6 @@ function overlapWarnings(overlays: OverlaySource[], baseIds: Set<string>): Diagn
   return out;
 }
 
-function selectorsMayOverlap(a: WrittenOverlay['spec']['selector'], b: WrittenOverlay['spec']['selector']): boolean {
-  if (a?.deviceApi && b?.deviceApi && !a.deviceApi.some((x) => b.deviceApi!.includes(x))) return false;
-  if (!a?.types || !b?.types) return true;
-  const literal = (g: string) => g.split(/[*?[{(!+@]/)[0]!;
-  return a.types.some((x) => b.types!.some((y) => picomatch.isMatch(x, y) || picomatch.isMatch(y, x) || literal(x).startsWith(literal(y)) || literal(y).startsWith(literal(x))));
-}
-
 // --- the policy set -------------------------------------------------------------------
 
 /**
@@ -303,7 +296,19 @@ export function checkPolicySet(base: PolicySource, overlays: readonly OverlaySou
   if (errors.length > 0) return { errors, warnings: [] };
   const modes = Object.keys(base.written.spec.modes);
   const layer = baseLayer(base.written);
+  const named = new Map<string, OverlaySource>();
   for (const o of overlays) {
+    // Provenance is `name@version`: two documents under one name would make it ambiguous, and both would apply.
+    const first = named.get(o.written.metadata.name);
+    if (first) {
+      errors.push(
+        diagnostic('duplicate-overlay', `overlay ${quote(o.written.metadata.name)} is given twice: in ${quote(first.doc?.file ?? 'an earlier document')} and here`, o.doc?.locate(['metadata', 'name']) ?? {}, {
+          hint: 'give each overlay its own metadata.name, or pass only one of the two files',
+        }),
+      );
+      continue;
+    }
+    named.set(o.written.metadata.name, o);
     const ext = checkExtends(base.written, o);
     errors.push(...ext);
     if (ext.length === 0) applyOverlay(layer, o, modes, errors);
@@ -324,12 +329,7 @@ export function resolvePolicySet(base: PolicySource, overlays: readonly OverlayS
       }),
     ]);
   }
-  const matchers = overlays.map((o) => {
-    const sel = o.written.spec.selector;
-    const typeMatch = sel?.types ? picomatch(sel.types) : undefined;
-    return (type: MdevType) =>
-      (typeMatch === undefined || typeMatch(type.id)) && (sel?.deviceApi === undefined || sel.deviceApi.includes(String(type.attributes.device_api ?? '')));
-  });
+  const matchers = overlays.map((o) => (type: MdevType) => selectorMatches(o.written.spec.selector, type));
   const cache = new Map<string, EffectivePolicy>();
   const set: PolicySet = {
     policy: { name: written.metadata.name, version: written.metadata.version },

@@ -4,7 +4,7 @@
 // and the claim plan; destinations stream in and out one at a time. This
 // module never reads files or prints.
 
-import type { Diagnostic } from '../errors.js';
+import { diagnostic, type Diagnostic } from '../errors.js';
 import type { PolicySet } from '../resolve.js';
 import type { Decision, DestinationResult, EffectivePolicy, Host, MdevType, Placement } from '../types.js';
 import { runBulk } from './bulk.js';
@@ -90,6 +90,9 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
   return result;
 }
 
+/** The most candidates (source devices × destination types) one destination may make; beyond, it is refused as input-too-large. */
+export const MAX_CANDIDATES_PER_DESTINATION = 20_000;
+
 export interface DestinationInput {
   host?: Host;
   errors: Diagnostic[];
@@ -140,6 +143,16 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
         const self = sourceAsDestination(input.host);
         if (options.keep !== false) decision.destinations.push(self);
         options.onDestination?.(self);
+        continue;
+      }
+      const candidates = devices.length * input.host.parents.reduce((n, p) => n + p.types.length, 0);
+      if (candidates > MAX_CANDIDATES_PER_DESTINATION) {
+        // Every candidate is kept until the destination is placed: a bound here bounds the memory of one decision step.
+        decision.errors.push(
+          diagnostic('input-too-large', `destination \`${input.host.name}\` makes ${candidates} candidates (${devices.length} source devices × its mdev types): more than ${MAX_CANDIDATES_PER_DESTINATION}`, input.host.file ? { file: input.host.file } : {}, {
+            hint: "name the VM's devices with --device, or check that this host descriptor is what collect produced",
+          }),
+        );
         continue;
       }
       const result = await evaluateDestination(devices, input.host, options.destination);

@@ -114,7 +114,7 @@ async function candidatesPerSecond(): Promise<void> {
   const { devices } = lib.selectSourceDevices(src, undefined, set);
   const s = devices[0]!;
   const dests = Array.from({ length: 64 }, (_, i) => lib.hostFromDocument({ file: 'd', data: JSON.parse(fleetHost(i, true)), locate: () => ({}), sourceText: () => undefined }).value!);
-  const cands = dests.flatMap((h) => h.parents.flatMap((p) => p.types.map((t) => ({ h, p: p.id, t }))));
+  const cands = dests.flatMap((h) => h.parents.flatMap((p) => p.types.map((t) => ({ h, p, t }))));
 
   const measure = async (label: string, n: number, one: (k: number) => unknown | Promise<unknown>) => {
     for (let k = 0; k < Math.min(n, 2000); k++) await one(k); // warm up

@@ -7,7 +7,7 @@
 // expression from input is ever evaluated.
 
 import { isPresent } from './matches/values.js';
-import type { AttributeValue, DestinationFact, FactRef, FamilyParams, MdevType, SourceFact } from './types.js';
+import type { AttributeValue, CheckScope, DestinationFact, FactRef, FamilyParams, Host, HostParent, MdevType, SourceFact } from './types.js';
 
 export interface Facts {
   source: SourceFact;
@@ -16,9 +16,28 @@ export interface Facts {
 
 export type Reader = (facts: Facts) => unknown;
 
-/** The path of a type attribute; `@id` is the type id itself. */
-export function attributePath(name: string): string {
-  return name === '@id' ? '$.type.id' : `$.type.attributes.${name}`;
+/** An empty attribute map, for a parent or host without facts. */
+export const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * The path of an attribute in a fact: of the type (default; `@id` is the
+ * type id), of its parent device (`$.parentAttributes.x`; `@id` is the parent
+ * id) or of the host (`$.hostAttributes.x`; `@id` is the host name).
+ */
+export function attributePath(name: string, scope: CheckScope = 'type'): string {
+  switch (scope) {
+    case 'parent':
+      return name === '@id' ? '$.parent' : `$.parentAttributes.${name}`;
+    case 'host':
+      return name === '@id' ? '$.host' : `$.hostAttributes.${name}`;
+    default:
+      return name === '@id' ? '$.type.id' : `$.type.attributes.${name}`;
+  }
+}
+
+/** The destination side of a candidate: the host, the parent and its facts, the type. */
+export function destinationFact(host: Host, parent: HostParent, type: MdevType): DestinationFact {
+  return { host: host.name, parent: parent.id, type, parentAttributes: parent.attributes, hostAttributes: host.facts };
 }
 
 // --- paths -------------------------------------------------------------------
@@ -69,33 +88,58 @@ function walkPath(value: unknown, segments: readonly (string | number)[]): unkno
 
 export type Family = Record<string, AttributeValue | undefined>;
 
-const familyCache = new WeakMap<MdevType, WeakMap<object, Family>>();
+/** What a family is selected from: an id (`@id`) and an attribute map — a type, a parent's facts, a host's facts. */
+interface Owner {
+  id: string;
+  attributes: Record<string, AttributeValue>;
+}
+
+const familyCache = new WeakMap<object, WeakMap<object, Family>>();
 
 /**
- * The attributes of a type selected by name (every name listed, present or
- * not; `@id` is the type id) or by prefix (minus `except`; only those present).
- * Selections are cached per type and parameter object: a source type is
- * selected once for a whole fleet.
+ * The attributes of a type (or, by `params.scope`, the parent or host facts
+ * of a side) selected by name (every name listed, present or not; `@id` is the
+ * owner's id) or by prefix (minus `except`; only those present). Selections are
+ * cached per attribute map and parameter object: a source type is selected once
+ * for a whole fleet.
  */
 export function selectFamily(type: MdevType | undefined, params: Omit<FamilyParams, 'side'>): Family {
-  if (!type) return {};
-  let byParams = familyCache.get(type);
+  return type ? selectFrom(type, params) : {};
+}
+
+/** The family of one side of a candidate, from the scope the parameters name. */
+export function selectSideFamily(fact: SourceFact | DestinationFact | undefined, params: FamilyParams): Family {
+  if (!fact) return {};
+  switch (params.scope) {
+    case 'parent':
+      return selectFrom({ id: fact.parent, attributes: fact.parentAttributes }, params, fact.parentAttributes);
+    case 'host':
+      return selectFrom({ id: fact.host, attributes: fact.hostAttributes }, params, fact.hostAttributes);
+    default:
+      return selectFamily(fact.type, params);
+  }
+}
+
+function selectFrom(owner: Owner, params: Omit<FamilyParams, 'side'>, key: object = owner): Family {
+  // Parent and host facts are shared by many candidates: their attribute map is the cache key (an owner built per call is not).
+  if (params.names?.includes('@id') && key !== owner) return selectFamilyOf(owner, params);
+  let byParams = familyCache.get(key);
   if (!byParams) {
     byParams = new WeakMap();
-    familyCache.set(type, byParams);
+    familyCache.set(key, byParams);
   }
   let family = byParams.get(params);
   if (!family) {
-    family = selectFamilyOf(type, params);
+    family = selectFamilyOf(owner, params);
     byParams.set(params, family);
   }
   return family;
 }
 
-function selectFamilyOf(type: MdevType, params: Omit<FamilyParams, 'side'>): Family {
-  const attributes = type.attributes;
+function selectFamilyOf(owner: Owner, params: Omit<FamilyParams, 'side'>): Family {
+  const attributes = owner.attributes;
   if (params.names) {
-    return Object.fromEntries(params.names.map((n) => [n, n === '@id' ? type.id : Object.hasOwn(attributes, n) ? attributes[n] : undefined]));
+    return Object.fromEntries(params.names.map((n) => [n, n === '@id' ? owner.id : Object.hasOwn(attributes, n) ? attributes[n] : undefined]));
   }
   // An empty value (`compatible_pci_ids: ""`) lists nothing: it counts as absent.
   const prefix = params.prefix ?? '';
@@ -126,7 +170,7 @@ export function factReader(ref: FactRef): Reader {
     return (f) => {
       if (f !== lastFacts) {
         lastFacts = f;
-        lastValue = selectFamily(f[p.side]?.type, p);
+        lastValue = selectSideFamily(f[p.side], p);
       }
       return lastValue;
     };
@@ -150,12 +194,19 @@ export function readFact(ref: FactRef, facts: Facts): unknown {
 /**
  * The paths compiled rules use on the facts' own fixed shapes
  * (`$.type.id`, `$.type.attributes.x`, `$.device.attributes.x`, `$.host`,
- * `$.parent`), read directly; only the attribute maps, which hold user keys,
+ * `$.parent`, `$.parentAttributes.x`, `$.hostAttributes.x`), read directly; only the attribute maps, which hold user keys,
  * are read by own property. Same results as the general walk.
  */
 function fastPath(base: Reader, segments: (string | number)[]): Reader | undefined {
   const [a, b, c] = segments;
-  type Shape = { type?: { id?: unknown; attributes?: Record<string, unknown> }; device?: { attributes?: Record<string, unknown> }; host?: unknown; parent?: unknown };
+  type Shape = {
+    type?: { id?: unknown; attributes?: Record<string, unknown> };
+    device?: { attributes?: Record<string, unknown> };
+    host?: unknown;
+    parent?: unknown;
+    parentAttributes?: Record<string, unknown>;
+    hostAttributes?: Record<string, unknown>;
+  };
   const obj = (f: Facts) => {
     const v = base(f);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Shape) : undefined;
@@ -168,6 +219,14 @@ function fastPath(base: Reader, segments: (string | number)[]): Reader | undefin
     };
   }
   if (segments.length === 2 && a === 'type' && b === 'id') return (f) => obj(f)?.type?.id;
+  if (segments.length === 2 && (a === 'parentAttributes' || a === 'hostAttributes') && typeof b === 'string') {
+    return (f) => {
+      const v = base(f);
+      if (v === null || typeof v !== 'object') return v;
+      const attrs = (v as Shape)[a];
+      return attrs !== undefined && Object.hasOwn(attrs, b) ? attrs[b] : undefined;
+    };
+  }
   if (segments.length === 3 && (a === 'type' || a === 'device') && b === 'attributes' && typeof c === 'string') {
     return (f) => {
       const v = base(f);

@@ -407,7 +407,7 @@ function effectiveCheck(c: WrittenCheck, mode: string, origin: string, overlays:
         : { kind: 'family', prefix: c.attributes!.prefix, except: [...(c.attributes!.except ?? [])] };
   // A value check always has a match (checked at load: a new check needs one, a mode with no entry needs a `default`).
   const match = typeof c.match === 'string' ? c.match : (c.match![mode] ?? c.match!.default)!;
-  return { ...fields, target, match };
+  return { ...fields, target, match, scope: c.scope ?? 'type', ...(c.value !== undefined ? { value: c.value } : {}) };
 }
 
 /** The source type a command asks about (`--type`, `--device-api`), for selecting overlays without a host. */

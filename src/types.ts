@@ -37,6 +37,8 @@ export interface PathRef {
 /** Attributes of one side's type selected by name or by prefix (the compiler's own fact; never written by users). */
 export interface FamilyParams {
   side: FactName;
+  /** Whose attributes: the type's (default), the parent's or the host's (DESIGN §10). */
+  scope?: CheckScope;
   prefix?: string;
   except?: string[];
   names?: string[];
@@ -63,8 +65,14 @@ export interface AttributeFamily {
   except?: string[];
 }
 
+/** Whose attributes a check names: the mdev type's (default), its parent device's, or the host's (DESIGN §10). */
+export type CheckScope = 'type' | 'parent' | 'host';
+
 export interface WrittenCheck {
   id: string;
+  scope?: CheckScope;
+  /** The value a `version-at-least` check compares both hosts' values with (a platform minimum). */
+  value?: string;
   description?: string;
   note?: string;
   attribute?: string;
@@ -127,6 +135,9 @@ interface CheckFields {
 export interface ValueCheck extends CheckFields {
   target: ValueTarget;
   match: MatchName;
+  scope: CheckScope;
+  /** The check's own value (a `version-at-least` minimum). */
+  value?: string;
 }
 
 /** A check of a `when` condition: no match, the condition decides. */
@@ -170,9 +181,13 @@ export interface WrittenHost {
   kind: 'Host';
   metadata: { name: string; collectedAt?: string; description?: string };
   spec: {
+    /** Host facts (DESIGN §10). */
+    host?: Record<string, string | number>;
     parents: Record<
       string,
       {
+        /** Parent facts (DESIGN §10). */
+        attributes?: Record<string, string | number>;
         types?: Record<string, Record<string, string | number | string[]>>;
         devices?: Record<string, { type: string; attributes?: Record<string, string | string[]> }>;
       }
@@ -195,11 +210,15 @@ export interface MdevDevice {
 export interface HostParent {
   id: string;
   types: MdevType[];
+  /** Parent facts (PCI identity, driver, vendor facts: DESIGN §10); empty when none are known. */
+  attributes: Record<string, string>;
 }
 
 export interface Host {
   name: string;
   file?: string;
+  /** Host facts (kernel, OS, libvirt / QEMU, driver versions: DESIGN §10); empty when none are known. */
+  facts: Record<string, string>;
   parents: HostParent[];
   devices: MdevDevice[];
 }
@@ -211,12 +230,18 @@ export interface SourceFact {
   parent: string;
   type: MdevType;
   device: { uuid: string; attributes: Record<string, string | string[]> };
+  /** The source device's parent facts and host facts. */
+  parentAttributes: Record<string, string>;
+  hostAttributes: Record<string, string>;
 }
 
 export interface DestinationFact {
   host: string;
   parent: string;
   type: MdevType;
+  /** The candidate parent's facts and the destination host's facts. */
+  parentAttributes: Record<string, string>;
+  hostAttributes: Record<string, string>;
 }
 
 // --- Decision (DESIGN §3.1) -------------------------------------------------

@@ -383,8 +383,8 @@ test('a pruning gate never rules out a destination type its check would accept',
       fc.constantFrom('x', '@id'),
       value.chain((want) => fc.tuple(fc.constant(want), fc.oneof(fc.constantFrom(want, `${want}\n`, want.replace(/\n/g, ', '), undefined), value))),
       (name, [want, got]) => {
-      const check: ValueCheck = { id: 'c', target: { kind: 'attribute', name }, match: 'equal', onMissing: 'fail', locked: false, severity: 'error', origin: 'p@1', overlays: [] };
-      const gate = MATCH_MODULES.equal.gate!(check, { host: 's', parent: 'p', type: type(name, want), device: { uuid: 'u', attributes: {} } });
+      const check: ValueCheck = { id: 'c', target: { kind: 'attribute', name }, match: 'equal', scope: 'type', onMissing: 'fail', locked: false, severity: 'error', origin: 'p@1', overlays: [] };
+      const gate = MATCH_MODULES.equal.gate!(check, { host: 's', parent: 'p', type: type(name, want), device: { uuid: 'u', attributes: {} }, parentAttributes: {}, hostAttributes: {} });
       if (!gate || !TESTS.equal!(want, got)) return;
       accepted++;
       assert.ok(gate(type(name, got)), `the gate prunes ${JSON.stringify(got)} though equal accepts it against ${JSON.stringify(want)}`);

@@ -8,9 +8,9 @@
 // on demand: `annotate` re-runs a condition recording what the engine would.
 
 import type { RuleDocument } from '../compile.js';
-import { factReader, type Facts, type Reader } from '../facts.js';
+import { destinationFact, factReader, type Facts, type Reader } from '../facts.js';
 import { operatorTable } from '../matches/index.js';
-import type { Condition, FactRef, Host, LeafCondition, MdevType } from '../types.js';
+import type { Condition, FactRef, Host, HostParent, LeafCondition, MdevType } from '../types.js';
 import type { PolicyEngine } from './engine.js';
 import { finishRun, type CandidateRun, type RuleOutcome } from './run.js';
 import type { SourceDevice } from './sources.js';
@@ -124,8 +124,8 @@ function bulkRulesOf(pe: PolicyEngine): BulkRule[] {
 }
 
 /** A candidate through the bulk evaluator: the same rules as closures, explanations on demand. */
-export function runBulk(source: SourceDevice, destHost: Host, parent: string, type: MdevType, failOnSkip = false): CandidateRun {
-  const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
+export function runBulk(source: SourceDevice, destHost: Host, parent: HostParent, type: MdevType, failOnSkip = false): CandidateRun {
+  const facts: Facts = { source: source.fact, destination: destinationFact(destHost, parent, type) };
   const rules = bulkRulesOf(source.engine);
   const outcomes: RuleOutcome[] = new Array<RuleOutcome>(rules.length);
   for (let i = 0; i < rules.length; i++) {
@@ -140,5 +140,5 @@ export function runBulk(source: SourceDevice, destHost: Host, parent: string, ty
       outcomes[i] = new BulkOutcome(rule.name, rule.test(facts), rule, facts);
     }
   }
-  return finishRun(source, parent, type, facts, outcomes, failOnSkip);
+  return finishRun(source, parent.id, type, facts, outcomes, failOnSkip);
 }

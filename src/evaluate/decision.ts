@@ -6,7 +6,7 @@
 
 import { diagnostic, type Diagnostic } from '../errors.js';
 import type { PolicySet } from '../resolve.js';
-import type { Decision, DestinationResult, EffectivePolicy, Host, MdevType, Placement } from '../types.js';
+import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevType, Placement } from '../types.js';
 import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
@@ -17,7 +17,7 @@ import { skippedChecks, type CandidateRun } from './run.js';
 import { asPolicySet, selectSourceDevices, type SourceDevice } from './sources.js';
 
 /** Evaluate one candidate with either evaluator (benchmarks and tests; destinations use the same two). */
-export async function runCandidate(engine: 'rules' | 'bulk', source: SourceDevice, destHost: Host, parent: string, type: MdevType): Promise<CandidateRun> {
+export async function runCandidate(engine: 'rules' | 'bulk', source: SourceDevice, destHost: Host, parent: HostParent, type: MdevType): Promise<CandidateRun> {
   return engine === 'bulk' ? runBulk(source, destHost, parent, type) : runRules(source, destHost, parent, type);
 }
 
@@ -51,7 +51,7 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
           continue;
         }
         const failOnSkip = options.failOnSkip ?? false;
-        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p.id, t, failOnSkip) : await runRules(s, dest, p.id, t, failOnSkip));
+        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p, t, failOnSkip) : await runRules(s, dest, p, t, failOnSkip));
       }
     }
   }

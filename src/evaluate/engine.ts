@@ -5,9 +5,9 @@
 
 import type { Engine as EngineT } from 'json-rules-engine';
 import { compilePolicy, type CompiledPolicy, type RuleDocument } from '../compile.js';
-import { resolvePath, selectFamily, type Facts } from '../facts.js';
+import { destinationFact, resolvePath, selectSideFamily, type Facts } from '../facts.js';
 import { matchOf, operatorTable } from '../matches/index.js';
-import { isWhenCheck, type EffectiveCheck, type EffectivePolicy, type FamilyParams, type Host, type MdevType } from '../types.js';
+import { isWhenCheck, type EffectiveCheck, type EffectivePolicy, type FamilyParams, type Host, type HostParent, type MdevType } from '../types.js';
 import { finishRun, type CandidateRun, type RuleOutcome } from './run.js';
 import type { SourceDevice } from './sources.js';
 
@@ -53,7 +53,7 @@ async function jsonRulesEngine(compiled: CompiledPolicy): Promise<EngineT> {
   engine.addFact('family', async (raw: Record<string, unknown>, almanac) => {
     const params = raw as unknown as FamilyParams;
     const fact = await almanac.factValue<Facts[FamilyParams['side']] | undefined>(params.side);
-    return selectFamily(fact?.type, params);
+    return selectSideFamily(fact, params);
   });
   for (const rule of compiled.rules) engine.addRule(rule);
   return engine;
@@ -68,9 +68,9 @@ function skipFlag(rule: RuleDocument, conditions: Record<string, unknown>): bool
 }
 
 /** A candidate through json-rules-engine: the reference semantics. */
-export async function runRules(source: SourceDevice, destHost: Host, parent: string, type: MdevType, failOnSkip = false): Promise<CandidateRun> {
+export async function runRules(source: SourceDevice, destHost: Host, parent: HostParent, type: MdevType, failOnSkip = false): Promise<CandidateRun> {
   const pe = source.engine;
-  const facts: Facts = { source: source.fact, destination: { host: destHost.name, parent, type } };
+  const facts: Facts = { source: source.fact, destination: destinationFact(destHost, parent, type) };
   const run = await (await pe.engine()).run(facts);
   const byName = new Map<string, { result: boolean; conditions: Record<string, unknown> }>();
   for (const r of [...run.results, ...run.failureResults] as unknown as { name: string; result: boolean; conditions: Record<string, unknown> }[]) byName.set(r.name, r);
@@ -79,5 +79,5 @@ export async function runRules(source: SourceDevice, destHost: Host, parent: str
     const absent = skipFlag(rule, r.conditions);
     return { name: rule.name, result: r.result, ...(absent === undefined ? {} : { absentBoth: absent }), conditions: () => r.conditions };
   });
-  return finishRun(source, parent, type, facts, outcomes, failOnSkip);
+  return finishRun(source, parent.id, type, facts, outcomes, failOnSkip);
 }

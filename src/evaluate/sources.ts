@@ -5,6 +5,7 @@
 import { diagnostic, didYouMean, type Diagnostic } from '../errors.js';
 import type { PolicySet } from '../resolve.js';
 import type { EffectivePolicy, Host, MdevDevice, MdevType, SourceFact } from '../types.js';
+import { NO_ATTRIBUTES } from '../facts.js';
 import { buildEngine, type PolicyEngine } from './engine.js';
 
 export interface SourceDevice {
@@ -72,7 +73,15 @@ export function selectSourceDevices(host: Host, uuids: readonly string[] | undef
   const devices = chosen.map((device) => {
     const listed = host.parents.find((p) => p.id === device.parent)?.types.find((t) => t.id === device.type);
     const type: MdevType = listed ?? { id: device.type, attributes: Object.create(null) as MdevType['attributes'] };
-    const fact: SourceFact = { host: host.name, parent: device.parent, type, device: { uuid: device.uuid, attributes: device.attributes } };
+    const parent = host.parents.find((p) => p.id === device.parent);
+    const fact: SourceFact = {
+      host: host.name,
+      parent: device.parent,
+      type,
+      device: { uuid: device.uuid, attributes: device.attributes },
+      parentAttributes: parent?.attributes ?? NO_ATTRIBUTES,
+      hostAttributes: host.facts,
+    };
     return { device, fact, known: listed !== undefined, engine: buildEngine(policies.forType(type)) };
   });
   return { devices, errors };

@@ -22,7 +22,7 @@ export const capacity: Match = {
   operators: [capacityOperator],
   whenOperator: 'capacity',
   skippable: () => true,
-  operands: (check) => targetOperands(check.target),
+  operands: (check) => targetOperands(check.target, check.scope),
   compile: (_check, ops) => leaf(ops.destination, 'capacity', 1),
   explain: (_check, v) => ({ message: verdict(v.destination, 1).reason, destination: v.destination }),
   boundsPlacement: true,

@@ -3,7 +3,7 @@
 // order: fact, path | params, operator, value.
 
 import { attributePath } from '../facts.js';
-import type { FactRef, LeafCondition, ValueTarget } from '../types.js';
+import type { CheckScope, FactRef, LeafCondition, ValueTarget } from '../types.js';
 import type { Operands } from './operator.js';
 
 export function leaf(ref: FactRef, operator: string, value: LeafCondition['value']): LeafCondition {
@@ -14,15 +14,19 @@ export function pathRef(fact: 'source' | 'destination', path: string): FactRef {
   return { fact, path };
 }
 
-/** What a value check compares by default: one attribute on both sides, or both sides' families. */
-export function targetOperands(t: ValueTarget): Operands {
+/**
+ * What a value check compares by default: one attribute on both sides, or
+ * both sides' families — of the type, or (by scope) of the parent or host facts.
+ */
+export function targetOperands(t: ValueTarget, scope: CheckScope = 'type'): Operands {
+  const where = scope === 'type' ? {} : { scope };
   switch (t.kind) {
     case 'attribute':
-      return { source: pathRef('source', attributePath(t.name)), destination: pathRef('destination', attributePath(t.name)) };
+      return { source: pathRef('source', attributePath(t.name, scope)), destination: pathRef('destination', attributePath(t.name, scope)) };
     case 'list':
-      return { source: { fact: 'family', params: { side: 'source', names: t.names } }, destination: { fact: 'family', params: { side: 'destination', names: t.names } } };
+      return { source: { fact: 'family', params: { side: 'source', ...where, names: t.names } }, destination: { fact: 'family', params: { side: 'destination', ...where, names: t.names } } };
     case 'family': {
-      const params = { prefix: t.prefix, except: t.except };
+      const params = { ...where, prefix: t.prefix, except: t.except };
       return { source: { fact: 'family', params: { side: 'source', ...params } }, destination: { fact: 'family', params: { side: 'destination', ...params } } };
     }
   }

@@ -46,7 +46,7 @@ export const equalOrListed: Match = {
   operators: [listedInOperator, equalOrListedOperator],
   whenOperator: 'equal-or-listed',
   skippable: () => true,
-  operands: (check) => targetOperands(check.target),
+  operands: (check) => targetOperands(check.target, check.scope),
   compile: (_check, ops) => ({ any: [leaf(ops.source, 'equal', ops.destination), leaf(ops.source, 'listed-in', COMPATIBLE_TYPE)] }),
   explain: (_check, v, facts) => {
     const same = equalVerdict(v.source, v.destination);

@@ -12,7 +12,7 @@ export const ignore: Match = {
   targetHint: '',
   operators: [always],
   skippable: () => false,
-  operands: (check) => targetOperands(check.target),
+  operands: (check) => targetOperands(check.target, check.scope),
   compile: () => leaf(pathRef('source', '$.host'), 'always', true),
   explain: (check) => ({ message: check.note ?? 'ignored by this policy', result: 'skip' }),
 };

@@ -81,7 +81,7 @@ export const sync: Match = {
   operators: [listsAnyOperator, namesSetOnOperator, namesWithinOperator, hasValuesOperator],
   carriesClaims: true,
   skippable: (check) => check.target.kind === 'attribute',
-  operands: (check) => (check.target.kind === 'list' ? { source: DEVICE_ATTRIBUTES, destination: DESTINATION_LIST } : targetOperands(check.target)),
+  operands: (check) => (check.target.kind === 'list' ? { source: DEVICE_ATTRIBUTES, destination: DESTINATION_LIST } : targetOperands(check.target, check.scope)),
   compile: (check, ops) =>
     check.target.kind === 'list'
       ? leaf(DEVICE_ATTRIBUTES, 'has-values', check.target.names)

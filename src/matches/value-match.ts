@@ -29,7 +29,7 @@ export function valueMatch(name: MatchName, operator: Operator, extra: Partial<M
     operators: [operator, forms.each, forms['each-present']],
     whenOperator: operator.name,
     skippable: () => true,
-    operands: (check) => targetOperands(check.target),
+    operands: (check) => targetOperands(check.target, check.scope),
     compile: (check, ops) => {
       const mode = familyModeOf(check);
       return leaf(ops.source, mode ? familyOperatorName(mode, operator.name) : operator.name, ops.destination);

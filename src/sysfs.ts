@@ -10,11 +10,11 @@
 // automounter outside the root is woken); link cycles end after 40 links.
 // "Below the root" is path.relative's answer, not a string prefix (with
 // `--root /` a prefix test looks for `//` and finds nothing). Attribute files
-// are opened without following a link and without blocking (a FIFO swapped in
-// after the check cannot hang us), checked on the open descriptor, and read up
-// to a bounded size; write-only files (`create`, `remove`, vfio-ap's
-// `assign_*`: no read bit, a write bit) and anything that is not a regular
-// file are never read. A vfio-ap device's write-only assign_* attributes are
+// are opened only when lstat shows a regular file (FIFOs, sockets and device
+// nodes are never opened), then without following a link and without
+// blocking (one swapped in since cannot hang us), checked again on the open
+// descriptor, and read up to a bounded size; write-only files (`create`,
+// `remove`, vfio-ap's `assign_*`: no read bit, a write bit) are never read. A vfio-ap device's write-only assign_* attributes are
 // derived from what the kernel shows, its `matrix` and `control_domains` (see
 // import/vfio-ap.ts), which are kept too.
 //
@@ -165,8 +165,10 @@ class Walker {
   async readAttribute(file: string): Promise<string | undefined> {
     let handle;
     try {
-      // O_NOFOLLOW: a link swapped in after the listing is refused (ELOOP), not followed; O_NONBLOCK: a FIFO swapped in cannot block the open.
-      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      // Never open what is not a regular file: opening a FIFO blocks, opening a device node can act (a watchdog, a tty).
+      if (!(await lstat(file)).isFile()) return undefined;
+      // O_NOFOLLOW: a link swapped in since is refused (ELOOP), not followed; O_NONBLOCK: a FIFO swapped in cannot block the open.
+      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // A write-only attribute (the kernel's 0200: create, remove, assign_*) is not a value to read; as root, open() does not say so.

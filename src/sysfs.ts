@@ -1,22 +1,40 @@
 // Collect: a Host document from a sysfs tree (DESIGN §3, §8). Reads
 // <root>/sys/class/mdev_bus/<parent>/mdev_supported_types/<type>/ and
 // <root>/sys/bus/mdev/devices/<uuid>/ as the kernel lays them out (class and
-// bus entries are links into sys/devices/…). Safety: every path is resolved
-// and must stay below the root (a link out of it is skipped with a warning,
-// never read); link cycles end in ELOOP or a visited set; attribute files are
-// read through the loader's bounded reader; write-only files (`create`,
-// `remove`, vfio-ap's `assign_*`: no read bit, a write bit) and anything that
-// is not a regular file (FIFOs, sockets) are never opened. A vfio-ap device's
-// write-only assign_* attributes are derived from what the kernel shows, its
-// `matrix` and `control_domains` (see import/vfio-ap.ts), which are kept too. The document is built by the importers' HostBuilder, never by
-// assigning into plain objects: a name the Host schema refuses (`__proto__`,
-// `constructor`, `prototype`) is skipped with a warning, `toString` is kept.
-// Unreadable files and refused names are warnings: collection carries on.
+// bus entries are links into sys/devices/…).
+//
+// Safety. Paths are resolved here one component at a time, a link at a time,
+// from a directory already known to be real and below the root: a link whose
+// target leaves the root is reported once, by its own path inside the root,
+// and nothing past it is ever looked at, listed or read (not even stat'ed: no
+// automounter outside the root is woken); link cycles end after 40 links.
+// "Below the root" is path.relative's answer, not a string prefix (with
+// `--root /` a prefix test looks for `//` and finds nothing). Attribute files
+// are opened only when lstat shows a regular file (FIFOs, sockets and device
+// nodes are never opened), then without following a link and without
+// blocking (one swapped in since cannot hang us), checked again on the open
+// descriptor, and read up to a bounded size; write-only files (`create`,
+// `remove`, vfio-ap's `assign_*`: no read bit, a write bit) are never read. A vfio-ap device's write-only assign_* attributes are
+// derived from what the kernel shows, its `matrix` and `control_domains` (see
+// import/vfio-ap.ts), which are kept too.
+//
+// Fail closed. The document is built by the importers' HostBuilder, never by
+// assigning into plain objects. A parent, type or device whose name the Host
+// cannot hold (`__proto__`, `constructor`, `prototype`, not a sysfs name, not
+// a uuid) is an error: skipping it would make the VM look smaller than it is,
+// and a smaller VM can be judged compatible where the real one is not. An
+// attribute file with such a name is only a warning: the attribute is then
+// missing, and every check on a missing attribute fails closed (DESIGN §8), so
+// dropping it can only turn a verdict into a refusal, never into a pass.
+// Unreadable files and links that leave the root are warnings: collection
+// carries on; a bus that lists parents of which none could be collected says
+// so rather than writing an empty host in silence.
 
-import { readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, failed, ok, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
-import { decodeUtf8, readBounded, systemMessage } from './load.js';
+import { diagnostic, failed, resultOf, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
+import { decodeUtf8, systemMessage } from './load.js';
 import { badName, badUuid, HostBuilder } from './import/host-builder.js';
 import { AP_ASSIGN_ATTRIBUTES, apAssignments } from './import/vfio-ap.js';
 import type { WrittenHost } from './types.js';
@@ -34,36 +52,95 @@ export interface CollectOptions {
 const TYPE_SKIP = new Set(['create', 'devices', 'uevent', 'power']);
 /** Files and links of a device directory that are never instance attributes. */
 const DEVICE_SKIP = new Set(['remove', 'uevent', 'power', 'mdev_type', 'iommu_group', 'driver', 'subsystem', 'driver_override', 'firmware_node']);
+/** Links followed in one resolution before it counts as a cycle (the kernel's MAXSYMLINKS). */
+const MAX_LINKS = 40;
+/** The hint of every error for a name the Host cannot hold. */
+const UNREPRESENTABLE_HINT = 'nothing is written: a host missing a parent, type or device could be judged compatible where the real one is not';
+
+/**
+ * Whether `p` is `root` or below it; both absolute and normalised. A string
+ * prefix test is wrong for the filesystem root (`/` + sep is `//`, which no
+ * path starts with) and for `/a` against `/ab`: path.relative is right for both.
+ */
+export function isBelowRoot(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** Where a resolution ended: a real path below the root, or why not. */
+type Resolved = { real: string } | { leaves: true } | { error: NodeJS.ErrnoException };
 
 class Walker {
   readonly warnings: Diagnostic[] = [];
+  readonly errors: Diagnostic[] = [];
   constructor(
     readonly root: string,
     readonly maxFileBytes: number,
   ) {}
 
-  /** The real path of `p`, when it stays below the root; else undefined and a warning. */
-  async inside(p: string): Promise<string | undefined> {
-    let real: string;
-    try {
-      real = await realpath(p);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      this.warn(p, code === 'ELOOP' ? 'a link cycle: skipped' : `cannot resolve: ${systemMessage(e)}`);
-      return undefined;
+  /**
+   * `rest` (relative, may hold several components) resolved from `base`, a
+   * real directory below the root, without ever touching a path outside the
+   * root: each component is lstat'ed only once its parent is known to be real
+   * and below the root, and a link's target is checked before it is followed.
+   */
+  async resolve(base: string, rest: string): Promise<Resolved> {
+    const pending = rest.split(path.sep).filter((c) => c !== '' && c !== '.');
+    let current = base;
+    let links = 0;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (part === '..') {
+        if (current === this.root) {
+          if (current === path.parse(current).root) continue; // `/..` is `/`
+          return { leaves: true };
+        }
+        current = path.dirname(current);
+        continue;
+      }
+      const next = path.join(current, part);
+      try {
+        if (!(await lstat(next)).isSymbolicLink()) {
+          current = next;
+          continue;
+        }
+        if (++links > MAX_LINKS) return { error: Object.assign(new Error('too many links'), { code: 'ELOOP' }) };
+        const target = await readlink(next);
+        if (path.isAbsolute(target)) {
+          const normal = path.normalize(target);
+          if (!isBelowRoot(this.root, normal)) return { leaves: true };
+          current = this.root;
+          pending.unshift(...path.relative(this.root, normal).split(path.sep));
+        } else {
+          pending.unshift(...target.split(path.sep));
+        }
+      } catch (e) {
+        return { error: e as NodeJS.ErrnoException };
+      }
     }
-    if (real !== this.root && !real.startsWith(`${this.root}${path.sep}`)) {
-      this.warn(p, `links outside the root (to \`${real}\`): not followed`);
-      return undefined;
-    }
-    return real;
+    return { real: current };
+  }
+
+  /** The real path of `name` in the real directory `dir`, when it stays below the root; else undefined and one warning naming `dir/name`. */
+  async inside(dir: string, name: string, failing = 'cannot resolve'): Promise<string | undefined> {
+    const p = path.join(dir, name);
+    const r = await this.resolve(dir, name);
+    if ('real' in r) return r.real;
+    if ('leaves' in r) this.warn(p, 'a link that leaves the root: not followed');
+    else this.warn(p, r.error.code === 'ELOOP' ? 'a link cycle: skipped' : `${failing}: ${systemMessage(r.error)}`);
+    return undefined;
   }
 
   warn(p: string, message: string, code: ErrorCode = 'file-unreadable'): void {
     this.warnings.push(warning(code, message, { file: this.shown(p) }));
   }
 
-  /** Whether the file's name can be a key of the Host (a parent, type or attribute); else a warning naming it. */
+  /** A parent, type or device the Host cannot hold: an error, so that nothing is written (see the header). */
+  refuse(p: string, message: string): void {
+    this.errors.push(diagnostic('schema-violation', message, { file: this.shown(p) }, { hint: UNREPRESENTABLE_HINT }));
+  }
+
+  /** Whether an attribute file's name can be a key of the Host; else a warning naming it (a missing attribute fails its checks closed). */
   nameable(p: string): boolean {
     const problem = badName(path.basename(p));
     if (problem !== undefined) this.warn(p, `${problem}: skipped`, 'schema-violation');
@@ -71,9 +148,10 @@ class Walker {
   }
 
   shown(p: string): string {
-    return path.relative(this.root, p) ? `/${path.relative(this.root, p)}` : '/';
+    return `/${path.relative(this.root, p)}`;
   }
 
+  /** The entries of `dir`, a real directory below the root (never a link: callers resolve first). */
   async list(dir: string): Promise<string[]> {
     try {
       return (await readdir(dir)).sort();
@@ -85,32 +163,77 @@ class Walker {
 
   /** A regular, readable attribute file's text (trailing newline removed), or undefined (with a warning when it should have been readable). */
   async readAttribute(file: string): Promise<string | undefined> {
-    let info;
+    let handle;
     try {
-      info = await stat(file);
+      // Never open what is not a regular file: opening a FIFO blocks, opening a device node can act (a watchdog, a tty).
+      if (!(await lstat(file)).isFile()) return undefined;
+      // O_NOFOLLOW: a link swapped in since is refused (ELOOP), not followed; O_NONBLOCK: a FIFO swapped in cannot block the open.
+      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A write-only attribute (the kernel's 0200: create, remove, assign_*) is not a value to read; as root, open() does not say so.
+      if (code === 'ELOOP' || ((code === 'EACCES' || code === 'EPERM') && (await writeOnly(file)))) return undefined;
       this.warn(file, `cannot read: ${systemMessage(e)}`);
       return undefined;
     }
-    if (!info.isFile()) return undefined;
-    if ((info.mode & 0o444) === 0) {
-      // A write-only attribute (the kernel's 0200: create, remove, assign_*) is not a value to read; a file with no permission at all is.
-      if ((info.mode & 0o222) === 0) this.warn(file, 'not readable: skipped');
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return undefined;
+      if ((info.mode & 0o444) === 0) {
+        if ((info.mode & 0o222) === 0) this.warn(file, 'not readable: skipped');
+        return undefined;
+      }
+      const bytes = await readAtMost(handle, this.maxFileBytes);
+      if (bytes === undefined) {
+        this.warn(file, `longer than ${this.maxFileBytes} bytes: skipped`);
+        return undefined;
+      }
+      const text = decodeUtf8(bytes, file);
+      if (!text.ok) {
+        this.warn(file, 'not utf-8 text: skipped');
+        return undefined;
+      }
+      return text.value.replace(/\n$/, '');
+    } catch (e) {
+      this.warn(file, `cannot read: ${systemMessage(e)}`);
       return undefined;
+    } finally {
+      await handle.close();
     }
-    const read = await readBounded(file, this.maxFileBytes, { trustSize: false });
-    if (!read.ok) {
-      // The reader's message for an unreadable file (`cannot read: …`) is collect's too.
-      this.warn(file, read.errors[0]?.code === 'input-too-large' ? `longer than ${this.maxFileBytes} bytes: skipped` : (read.errors[0]?.message ?? 'cannot read'));
-      return undefined;
-    }
-    const text = decodeUtf8(read.value, file);
-    if (!text.ok) {
-      this.warn(file, 'not utf-8 text: skipped');
-      return undefined;
-    }
-    return text.value.replace(/\n$/, '');
   }
+}
+
+/** Whether a file has a write bit and no read bit (lstat: never through a link). */
+async function writeOnly(file: string): Promise<boolean> {
+  try {
+    const { mode } = await lstat(file);
+    return (mode & 0o444) === 0 && (mode & 0o222) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Up to `max` bytes of an open file, whatever its stat size says (sysfs
+ * attribute files all claim a page), or undefined when it holds more. The
+ * buffer grows as the file does: a large --max-file-bytes costs nothing on
+ * small files.
+ */
+async function readAtMost(handle: Awaited<ReturnType<typeof open>>, max: number): Promise<Buffer | undefined> {
+  let buffer = Buffer.alloc(Math.min(max + 1, 4096));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > max) return undefined;
+      const grown = Buffer.alloc(Math.min(max + 1, buffer.length * 2));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return length > max ? undefined : buffer.subarray(0, length);
 }
 
 function typeAttribute(name: string, text: string, w: Walker, file: string): string | number | undefined {
@@ -124,7 +247,7 @@ function typeAttribute(name: string, text: string, w: Walker, file: string): str
   return text; // lists stay in their sysfs form ("5931, 591b"); loading normalises them
 }
 
-/** A Host document of the mdev world below `root`. */
+/** A Host document of the mdev world below `root`; an error when a parent, type or device cannot be written in one. */
 export async function collectHost(options: CollectOptions): Promise<Result<WrittenHost>> {
   let root: string;
   try {
@@ -134,10 +257,12 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
     return failed([diagnostic('file-unreadable', `cannot read the root: ${systemMessage(e)}`, { file: options.root })]);
   }
   const w = new Walker(root, options.maxFileBytes ?? 64 * 1024);
-  const bus = path.join(root, 'sys/class/mdev_bus');
-  try {
-    if (!(await stat(bus)).isDirectory()) throw new Error('not a directory');
-  } catch {
+  const busAt = await w.resolve(root, 'sys/class/mdev_bus');
+  if ('leaves' in busAt) {
+    return failed([diagnostic('file-unreadable', '`sys/class/mdev_bus` is a link that leaves the root: not followed', { file: options.root }, { hint: 'collect reads only below --root' })]);
+  }
+  const bus = 'real' in busAt && (await isDirectory(busAt.real)) ? busAt.real : undefined;
+  if (bus === undefined) {
     return failed([
       diagnostic('file-unreadable', 'no mdev bus here: `sys/class/mdev_bus` is missing', { file: options.root }, {
         hint: 'is the mdev module loaded, and is --root the directory that holds sys/?',
@@ -147,17 +272,27 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
   const builder = new HostBuilder();
   const parentIds = new Map<string, string>(); // real parent dir → parent id
   const deviceApis = new Map<string, string>(); // `${parent}/${type}` → device_api
-  for (const entry of await w.list(bus)) {
-    if (!w.nameable(path.join(bus, entry))) continue;
-    const parentDir = await w.inside(path.join(bus, entry));
+  const listed = await w.list(bus);
+  for (const entry of listed) {
+    const problem = badName(entry);
+    if (problem !== undefined) {
+      w.refuse(path.join(bus, entry), `${problem}: a parent the Host cannot hold (nor its devices)`);
+      continue;
+    }
+    const parentDir = await w.inside(bus, entry);
     if (!parentDir) continue;
     parentIds.set(parentDir, entry);
     builder.addParent(entry);
-    const typesDir = path.join(parentDir, 'mdev_supported_types');
+    const typesDir = await w.inside(parentDir, 'mdev_supported_types', 'cannot list');
+    if (!typesDir) continue;
     const visited = new Set<string>();
     for (const typeId of await w.list(typesDir)) {
-      if (!w.nameable(path.join(typesDir, typeId))) continue;
-      const typeDir = await w.inside(path.join(typesDir, typeId));
+      const typeProblem = badName(typeId);
+      if (typeProblem !== undefined) {
+        w.refuse(path.join(typesDir, typeId), `${typeProblem}: a type the Host cannot hold (nor its devices)`);
+        continue;
+      }
+      const typeDir = await w.inside(typesDir, typeId);
       if (!typeDir || visited.has(typeDir)) continue;
       visited.add(typeDir);
       const attrs = new Map<string, string | number>();
@@ -175,20 +310,37 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
       builder.addType(entry, typeId, attrs);
     }
   }
-  const devicesDir = path.join(root, 'sys/bus/mdev/devices');
-  for (const uuid of await listIfPresent(devicesDir)) {
-    if (badUuid(uuid) !== undefined) {
-      w.warn(path.join(devicesDir, uuid), 'not a device uuid: skipped');
+  if (listed.length > 0 && parentIds.size === 0) {
+    w.warn(bus, `lists ${listed.length} ${listed.length === 1 ? 'entry' : 'entries'} but no parent could be collected: the host written has none`);
+  }
+  await collectDevices(w, builder, parentIds, deviceApis);
+  const collectedAt = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return resultOf(builder.build(options.name, collectedAt), w.errors, w.warnings);
+}
+
+/** The devices of sys/bus/mdev/devices (absent when no device exists), each on its parent. */
+async function collectDevices(w: Walker, builder: HostBuilder, parentIds: Map<string, string>, deviceApis: Map<string, string>): Promise<void> {
+  const at = await w.resolve(w.root, 'sys/bus/mdev/devices');
+  if ('leaves' in at) {
+    w.warn(path.join(w.root, 'sys/bus/mdev/devices'), 'a link that leaves the root: not followed');
+    return;
+  }
+  if (!('real' in at) || !(await isDirectory(at.real))) return;
+  const devicesDir = at.real;
+  for (const uuid of await w.list(devicesDir)) {
+    const uuidProblem = badUuid(uuid);
+    if (uuidProblem !== undefined) {
+      w.refuse(path.join(devicesDir, uuid), `${uuidProblem}: a device the Host cannot hold`);
       continue;
     }
-    const deviceDir = await w.inside(path.join(devicesDir, uuid));
+    const deviceDir = await w.inside(devicesDir, uuid);
     if (!deviceDir) continue;
-    const typeLink = await w.inside(path.join(deviceDir, 'mdev_type'));
+    const typeLink = await w.inside(deviceDir, 'mdev_type');
     if (!typeLink) continue;
     const typeId = path.basename(typeLink);
     const typeProblem = badName(typeId);
     if (typeProblem !== undefined) {
-      w.warn(deviceDir, `its type ${typeProblem}: skipped`, 'schema-violation');
+      w.refuse(deviceDir, `its type ${typeProblem}: a device the Host cannot hold`);
       continue;
     }
     const parentId = parentIds.get(path.dirname(path.dirname(typeLink))) ?? parentIds.get(path.dirname(deviceDir));
@@ -201,8 +353,6 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
     const derived = deviceApis.get(`${parentId}/${typeId}`) === 'vfio-ap' ? apMatrixAttributes(w, deviceDir, attributes) : [];
     if (!builder.addDevice(parentId, uuid, typeId, [...attributes, ...derived])) w.warn(deviceDir, 'the same device is listed twice: skipped');
   }
-  const collectedAt = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return ok(builder.build(options.name, collectedAt), w.warnings);
 }
 
 /**
@@ -225,19 +375,19 @@ function apMatrixAttributes(w: Walker, dir: string, read: Map<string, string>): 
   return derived.attributes;
 }
 
-/** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`); the first of a name wins. */
+/** Regular files of a device directory, and of one level of attribute groups below it (e.g. `vendor/`); the first of a name wins. Links are never followed. */
 async function collectInstanceAttributes(w: Walker, dir: string, out: Map<string, string>, top: boolean): Promise<void> {
   for (const file of await w.list(dir)) {
     if (DEVICE_SKIP.has(file)) continue;
     const full = path.join(dir, file);
-    if (await isLink(full)) continue;
     let info;
     try {
-      info = await stat(full);
+      info = await lstat(full);
     } catch (e) {
       w.warn(full, `cannot read: ${systemMessage(e)}`);
       continue;
     }
+    if (info.isSymbolicLink()) continue;
     if (info.isDirectory()) {
       if (top) await collectInstanceAttributes(w, full, out, false);
       continue;
@@ -250,17 +400,16 @@ async function collectInstanceAttributes(w: Walker, dir: string, out: Map<string
 
 async function isLink(p: string): Promise<boolean> {
   try {
-    await readlink(p);
-    return true;
+    return (await lstat(p)).isSymbolicLink();
   } catch {
     return false;
   }
 }
 
-async function listIfPresent(dir: string): Promise<string[]> {
+async function isDirectory(p: string): Promise<boolean> {
   try {
-    return (await readdir(dir)).sort();
+    return (await lstat(p)).isDirectory();
   } catch {
-    return [];
+    return false;
   }
 }

@@ -6,9 +6,9 @@ import { printHost } from '../cli/host-output.js';
 
 export default class Collect extends BaseCommand {
   static override summary = "Write a Host descriptor of this machine's mdev parents, types and devices, read from sysfs.";
-  static override description = `Reads <root>/sys/class/mdev_bus/*/mdev_supported_types/*/ (every readable attribute but the write-only create) and <root>/sys/bus/mdev/devices/* (instance attributes, and one level of attribute groups such as vendor/; not remove, uevent, power/ or links). Never follows a link out of --root, reads at most --max-file-bytes per file, and reports unreadable files as warnings without stopping.
+  static override description = `Reads <root>/sys/class/mdev_bus/*/mdev_supported_types/*/ (every readable attribute but the write-only create) and <root>/sys/bus/mdev/devices/* (instance attributes, and one level of attribute groups such as vendor/; not remove, uevent, power/ or links). Never looks past a link that leaves --root (one warning names the link), reads at most --max-file-bytes per file, and reports unreadable files as warnings without stopping.
 
-Exit 0 with the document on stdout (an mdev bus with no parents gives an empty Host); 2 when --root is missing or has no mdev bus.`;
+Exit 0 with the document on stdout (an mdev bus with no parents gives an empty Host; one whose parents could not be collected warns); 2, with nothing written, when --root is missing or has no mdev bus, or when a parent, type or device has a name a Host cannot hold (__proto__, constructor, prototype, not a uuid): leaving it out could make a VM look migratable when it is not.`;
   static override examples = [
     { description: 'This host, as YAML', command: '<%= config.bin %> collect > host-a.yaml' },
     { description: 'A copy of another host\'s /sys, as JSON', command: '<%= config.bin %> collect --root /srv/snapshots/host-b --name host-b --format json > host-b.json' },

@@ -45,7 +45,7 @@ export async function importLibvirtFiles(files: readonly string[], name: string,
       errors.push(...read.errors);
       continue;
     }
-    errors.push(...importLibvirt(read.value, file, builder));
+    errors.push(...importLibvirt(read.value, file, builder, limits.maxDepth));
   }
   if (errors.length > 0) return failed(errors);
   return checkProducedHost(builder.build(name), files[0] ?? 'libvirt');

@@ -4,11 +4,15 @@
 // device with its <attr>s. Parent ids take the sysfs form: the PCI address
 // domain:bus:slot.function, the css id cssid.ssid.devno, else the basename of
 // <path>, else the device name. A document that declares entities is refused
-// outright, so the parser decodes only XML's five predefined ones.
+// outright, so the parser decodes only XML's five predefined ones. What the
+// parser would refuse by throwing (nesting past a depth, elements named
+// `__proto__`, `constructor` or `prototype`) is found first, with its line and
+// column, and reported as a coded error: a throw would read as a bug.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { diagnostic, quote, type Diagnostic } from '../errors.js';
 import { lineColAt } from '../json-text.js';
+import { DEFAULT_LIMITS } from '../load.js';
 import { badName, badUuid, HostBuilder } from './host-builder.js';
 
 type Node = Record<string, unknown>;
@@ -23,6 +27,59 @@ const parser = new XMLParser({
   trimValues: true,
   isArray: (name) => ['device', 'capability', 'type', 'attr'].includes(name),
 });
+
+/** Element names fast-xml-parser refuses by throwing (its guard against prototype pollution). */
+const RESERVED_ELEMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+const ELEMENT_NAME = /[^\s/>]+/y;
+
+/** The index just past the `>` that ends the markup starting at `from`, skipping quoted values (which may hold `>`) and, in a doctype, its [internal subset]. */
+function markupEnd(xml: string, from: number): number {
+  let quote = '';
+  let brackets = 0;
+  for (let k = from + 1; k < xml.length; k++) {
+    const c = xml[k]!;
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[') brackets++;
+    else if (c === ']') brackets--;
+    else if (c === '>' && brackets <= 0) return k + 1;
+  }
+  return xml.length;
+}
+
+const past = (xml: string, end: string, from: number) => {
+  const k = xml.indexOf(end, from);
+  return k < 0 ? xml.length : k + end.length;
+};
+
+/**
+ * The first element the parser would refuse by throwing, with its offset: one
+ * nested deeper than `maxDepth`, or one with a reserved name. Runs on a
+ * document the validator accepted (well-formed); comments, CDATA, processing
+ * instructions and the doctype are skipped. One pass, no recursion.
+ */
+function refusedElement(xml: string, maxDepth: number): { offset: number; code: 'input-too-large' | 'schema-violation'; message: string; hint: string } | undefined {
+  let depth = 0;
+  for (let i = xml.indexOf('<'); i >= 0; i = xml.indexOf('<', i)) {
+    if (xml.startsWith('<!--', i)) i = past(xml, '-->', i + 4);
+    else if (xml.startsWith('<![CDATA[', i)) i = past(xml, ']]>', i + 9);
+    else if (xml.startsWith('<?', i)) i = past(xml, '?>', i + 2);
+    else if (xml.startsWith('<!', i)) i = markupEnd(xml, i);
+    else if (xml.startsWith('</', i)) {
+      depth--;
+      i = markupEnd(xml, i);
+    } else {
+      ELEMENT_NAME.lastIndex = i + 1;
+      const name = ELEMENT_NAME.exec(xml)?.[0] ?? '';
+      if (RESERVED_ELEMENTS.has(name)) return { offset: i, code: 'schema-violation', message: `element \`<${name}>\` has a reserved name`, hint: 'node-device XML from virsh has no such element' };
+      const end = markupEnd(xml, i);
+      if (xml[end - 2] !== '/' && ++depth > maxDepth) return { offset: i, code: 'input-too-large', message: `nesting deeper than ${maxDepth} levels`, hint: 'node-device XML from virsh is a few levels deep' };
+      i = end;
+    }
+  }
+  return undefined;
+}
 
 const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : v === undefined ? [] : [v as Node]);
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
@@ -57,7 +114,7 @@ function parentId(device: Node, holder: Node | undefined): string | undefined {
 }
 
 /** Add the devices of one node-device XML document (one <device>, or several under any root). */
-export function importLibvirt(xml: string, file: string, into: HostBuilder): Diagnostic[] {
+export function importLibvirt(xml: string, file: string, into: HostBuilder, maxDepth = DEFAULT_LIMITS.maxDepth): Diagnostic[] {
   const at = (offset: number) => ({ file, ...lineColAt(xml, offset) });
   if (/<!ENTITY/i.test(xml)) {
     return [diagnostic('schema-violation', 'entity declarations are refused', at(xml.search(/<!ENTITY/i)), { hint: 'node-device XML from virsh has none; entities could expand without bound' })];
@@ -66,7 +123,16 @@ export function importLibvirt(xml: string, file: string, into: HostBuilder): Dia
   if (valid !== true) {
     return [diagnostic('yaml-syntax', `invalid xml: ${valid.err.msg.charAt(0).toLowerCase()}${valid.err.msg.slice(1).replace(/\.$/, '')}`, { file, line: valid.err.line, col: valid.err.col })];
   }
-  const root = parser.parse(xml) as Node;
+  const refused = refusedElement(xml, maxDepth);
+  if (refused) return [diagnostic(refused.code, refused.message, at(refused.offset), { hint: refused.hint })];
+  let root: Node;
+  try {
+    root = parser.parse(xml) as Node;
+  } catch (e) {
+    // The parser's other refusals (none known past the two above): still the input's fault, never a bug.
+    const why = String((e as Error)?.message ?? e).replace(/\.$/, '');
+    return [diagnostic('schema-violation', `the xml parser refused the document: ${why.charAt(0).toLowerCase()}${why.slice(1)}`, { file })];
+  }
   const devices = list(root.device).length > 0 ? list(root.device) : Object.values(root).flatMap((v) => (v && typeof v === 'object' ? list((v as Node).device) : []));
   if (devices.length === 0) return [diagnostic('schema-violation', 'no <device> element: expected the output of `virsh nodedev-dumpxml`', { file, line: 1, col: 1 })];
   const errors: Diagnostic[] = [];

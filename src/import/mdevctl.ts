@@ -3,7 +3,11 @@
 // `mdevctl list --dumpjson [--defined]` ([{parent: [{uuid: {mdev_type, start, attrs?}}]}])
 // and a lone persistent config ({mdev_type, start, attrs}, given --parent and
 // --uuid) — into one Host. The shape is detected per file; a wrong shape is an
-// error naming the file, its position and the JSON path.
+// error naming the file, its position and the JSON path. A key named
+// `__proto__`, `constructor` or `prototype` anywhere in a file is an error
+// too, even where a field is otherwise ignored (`start`, unknown fields):
+// mdevctl never writes one, and such a file is not what it claims to be.
+// (Nesting depth is bounded when the file is parsed: input-too-large.)
 
 import { diagnostic, quote, type Diagnostic } from '../errors.js';
 import type { SourceDocument } from '../load.js';
@@ -23,6 +27,24 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The paths of every reserved key in the document (iterative; the loader has bounded the depth). */
+function reservedKeys(data: unknown): Path[] {
+  const found: Path[] = [];
+  const stack: [unknown, Path][] = [[data, []]];
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+    for (const [k, x] of entries) {
+      if (typeof k === 'string' && RESERVED_KEYS.has(k)) found.push([...at, k]);
+      else stack.push([x, [...at, k]]);
+    }
+  }
+  return found;
+}
+
 /** Add one mdevctl JSON document to the builder; errors name the JSON path. */
 export function importMdevctl(doc: SourceDocument, into: HostBuilder, options: MdevctlOptions = {}): Diagnostic[] {
   const errors: Diagnostic[] = [];
@@ -30,6 +52,11 @@ export function importMdevctl(doc: SourceDocument, into: HostBuilder, options: M
     errors.push(diagnostic('schema-violation', `${jsonPath(p)}: ${what}`, doc.locate(p), { hint: 'expected the JSON of `mdevctl types --dumpjson` or `mdevctl list --dumpjson`' }));
   };
   const data = doc.data;
+  const reserved = reservedKeys(data);
+  if (reserved.length > 0) {
+    for (const p of reserved) bad(p, badName(String(p[p.length - 1]))!);
+    return errors;
+  }
   if (isObject(data) && 'mdev_type' in data) {
     if (!options.parent || !options.uuid) {
       errors.push(diagnostic('usage', 'a lone mdevctl config needs --parent and --uuid', doc.locate([]), { hint: 'configs live at /etc/mdevctl.d/<parent>/<uuid>' }));

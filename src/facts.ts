@@ -17,7 +17,7 @@ export interface Facts {
 export type Reader = (facts: Facts) => unknown;
 
 /** An empty attribute map, for a parent or host without facts. */
-export const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+export const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
 
 /**
  * The path of an attribute in a fact: of the type (default; `@id` is the

@@ -68,7 +68,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Resul
   const warnings: Diagnostic[] = [];
   const errors: Diagnostic[] = [];
   const seen = new Map<string, string>(); // lowercased uuid → parent
-  const host: Host = { name: written.metadata.name, facts: {}, parents: [], devices: [] };
+  const host: Host = { name: written.metadata.name, facts: record<string, string | number>(written.spec.host ?? {}, (_k, v) => trimValue(String(v))), parents: [], devices: [] };
   if (doc) host.file = doc.file;
   for (const [parentId, parent] of Object.entries(written.spec.parents)) {
     const types: MdevType[] = [];
@@ -76,7 +76,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Resul
       const attributes = record<AttributeValue, string | number | string[]>(attrs, normalizeAttribute);
       types.push({ id: typeId, attributes });
     }
-    host.parents.push({ id: parentId, types, attributes: {} });
+    host.parents.push({ id: parentId, types, attributes: record<string, string | number>(parent.attributes ?? {}, (_k, v) => trimValue(String(v))) });
     for (const [uuid, device] of Object.entries(parent.devices ?? {})) {
       const where = doc?.locate(['spec', 'parents', parentId, 'devices', uuid], true) ?? {};
       const first = seen.get(uuid.toLowerCase());

@@ -26,7 +26,7 @@
 
 import semver from 'semver';
 import { diagnostic, didYouMean, failed, ok, quote, warning, type Diagnostic, type Position, type Result } from './errors.js';
-import { targetProblem } from './matches/index.js';
+import { MATCH_MODULES, targetProblem } from './matches/index.js';
 import { selectorMatches, selectorsMayOverlap } from './selector.js';
 import type { SourceDocument } from './load.js';
 import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, ParentCapacity, PolicyRef, ValueTarget, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
@@ -104,6 +104,14 @@ function checkMatch(check: Partial<WrittenCheck> & { id: string }, modes: string
   for (const m of match === undefined ? [] : typeof match === 'string' ? [match] : Object.values(match)) {
     const problem = targetProblemOf(check, m);
     if (problem) errors.push(diagnostic('schema-violation', `check ${quote(check.id)}: ${problem}`, at('match')));
+    const wanted = MATCH_MODULES[m].value;
+    if (wanted && (check.value === undefined || !wanted.check(check.value))) {
+      errors.push(
+        diagnostic('schema-violation', `check ${quote(check.id)}: \`${m}\` needs ${check.value === undefined ? 'a `value`' : `a version as its \`value\`, not ${quote(check.value)}`}`, at(check.value === undefined ? 'match' : 'value'), {
+          hint: wanted.hint,
+        }),
+      );
+    }
   }
   return errors;
 }

@@ -7,7 +7,7 @@ import type { Diagnostic } from './errors.js';
 export const API_VERSION = 'mdev-policy/v1';
 
 /** The match vocabulary (DESIGN §2.1); each name has its module in src/matches/. */
-export const MATCHES = ['equal', 'version-compatible', 'one-to-one', 'superset', 'equal-or-listed', 'capacity', 'sync', 'ignore'] as const;
+export const MATCHES = ['equal', 'version-compatible', 'version-at-least', 'version-equal', 'one-to-one', 'superset', 'equal-or-listed', 'capacity', 'sync', 'ignore'] as const;
 export type MatchName = (typeof MATCHES)[number];
 
 /**

@@ -14,6 +14,11 @@ interface CheckCase {
   source: Record<string, unknown>;
   destination: Record<string, unknown>;
   device?: Record<string, unknown>;
+  /** Parent and host facts (DESIGN §10) of each side. */
+  sourceParent?: Record<string, unknown>;
+  destParent?: Record<string, unknown>;
+  sourceHost?: Record<string, unknown>;
+  destHost?: Record<string, unknown>;
   sourceType?: string;
   destType?: string;
   expect: 'pass' | 'fail' | 'skip';
@@ -26,8 +31,9 @@ for (const c of readCases<CheckCase>('checks.yaml')) {
     assert.equal(errors, [], 'the case policy is valid');
     const st = c.sourceType ?? 'i915-GVTg_V5_4';
     const dt = c.destType ?? st;
-    const source = hostFrom(hostDoc('src', { p0: { types: { [st]: c.source }, devices: { [UUID[0]!]: { type: st, attributes: c.device ?? {} } } } }));
-    const dest = hostFrom(hostDoc('dst', { p0: { types: { [dt]: c.destination } } }));
+    const facts = (parent?: Record<string, unknown>) => (parent ? { attributes: parent } : {});
+    const source = hostFrom(hostDoc('src', { p0: { ...facts(c.sourceParent), types: { [st]: c.source }, devices: { [UUID[0]!]: { type: st, attributes: c.device ?? {} } } } }, c.sourceHost));
+    const dest = hostFrom(hostDoc('dst', { p1: { ...facts(c.destParent), types: { [dt]: c.destination } } }, c.destHost));
     const decision = await decideBoth(policy!, source, [dest]);
     const candidate = decision.destinations[0]!.candidates[0]!;
     const result = candidate.checks.find((k) => k.id === 'c')!;

@@ -39,8 +39,8 @@ export function effectivePolicy(text: string, mode?: string, file = 'policy.yaml
   return r.value ? { policy: r.value, errors: [] } : { errors: r.errors };
 }
 
-export function hostDoc(name: string, parents: Record<string, unknown>): Record<string, unknown> {
-  return { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name }, spec: { parents } };
+export function hostDoc(name: string, parents: Record<string, unknown>, host?: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name }, spec: { ...(host ? { host } : {}), parents } };
 }
 
 export function hostFrom(doc: unknown, file = 'host.yaml'): Host {

@@ -16,11 +16,15 @@ import { defineOperator, type Binary, type Match, type Operator, type VerdictFn 
 import { superset } from './superset.js';
 import { sync } from './sync.js';
 import { absentBoth, bothPresent, fail, pass } from './values.js';
+import { versionAtLeast } from './version-at-least.js';
 import { versionCompatible } from './version-compatible.js';
+import { versionEqual } from './version-equal.js';
 
 export const MATCH_MODULES: Readonly<Record<MatchName, Match>> = {
   equal,
   'version-compatible': versionCompatible,
+  'version-at-least': versionAtLeast,
+  'version-equal': versionEqual,
   'one-to-one': oneToOne,
   superset,
   'equal-or-listed': equalOrListed,

@@ -78,6 +78,8 @@ export interface Match {
    * otherwise; undefined when the check cannot prune.
    */
   gate?(check: ValueCheck, source: SourceFact): ((type: MdevType) => boolean) | undefined;
+  /** Whether the check must give its own `value` (and what it must be): `version-at-least`'s minimum version. */
+  value?: { check(value: string): boolean; hint: string };
   /** Whether a passing check of this match adds to the claim plan (its explanation's `claims`). */
   carriesClaims?: boolean;
   /** Whether a check of this match bounds placement by available_instances. */

@@ -5,10 +5,10 @@ import fc from 'fast-check';
 import type { Condition, WrittenCheck } from '../src/types.js';
 
 export const MODE_NAMES = ['strict', 'superset', 'cross-type'] as const;
-const ATTRIBUTES = ['device_api', 'software_version', 'compatible_pci_ids', 'compatible_type', 'dynamic_resources', 'available_instances', 'name', '@id', 'x'];
-const VALUE_MATCHES = ['equal', 'version-compatible', 'one-to-one', 'superset', 'ignore'] as const;
-const PATHS = ['$.type.id', '$.type.attributes.name', '$.type.attributes.software_version', '$.type.attributes.compatible_pci_ids', '$.type.attributes.available_instances', '$.device.attributes.fps', '$.parent', '$.host', '$.type.attributes.compatible_pci_ids[0]', '$.missing.deep'];
-const OPERATORS = ['equal', 'notEqual', 'in', 'notIn', 'contains', 'doesNotContain', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'version-compatible', 'one-to-one', 'superset'];
+const ATTRIBUTES = ['device_api', 'software_version', 'compatible_pci_ids', 'compatible_type', 'dynamic_resources', 'available_instances', 'name', '@id', 'x', 'pci_device', 'ecc_mode', 'kernel_release', 'nvidia_version'];
+const VALUE_MATCHES = ['equal', 'version-compatible', 'version-equal', 'one-to-one', 'superset', 'ignore'] as const;
+const PATHS = ['$.parentAttributes.ecc_mode', '$.hostAttributes.kernel_release', '$.hostAttributes.nvidia_version', '$.type.id', '$.type.attributes.name', '$.type.attributes.software_version', '$.type.attributes.compatible_pci_ids', '$.type.attributes.available_instances', '$.device.attributes.fps', '$.parent', '$.host', '$.type.attributes.compatible_pci_ids[0]', '$.missing.deep'];
+const OPERATORS = ['equal', 'notEqual', 'in', 'notIn', 'contains', 'doesNotContain', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'version-compatible', 'version-at-least', 'version-equal', 'one-to-one', 'superset'];
 
 const fact = fc.constantFrom('source', 'destination');
 const leaf: fc.Arbitrary<Condition> = fc.record({
@@ -40,11 +40,18 @@ const perMode = <T extends string>(names: readonly T[]): fc.Arbitrary<Match> =>
     fc.record({ strict: fc.constantFrom(...names), superset: fc.constantFrom(...names), 'cross-type': fc.constantFrom(...names) }) as fc.Arbitrary<Match>,
   );
 
-const common = { onMissing: fc.constantFrom('fail', 'skip'), severity: fc.constantFrom('error', 'warning'), note: fc.constant('a note') };
+const common = {
+  onMissing: fc.constantFrom('fail', 'skip'),
+  severity: fc.constantFrom('error', 'warning'),
+  note: fc.constant('a note'),
+  // Whose attributes (DESIGN §10), and a check's own value (version-at-least's minimum; other matches ignore it).
+  scope: fc.constantFrom('type', 'parent', 'host'),
+  value: fc.constantFrom('1.2.0', '5.18', '8.6.0'),
+};
 
 export const check = (id: string): fc.Arbitrary<WrittenCheck> =>
   fc.oneof(
-    fc.record({ id: fc.constant(id), attribute: fc.constantFrom(...ATTRIBUTES), match: perMode([...VALUE_MATCHES, 'equal-or-listed', 'capacity', 'sync']), ...common }, { requiredKeys: ['id', 'attribute', 'match'] }),
+    fc.record({ id: fc.constant(id), attribute: fc.constantFrom(...ATTRIBUTES), match: perMode([...VALUE_MATCHES, 'version-at-least', 'equal-or-listed', 'capacity', 'sync']), ...common }, { requiredKeys: ['id', 'attribute', 'match'] }),
     fc.record({ id: fc.constant(id), attributes: fc.uniqueArray(fc.constantFrom('name', 'device_api', 'aggregator', 'fps', 'compatible_pci_ids'), { minLength: 1, maxLength: 3 }), match: perMode([...VALUE_MATCHES, 'sync']), ...common }, { requiredKeys: ['id', 'attributes', 'match'] }),
     fc.record({ id: fc.constant(id), attributes: fc.record({ prefix: fc.constantFrom('compatible_', 'x', 'd'), except: fc.constant(['compatible_type']) }), match: perMode(VALUE_MATCHES), ...common }, { requiredKeys: ['id', 'attributes', 'match'] }),
     fc.record({ id: fc.constant(id), when: condition, severity: common.severity, note: common.note }, { requiredKeys: ['id', 'when'] }),
@@ -163,11 +170,15 @@ const names = fc.uniqueArray(fc.constantFrom('aggregator', 'fps', 'toString', 'x
 /** The first operand an operator usually meets: versions for version-compatible, counts for capacity, families for each:…, names for names-set-on. */
 function seedFor(operator: string): fc.Arbitrary<unknown> {
   const [prefix, match] = operator.includes(':') ? operator.split(':') : [undefined, operator];
-  const familyOf = match === 'version-compatible' ? versionFamily : listFamily;
+  const familyOf = match === 'version-compatible' || match === 'version-equal' ? versionFamily : listFamily;
   if (prefix !== undefined) return fc.oneof({ weight: 3, arbitrary: familyOf }, { weight: 1, arbitrary: family });
   switch (match) {
     case 'version-compatible':
+    case 'version-equal':
       return fc.oneof({ weight: 3, arbitrary: version }, { weight: 1, arbitrary: fc.tuple(pad, version, pad).map(([l, v, r]) => l + v + r) });
+    case 'version-at-least':
+      // A host's version (sometimes with a distribution suffix) against a minimum.
+      return fc.oneof({ weight: 3, arbitrary: version }, { weight: 1, arbitrary: version.map((v) => `${v}-45-generic`) });
     case 'capacity':
       return fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', ' 2\n'));
     case 'names-set-on':

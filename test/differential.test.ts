@@ -27,15 +27,22 @@ const typeAttrs = fc.record(
   { requiredKeys: [] },
 );
 const types = fc.dictionary(fc.constantFrom(...typeIds), typeAttrs, { minKeys: 1, maxKeys: 3 });
+/** Parent and host facts (DESIGN §10), often shared values so checks on them pass as well as fail. */
+const parentFacts = fc.record({ pci_device: fc.constantFrom('0x2235', '0x20b5', ''), ecc_mode: fc.constantFrom('enabled', 'disabled', ' ') }, { requiredKeys: [] });
+const hostFacts = fc.record(
+  { kernel_release: fc.constantFrom('5.14.0-427.13.1.el9_4.x86_64', '6.8.0-45-generic', '5.4.0', 'x'), nvidia_version: fc.constantFrom('550.90.05', '550.90.5', '550.127.05', ''), x: text },
+  { requiredKeys: [] },
+);
 const source = types.chain((t) =>
   fc.record({
+    attributes: parentFacts,
     types: fc.constant(t),
     devices: fc
       .uniqueArray(fc.tuple(fc.constantFrom(...UUID), fc.constantFrom(...Object.keys(t)), fc.dictionary(fc.constantFrom('aggregator', 'fps', 'assign_adapter'), fc.constantFrom('1', '60', ''), { maxKeys: 2 })), { minLength: 1, maxLength: 2, selector: (d) => d[0] })
       .map((ds) => Object.fromEntries(ds.map(([u, ty, a]) => [u, { type: ty, attributes: a }]))),
   }),
 );
-const destination = fc.dictionary(fc.constantFrom('p0', 'p1'), fc.record({ types }), { minKeys: 1, maxKeys: 2 });
+const destination = fc.dictionary(fc.constantFrom('p0', 'p1'), fc.record({ attributes: parentFacts, types }), { minKeys: 1, maxKeys: 2 });
 
 /** Overlays of generated checks and selectors, in order. */
 const overlays = fc.array(
@@ -47,15 +54,15 @@ const overlays = fc.array(
   { maxLength: 2 },
 );
 
-function host(name: string, parents: unknown) {
-  const loaded = parseText(JSON.stringify(hostDoc(name, parents as Record<string, unknown>)), `${name}.json`);
+function host(name: string, parents: unknown, facts?: Record<string, unknown>) {
+  const loaded = parseText(JSON.stringify(hostDoc(name, parents as Record<string, unknown>, facts)), `${name}.json`);
   return loaded.value ? hostFromDocument(loaded.value).value : undefined;
 }
 
 test('bulk evaluator = json-rules-engine: verdict, check results and claim plan, with overlays', async () => {
   let compared = 0;
   await fc.assert(
-    fc.asyncProperty(checks, overlays, fc.constantFrom(...MODE_NAMES), source, destination, fc.integer(), async (written, layers, mode, s, d, seed) => {
+    fc.asyncProperty(checks, overlays, fc.constantFrom(...MODE_NAMES), source, destination, hostFacts, hostFacts, fc.integer(), async (written, layers, mode, s, d, sf, df, seed) => {
       const base = parseText(policyText(written), 'p.yaml').value!;
       const policy = policyFromDocument(base);
       if (!policy.value) return;
@@ -73,8 +80,8 @@ test('bulk evaluator = json-rules-engine: verdict, check results and claim plan,
       });
       const set = resolvePolicySet(policy.value, overlayDocs, mode);
       if (!set.value) return;
-      const src = host('src', { p0: s });
-      const dst = host('dst', d);
+      const src = host('src', { p0: s }, sf);
+      const dst = host('dst', d, df);
       if (!src || !dst) return;
       const { devices, errors } = selectSourceDevices(src, undefined, set.value);
       if (errors.length > 0) return;

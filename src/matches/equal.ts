@@ -17,7 +17,8 @@ export const equalOperator = defineOperator({
 export const equal = valueMatch('equal', equalOperator, {
   gate(check, source) {
     const t = check.target;
-    if (t.kind !== 'attribute' || check.onMissing !== 'fail' || check.severity !== 'error') return undefined;
+    // Only a check on the type's own attribute decides per destination type (parent and host facts are the parent's, the host's).
+    if (t.kind !== 'attribute' || check.scope !== 'type' || check.onMissing !== 'fail' || check.severity !== 'error') return undefined;
     const name = t.name;
     const want = name === '@id' ? source.type.id : source.type.attributes[name];
     if (typeof want !== 'string') return undefined; // lists and numbers compare by the full rule

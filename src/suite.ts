@@ -8,12 +8,12 @@
 // (as ESLint's RuleTester refuses duplicate cases): a report line must name
 // one case.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { diagnostic, quote, type Diagnostic } from './errors.js';
 import { evaluate, type DestinationInput } from './evaluate/decision.js';
 import { loadHost, loadOverlay, loadPolicySource } from './inputs.js';
-import { DEFAULT_LIMITS, loadFile, type SourceDocument } from './load.js';
+import { DEFAULT_LIMITS, loadFile, systemMessage, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';
 import { checkPolicySet, resolvePolicySet } from './resolve.js';
 import { validateDocument } from './validate.js';
@@ -59,21 +59,41 @@ export interface SuiteReport {
   errors: Diagnostic[];
 }
 
-/** Every *.test.yaml / *.test.yml / *.test.json below the given files and directories, sorted. */
+/**
+ * Every *.test.yaml / *.test.yml / *.test.json below the given files and
+ * directories, sorted. Links are followed, but each real directory and file is
+ * visited once (by its real path): a link back up the tree (`a -> .`) is a
+ * cycle that ends at once, and two of them do not multiply the walk.
+ */
 export async function findSuites(paths: readonly string[]): Promise<{ files: string[]; errors: Diagnostic[] }> {
   const files: string[] = [];
   const errors: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const unreadable = (p: string, e: unknown, what = 'cannot read') =>
+    errors.push(diagnostic('file-unreadable', `${what}: ${(e as NodeJS.ErrnoException)?.code === 'ELOOP' ? 'a link cycle' : systemMessage(e)}`, { file: p }));
   const visit = async (p: string, named: boolean): Promise<void> => {
+    let real;
     let info;
     try {
-      info = await stat(p);
-    } catch {
-      errors.push(diagnostic('file-unreadable', 'cannot read: no such file or directory', { file: p }));
+      real = await realpath(p);
+      info = await stat(real);
+    } catch (e) {
+      unreadable(p, e);
       return;
     }
+    if (seen.has(real)) return;
     if (info.isDirectory()) {
-      for (const entry of (await readdir(p)).sort()) if (entry !== 'node_modules') await visit(path.join(p, entry), false);
+      seen.add(real);
+      let entries;
+      try {
+        entries = await readdir(p);
+      } catch (e) {
+        unreadable(p, e, 'cannot read directory');
+        return;
+      }
+      for (const entry of entries.sort()) if (entry !== 'node_modules') await visit(path.join(p, entry), false);
     } else if (named || /\.test\.(ya?ml|json)$/i.test(p)) {
+      seen.add(real);
       files.push(p);
     }
   };

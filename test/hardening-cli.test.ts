@@ -1,0 +1,169 @@
+// The CLI under hostile surroundings (issue 11): a suites directory with links
+// back up the tree, a closed or early-exiting stdout/stderr, plugins planted in
+// the user's data directory, input strings that try to write to the terminal,
+// and a destination with thousands of refused types. Each case runs the built
+// CLI in a child process, as a hypervisor's shell would.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cli } from './cli.js';
+import { ROOT } from './helpers.js';
+
+const BIN = path.join(ROOT, 'bin/run.js');
+const scratch = () => mkdtempSync(path.join(tmpdir(), 'mdev-hardening-'));
+/** No colour, whatever the terminal running the tests asks for. */
+const ENV = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined };
+const noStack = (s: string) => assert.not.match(s, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+
+const UUID = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+const TYPE = 'i915-GVTg_V5_4';
+const gvt = (version: string) => ({ device_api: 'vfio-pci', available_instances: 1, software_version: version, compatible_pci_ids: '5931', dynamic_resources: 'aggregator' });
+/** A host with one GVT-g parent; `device` puts the VM's device on it (the source). */
+function host(name: string, version: string, device = false): Record<string, unknown> {
+  return {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'Host',
+    metadata: { name },
+    spec: { parents: { '0000:00:02.0': { types: { [TYPE]: gvt(version) }, devices: device ? { [UUID]: { type: TYPE, attributes: { aggregator: '1' } } } : {} } } },
+  };
+}
+const put = (dir: string, name: string, doc: unknown) => {
+  const f = path.join(dir, name);
+  writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return f;
+};
+
+// --- item 8: `test DIR` and links back up the tree -----------------------------
+
+test('test DIR: two links to `.` do not multiply the walk; the suite runs once', () => {
+  const dir = scratch();
+  const suite = {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'TestSuite',
+    metadata: { name: 'linked' },
+    spec: {
+      policy: path.join(ROOT, 'policies/vfio-mdev.yaml'),
+      cases: [
+        { name: 'same version fits', source: host('a', '1.2.0', true), destination: host('b', '1.2.0'), expect: { compatible: true } },
+        { name: 'older minor is refused', source: host('a', '1.2.0', true), destination: host('c', '1.1.0'), expect: { compatible: false, failing: ['software-version'] } },
+      ],
+    },
+  };
+  put(dir, 'one.test.json', suite);
+  symlinkSync('.', path.join(dir, 'loop-a'));
+  symlinkSync('.', path.join(dir, 'loop-b'));
+  const r = spawnSync(process.execPath, [BIN, 'test', dir], { cwd: ROOT, encoding: 'utf8', env: ENV, timeout: 20_000 });
+  noStack(r.stdout + r.stderr);
+  assert.is(r.signal, null, 'finishes promptly');
+  assert.is(r.stderr, '');
+  assert.is(r.stdout.match(/› same version fits/g)?.length, 1, r.stdout);
+  assert.ok(r.stdout.endsWith('2 passed, 0 failed\n'), r.stdout);
+  assert.is(r.status, 0);
+});
+
+test('test DIR: a link to itself is reported as a link cycle (exit 2), the rest still runs', () => {
+  const dir = scratch();
+  symlinkSync('self', path.join(dir, 'self'));
+  const r = cli(['test', dir, path.join(ROOT, 'policies/vfio-mdev.test.yaml')]);
+  noStack(r.stdout + r.stderr);
+  assert.match(r.stderr, /self: file-unreadable: cannot read: a link cycle\n/);
+  assert.match(r.stdout, /\d+ passed, 0 failed\n$/);
+  assert.is(r.status, 2);
+});
+
+// --- item 13: the exit code does not depend on where the output goes ---------------
+
+/** The CLI run from bash with `redirect` applied to it: its own exit status (reported on fd 3). */
+function shell(args: string[], redirect: string): Promise<number> {
+  const quoted = [BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const script = `'${process.execPath}' ${quoted} ${redirect}; echo "status=\${PIPESTATUS[0]}" >&3`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd: ROOT, env: ENV, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    let out = '';
+    child.stdio[3]!.on('data', (b: Buffer) => (out += b.toString()));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const m = /status=(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`no status from \`${redirect}\``));
+    });
+  });
+}
+
+test('exit 0, 1 and 2 survive a closed, read-only or early-exiting stdout and stderr', async () => {
+  const dir = scratch();
+  const source = put(dir, 'src.json', host('src', '1.2.0', true));
+  // 1000 destinations: far more output than a pipe holds (64 KiB), text or NDJSON
+  const inventory = (version: string) => Array.from({ length: 1000 }, (_, i) => JSON.stringify(host(`h${i}`, version))).join('\n') + '\n';
+  // 1500 unreadable lines: as many coded errors on stderr
+  const broken = `${JSON.stringify(host('h', '1.2.0'))}\n${'{broken\n'.repeat(1500)}`;
+  const cases: [string, string[], number][] = [
+    ['compatible', ['eval', '-s', source, '-d', put(dir, 'ok.ndjson', inventory('1.2.0'))], 0],
+    ['refused', ['eval', '-s', source, '-d', put(dir, 'old.ndjson', inventory('1.1.0'))], 1],
+    ['bad input', ['eval', '-s', source, '-d', put(dir, 'broken.ndjson', broken)], 2],
+  ];
+  // closed (2>&-), read-only (EBADF), and read by a reader that exits after one byte (EPIPE)
+  const redirects = ['2>&-', '>&-', '2</dev/null', '1</dev/null', '| head -c 1 >/dev/null', '2>&1 | head -c 1 >/dev/null'];
+  const runs: { what: string; args: string[]; redirect: string; status: number }[] = [];
+  for (const [what, args, status] of cases) for (const redirect of redirects) runs.push({ what, args, redirect, status });
+  for (const [what, args, status] of cases.slice(0, 2)) runs.push({ what: `${what} (ndjson)`, args: [...args, '--format', 'ndjson'], redirect: '| head -c 1 >/dev/null', status });
+  // oclif's own errors (a usage error) keep their exit code too
+  for (const redirect of ['2>&-', '2</dev/null']) runs.push({ what: 'usage', args: ['eval', '--no-such-flag'], redirect, status: 2 });
+  // in parallel, a few at a time: each is a Node start-up and a fleet evaluation
+  const width = Math.max(2, Math.min(8, availableParallelism()));
+  const got: number[] = [];
+  for (let i = 0; i < runs.length; i += width) got.push(...(await Promise.all(runs.slice(i, i + width).map((r) => shell(r.args, r.redirect)))));
+  assert.equal(
+    runs.map((r, i) => `${r.what} ${r.redirect}: ${got[i]}`),
+    runs.map((r) => `${r.what} ${r.redirect}: ${r.status}`),
+  );
+});
+
+// --- item 14: no plugins from the user's data directory -----------------------------
+
+/** A data directory as `plugins install` / `plugins link` leave it: a user and a linked plugin, each with an init hook that leaves a marker. */
+function plantPlugins(dataDir: string, markers: string): void {
+  const plugin = (dir: string, name: string) => {
+    mkdirSync(dir, { recursive: true });
+    put(dir, 'package.json', { name, version: '1.0.0', type: 'module', oclif: { hooks: { init: './init.js' } } });
+    put(dir, 'init.js', `import { writeFileSync } from 'node:fs';\nexport default async function () { writeFileSync(${JSON.stringify(path.join(markers, name))}, 'ran'); }\n`);
+  };
+  plugin(path.join(dataDir, 'node_modules', 'planted-user'), 'planted-user');
+  plugin(path.join(dataDir, 'planted-link'), 'planted-link');
+  put(dataDir, 'package.json', {
+    private: true,
+    oclif: { schema: 1, plugins: [{ name: 'planted-user', type: 'user', tag: 'latest' }, { name: 'planted-link', type: 'link', root: path.join(dataDir, 'planted-link') }] },
+    dependencies: { 'planted-user': '1.0.0' },
+  });
+}
+
+test('plugins planted in HOME, XDG_DATA_HOME or MDEV_POLICY_DATA_DIR are never loaded', () => {
+  const dir = scratch();
+  const markers = path.join(dir, 'markers');
+  mkdirSync(markers);
+  plantPlugins(path.join(dir, 'home/.local/share/mdev-policy'), markers);
+  plantPlugins(path.join(dir, 'xdg/mdev-policy'), markers);
+  plantPlugins(path.join(dir, 'data'), markers);
+  const envs: Record<string, string>[] = [
+    { HOME: path.join(dir, 'home') },
+    { XDG_DATA_HOME: path.join(dir, 'xdg') },
+    { MDEV_POLICY_DATA_DIR: path.join(dir, 'data') },
+    // dev plugins and development mode do not open the door either
+    { MDEV_POLICY_DATA_DIR: path.join(dir, 'data'), NODE_ENV: 'development' },
+  ];
+  for (const env of envs) {
+    for (const args of [['validate', 'examples/host-a.yaml'], ['--version'], ['eval', '--help']]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...ENV, ...env } });
+      for (const name of ['planted-user', 'planted-link']) assert.not.ok(existsSync(path.join(markers, name)), `${name}'s init hook ran with ${JSON.stringify(env)}`);
+      assert.is(r.status, 0, `${JSON.stringify(env)} ${args.join(' ')}: ${r.stderr}`);
+      assert.is(r.stderr, '', 'no warning about plugins either');
+    }
+  }
+});
+
+test.run();

@@ -3,6 +3,8 @@
 // optional hint. Stages collect these and return them; only a bug throws.
 // This module also owns their one-line rendering and their sort order.
 
+import { escapeForTerminal } from './terminal.js';
+
 export const ERROR_CODES = [
   'file-unreadable',
   'yaml-syntax',
@@ -76,16 +78,20 @@ export function isError(d: Diagnostic): boolean {
   return d.severity === 'error';
 }
 
-/** `file:line:col code: message`, then `  hint: …` on its own line when there is one. */
+/**
+ * `file:line:col code: message`, then `  hint: …` on its own line when there is
+ * one. File names, messages and hints carry input (values, names, paths): they
+ * are escaped for the terminal, so a diagnostic is always exactly these lines.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.file === undefined ? '' : `${d.file}${d.line === undefined ? '' : `:${d.line}:${d.col ?? 1}`}: `;
+  const where = d.file === undefined ? '' : `${escapeForTerminal(d.file)}${d.line === undefined ? '' : `:${d.line}:${d.col ?? 1}`}: `;
   const level = d.severity === 'warning' ? 'warning ' : '';
   const head = `${where}${level}${d.code}: ${oneLine(d.message)}`;
   return d.hint === undefined ? head : `${head}\n  hint: ${oneLine(d.hint)}`;
 }
 
 function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
+  return escapeForTerminal(s.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 /** Sorted by file, then line, then col; diagnostics without a file come first. */

@@ -2,11 +2,15 @@
 // itself) or NDJSON (one destination per line, then a summary); diagnostics;
 // and the effective policy for `policy show` / `compile` (with the overlays a
 // missing --device-api leaves out). Pure string building: no I/O, no
-// evaluation, colour only when the caller asks for it.
+// evaluation, colour only when the caller asks for it. Every text renderer
+// starts from forTerminal(input): no string of any input reaches a terminal
+// with a control or bidi character in it (JSON needs no such care).
 
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
 import { text } from './matches/values.js';
 import type { PolicySet } from './resolve.js';
+import type { CaseReport, Problem } from './suite.js';
+import { escapeForTerminal, forTerminal } from './terminal.js';
 import type { CandidateResult, CheckResult, Decision, DestinationResult, EffectiveCheck, EffectivePolicy, MdevType } from './types.js';
 
 export interface TextOptions {
@@ -81,7 +85,8 @@ function candidateBlock(c: CandidateResult, explain: boolean, paint: ReturnType<
 }
 
 /** The human report: compatible destinations first with their claim plans, then the refused ones and why. */
-export function renderText(decision: Decision, options: TextOptions = {}): string {
+export function renderText(input: Decision, options: TextOptions = {}): string {
+  const decision = forTerminal(input);
   const paint = painter(options.color ?? false);
   const explain = options.explain ?? false;
   const lines: string[] = [];
@@ -173,8 +178,8 @@ export function overlaysLeftOut(set: PolicySet, type: MdevType): OverlayLeftOut[
 }
 
 /** Those overlays as notes for stderr, one each with the flag that would include it; empty when there are none. */
-export function renderOverlaysLeftOut(leftOut: readonly OverlayLeftOut[]): string {
-  return leftOut
+export function renderOverlaysLeftOut(input: readonly OverlayLeftOut[]): string {
+  return forTerminal(input)
     .map(
       (o) =>
         `note: overlay \`${o.name}@${o.version}\` left out: its selector needs device_api ${o.needs.values.map((v) => `\`${v}\``).join(' or ')}, and ${o.needs.flag} was not given\n` +
@@ -217,7 +222,8 @@ export function describePolicy(set: PolicySet, effective: EffectivePolicy, type:
 }
 
 /** `policy show` as text: one line per check with its match, target, flags and provenance. */
-export function renderPolicyText(d: PolicyDescription, options: TextOptions = {}): string {
+export function renderPolicyText(input: PolicyDescription, options: TextOptions = {}): string {
+  const d = forTerminal(input);
   const paint = painter(options.color ?? false);
   const applied = d.overlays.filter((o) => o.applies).map((o) => `${o.name}@${o.version}`);
   const lines = [
@@ -240,4 +246,25 @@ export function renderPolicyText(d: PolicyDescription, options: TextOptions = {}
   }
   for (const x of d.disabled) lines.push(`  ${paint('dim', `${x.id.padEnd(width)}  disabled by ${x.by}`)}`);
   return `${lines.join('\n')}\n`;
+}
+
+// --- policy test suites (`test`) -------------------------------------------------
+
+/** The one line the CLI prints for a problem (values as JSON, as the suite writes them). */
+export function describeProblem(p: Problem): string {
+  switch (p.kind) {
+    case 'verdict':
+      return `expected compatible: ${p.expected}, got ${p.actual}`;
+    case 'failing':
+      return `expected failing [${p.expected.join(', ')}], got [${p.actual.join(', ')}]`;
+    case 'set':
+      return `expected set ${JSON.stringify(p.expected)}, got ${JSON.stringify(p.actual)}`;
+  }
+}
+
+/** A case's report: `✓ suite › case`, or `✗` with a line per problem and its errors indented below. */
+export function renderCaseReport(suite: string, c: CaseReport, options: TextOptions = {}): string {
+  const paint = painter(options.color ?? false);
+  const lines = [`${c.passed ? paint('green', '✓') : paint('red', '✗')} ${escapeForTerminal(suite)} › ${escapeForTerminal(c.name)}`, ...c.problems.map((p) => `    ${escapeForTerminal(describeProblem(p))}`)];
+  return `${lines.join('\n')}\n${renderDiagnostics(c.errors).replace(/^(?=.)/gm, '    ')}`;
 }

@@ -201,14 +201,5 @@ function compare(c: WrittenCase, decision: Decision): Problem[] {
   return problems;
 }
 
-/** The one line the CLI prints for a problem. */
-export function describeProblem(p: Problem): string {
-  switch (p.kind) {
-    case 'verdict':
-      return `expected compatible: ${p.expected}, got ${p.actual}`;
-    case 'failing':
-      return `expected failing [${p.expected.join(', ')}], got [${p.actual.join(', ')}]`;
-    case 'set':
-      return `expected set ${JSON.stringify(p.expected)}, got ${JSON.stringify(p.actual)}`;
-  }
-}
+/** The one line the CLI prints for a problem (it lives with the other text renderers). */
+export { describeProblem } from './report.js';

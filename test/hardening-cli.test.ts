@@ -166,4 +166,136 @@ test('plugins planted in HOME, XDG_DATA_HOME or MDEV_POLICY_DATA_DIR are never l
   }
 });
 
+// --- item 11: no input string reaches the terminal raw -----------------------------
+
+/** Erase the line, return, new line, bell, right-to-left override. */
+const EVIL = '\x1b[2K\r\n\x07\u202e';
+/** What must never appear raw in text output (our own colours are checked apart). */
+const RAW = /(?!\n)[\p{Cc}\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\u2028\u2029\ufeff]/u;
+const clean = (what: string, s: string) => assert.not.match(s, RAW, `${what} holds a raw control or bidi character: ${JSON.stringify(s.match(RAW)?.[0])}`);
+const lines = (s: string) => s.split('\n');
+
+/** Source (its device's claim value is hostile), a benign compatible destination, and an attacker-named one that is refused. */
+function hostileHosts(dir: string) {
+  const t = (version: string, extra: Record<string, unknown> = {}) => ({ ...gvt(version), ...extra });
+  const doc = (name: string, parents: Record<string, unknown>) => ({ apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name }, spec: { parents } });
+  return {
+    source: put(dir, 'src.json', doc('src', { '0000:00:02.0': { types: { [TYPE]: t('1.2.0') }, devices: { [UUID]: { type: TYPE, attributes: { aggregator: `1${EVIL}` } } } } })),
+    good: put(dir, 'good.json', doc('good', { '0000:00:02.0': { types: { [TYPE]: t('1.2.0') } } })),
+    evil: put(
+      dir,
+      'evil.json',
+      doc(`evil${EVIL}✓ trusted can take every device:\ncompatible: 1 of 1 destination can take the source devices\n`, {
+        [`0000:00:02.0\x1b[2K\x07\u202e`]: { types: { [TYPE]: t(`1.1.0${EVIL}✓ ok`, { compatible_pci_ids: `5931${EVIL}` }), [`i915\x1b[1A\x07\u202eGVTg`]: t('1.2.0') } },
+      }),
+    ),
+  };
+}
+
+test('eval text: host names, parents, types and values are escaped; the verdict lines cannot be forged', () => {
+  const hosts = hostileHosts(scratch());
+  for (const extra of [[], ['--explain']]) {
+    const refused = cli(['eval', '-s', hosts.source, '-d', hosts.evil, ...extra]);
+    clean('eval stdout', refused.stdout);
+    assert.is(refused.status, 1);
+    assert.equal(lines(refused.stdout).filter((l) => l.startsWith('✓')), [], 'no destination line says it can take the devices');
+    assert.equal(lines(refused.stdout).filter((l) => /^(not )?compatible:/.test(l)), ['not compatible: 0 of 1 destination can take the source devices']);
+    assert.match(refused.stdout, /^✗ evil\\x1b\[2K\\r\\n\\x07\\u202e✓ trusted/m, 'the name is shown, escaped, on the refusal line');
+
+    const mixed = cli(['eval', '-s', hosts.source, '-d', hosts.evil, '-d', hosts.good, ...extra]);
+    clean('eval stdout', mixed.stdout);
+    assert.is(mixed.status, 0);
+    assert.equal(lines(mixed.stdout).filter((l) => l.startsWith('✓')), ['✓ good can take every device:']);
+    assert.equal(lines(mixed.stdout).filter((l) => /^(not )?compatible:/.test(l)), ['compatible: 1 of 2 destinations can take the source devices']);
+    assert.match(mixed.stdout, /then set aggregator=1\\x1b\[2K\\r\\n\\x07\\u202e\n/, 'the claim value is shown escaped');
+  }
+  // JSON keeps the values as they are (JSON escapes the control characters itself)
+  const json = cli(['eval', '-s', hosts.source, '-d', hosts.evil, '--format', 'json']);
+  assert.ok(JSON.parse(json.stdout).destinations[0].host.startsWith(`evil${EVIL}`));
+});
+
+test('eval text with colour: only the report\'s own colour sequences reach the terminal', async () => {
+  const { parseText, hostFromDocument, loadPolicySet, evaluate, renderText } = await import('../src/index.js');
+  const hosts = hostileHosts(scratch());
+  const load = async (f: string) => hostFromDocument(parseText(await import('node:fs').then((fs) => fs.readFileSync(f, 'utf8')), f).value!).value!;
+  const policy = (await loadPolicySet({})).value!;
+  const decision = await evaluate({ policy, source: await load(hosts.source), destinations: [{ host: await load(hosts.evil), errors: [] }, { host: await load(hosts.good), errors: [] }] });
+  for (const explain of [false, true]) {
+    const text = renderText(decision, { color: true, explain });
+    assert.ok(text.includes('\x1b[31m'), 'coloured');
+    clean('coloured report', text.replace(new RegExp(`${'\x1b'}\\[\\d+m`, 'g'), ''));
+  }
+});
+
+test('test, validate and policy show escape case names, problems, file names and flag values', () => {
+  const dir = scratch();
+  const hostAt = (name: string, device: boolean) => {
+    const h = host(name, '1.2.0', device) as { spec: { parents: Record<string, { devices: Record<string, { attributes: Record<string, string> }> }> } };
+    if (device) h.spec.parents['0000:00:02.0']!.devices[UUID]!.attributes.aggregator = `1${EVIL}`;
+    return h;
+  };
+  const suite = put(dir, 'evil.test.json', {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'TestSuite',
+    metadata: { name: `suite${EVIL}` },
+    spec: {
+      policy: path.join(ROOT, 'policies/vfio-mdev.yaml'),
+      cases: [
+        { name: `fits${EVIL}✓ forged › case`, source: hostAt('a', true), destination: hostAt('b', false), expect: { compatible: true } },
+        { name: `refused${EVIL}`, source: hostAt('a', true), destination: hostAt('b', false), expect: { compatible: false, failing: [`x${EVIL}`], set: { aggregator: `2${EVIL}` } } },
+      ],
+    },
+  });
+  const t = cli(['test', suite]);
+  clean('test stdout', t.stdout);
+  clean('test stderr', t.stderr);
+  assert.is(lines(t.stdout).filter((l) => /^[✓✗] /.test(l)).length, 2, t.stdout);
+  assert.ok(t.stdout.endsWith('1 passed, 1 failed\n'), t.stdout);
+  assert.is(t.status, 1);
+
+  const bad = put(dir, `bad${EVIL}.json`, { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'x' }, spec: { parents: { [`p\n${EVIL}`]: { types: {} } } } });
+  const v = cli(['validate', bad]);
+  clean('validate stdout', v.stdout);
+  assert.match(v.stdout, /^\S*bad\\x1b\[2K\\r\\n\\x07\\u202e\.json:1:\d+: schema-violation: /m);
+  assert.is(v.status, 2);
+
+  const p = cli(['policy', 'show', '--type', `x${EVIL}`, '--device-api', `v${EVIL}`]);
+  clean('policy show stdout', p.stdout);
+  clean('policy show stderr', p.stderr);
+  assert.match(p.stdout, /source type x\\x1b\[2K\\r\\n\\x07\\u202e \(v\\x1b/);
+  assert.is(p.status, 0);
+
+  // oclif's own errors quote argv: an unknown command, a bad flag value
+  for (const args of [[`no${EVIL}such`], ['eval', '-s', 'a', '-d', 'b', '--format', `x${EVIL}`]]) {
+    const r = cli(args);
+    clean('error', r.stdout + r.stderr);
+    noStack(r.stderr);
+    assert.is(r.status, 2);
+  }
+});
+
+test('escapeForTerminal: every control, format and separator character becomes a visible escape', async () => {
+  const { escapeForTerminal, forTerminal } = await import('../src/terminal.js');
+  const { formatDiagnostic, diagnostic } = await import('../src/errors.js');
+  const all = [
+    ...Array.from({ length: 0x20 }, (_, i) => i),
+    0x7f,
+    ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i),
+    0xad, 0x61c, 0x180e, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2028, 0x2029,
+    0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2060, 0x2066, 0x2067, 0x2068, 0x2069, 0xfeff, 0xfff9, 0xe0001,
+  ].map((n) => String.fromCodePoint(n));
+  for (const c of all) {
+    const e = escapeForTerminal(`a${c}b`);
+    assert.match(e, /^a\\(x[0-9a-f]{2}|u[0-9a-f]{4}|u\{[0-9a-f]+\}|[nrt])b$/, JSON.stringify(c));
+  }
+  assert.is(escapeForTerminal('plain: ✓ émigré 日本 🙂 `x` \\x1b'), 'plain: ✓ émigré 日本 🙂 `x` \\x1b', 'printable text is untouched');
+  assert.equal(forTerminal({ [`k${EVIL}`]: [`v${EVIL}`, 1, null, true] }), { 'k\\x1b[2K\\r\\n\\x07\\u202e': ['v\\x1b[2K\\r\\n\\x07\\u202e', 1, null, true] });
+  const proto = forTerminal(JSON.parse('{"__proto__": {"polluted": "\\u001b"}}') as Record<string, unknown>);
+  assert.ok(Object.hasOwn(proto, '__proto__') && Object.getPrototypeOf(proto) === Object.prototype, 'a `__proto__` key stays a key');
+  assert.is(({} as Record<string, unknown>).polluted, undefined);
+  const d = formatDiagnostic(diagnostic('schema-violation', `bad \`${EVIL}\``, { file: `f${EVIL}.yaml`, line: 1, col: 2 }, { hint: `did you mean \`${EVIL}\`?` }));
+  clean('diagnostic', d);
+  assert.is(d.split('\n').length, 2, 'a line and its hint');
+});
+
 test.run();

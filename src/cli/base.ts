@@ -5,6 +5,7 @@
 // when --json is given (oclif/core#1423).
 
 import { Command, Flags } from '@oclif/core';
+import { escapeForTerminal } from '../terminal.js';
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -35,7 +36,8 @@ export abstract class BaseCommand extends Command {
       .replace(/^the following errors? occurred:\s*/i, '');
     const isUsage = err.oclif !== undefined;
     const code = isUsage ? 'usage' : 'internal';
-    const first = message.charAt(0).toLowerCase() + message.slice(1);
+    // oclif's messages quote argv (`Expected --format=… to be one of`): escaped like any input.
+    const first = escapeForTerminal(message.charAt(0).toLowerCase() + message.slice(1));
     this.writeErr(`${code}: ${first}\n`);
     if (isUsage) this.writeErr(`  hint: see \`mdev-policy ${(this.id ?? '').replace(/:/g, ' ')} --help\`\n`.replace('  --help', ' --help'));
     else if (debug) this.writeErr(`${err.stack ?? ''}\n`);

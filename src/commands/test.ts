@@ -15,22 +15,19 @@ export default class Test extends BaseCommand {
   async run(): Promise<void> {
     const { argv } = await this.parse(Test);
     const lib = await import('../index.js');
-    const { describeProblem } = await import('../suite.js');
+    const { renderCaseReport } = await import('../report.js');
     const found = await lib.findSuites(argv as string[]);
     const errors = [...found.errors];
     let passed = 0;
     let failed = 0;
     const color = this.colorFor(process.stdout);
-    const paint = (ok: boolean, s: string) => (color ? `\u001b[${ok ? 32 : 31}m${s}\u001b[39m` : s);
     for (const file of found.files) {
       const report = await lib.runSuiteFile(file);
       errors.push(...report.errors);
       for (const c of report.cases) {
         if (c.passed) passed++;
         else failed++;
-        this.write(`${paint(c.passed, c.passed ? '✓' : '✗')} ${report.name ?? file} › ${c.name}\n`);
-        for (const p of c.problems) this.write(`    ${describeProblem(p)}\n`);
-        if (c.errors.length > 0) this.write(lib.renderDiagnostics(c.errors).replace(/^(?=.)/gm, '    '));
+        this.write(renderCaseReport(report.name ?? file, c, { color }));
       }
     }
     if (found.files.length === 0 && errors.length === 0) errors.push(lib.diagnostic('file-unreadable', 'no test suite found (*.test.yaml)', { file: (argv as string[]).join(' ') }));

@@ -1,0 +1,49 @@
+// Text from input made safe to print on a terminal. Host names, parent and type
+// ids, attribute values, case names and file names are written by whoever
+// produced the inventory; printed raw, an ESC sequence, a carriage return or a
+// bidi override could erase or reorder the report's own lines and forge a
+// verdict. Every text renderer passes its input through here (JSON and NDJSON
+// need not: JSON escapes control characters itself). Pure functions, no I/O.
+
+/**
+ * What never reaches a terminal raw: control characters (C0 including tab and
+ * newline, DEL, C1), format characters that reorder or hide text (bidi
+ * embeddings, overrides and isolates, zero-width characters, BOM, tags) and
+ * the line and paragraph separators.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function visible(c: string): string {
+  const named = NAMED[c];
+  if (named !== undefined) return named;
+  const n = c.codePointAt(0)!;
+  if (n <= 0xff) return `\\x${n.toString(16).padStart(2, '0')}`;
+  if (n <= 0xffff) return `\\u${n.toString(16).padStart(4, '0')}`;
+  return `\\u{${n.toString(16)}}`;
+}
+
+/** A string with every unsafe character written as a visible escape (`\x1b`, `\r`, `\u202e`). */
+export function escapeForTerminal(s: string): string {
+  return UNSAFE.test(s) ? s.replace(UNSAFE_ALL, visible) : s;
+}
+
+/**
+ * A copy of plain data (objects, arrays, strings, numbers) with every string —
+ * keys too — escaped for a terminal: what a text renderer works from, so no
+ * field it prints, now or later, can be forgotten.
+ */
+export function forTerminal<T>(value: T): T {
+  return escapeDeep(value) as T;
+}
+
+function escapeDeep(v: unknown): unknown {
+  if (typeof v === 'string') return escapeForTerminal(v);
+  if (Array.isArray(v)) return v.map(escapeDeep);
+  if (v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    // fromEntries defines own properties: a `__proto__` key stays a key.
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeForTerminal(k), escapeDeep(x)]));
+  }
+  return v;
+}

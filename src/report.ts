@@ -84,6 +84,25 @@ function candidateBlock(c: CandidateResult, explain: boolean, paint: ReturnType<
   return [head, ...shown.map((k) => checkLine(k, paint))];
 }
 
+/** A destination refusing more candidates than this has them summarised in the text report (all of them with --explain). */
+export const REFUSED_SHOWN_MAX = 20;
+/** How many of them are shown then. */
+export const REFUSED_SHOWN_SUMMARY = 10;
+
+/**
+ * The refused candidates the report prints for a destination: all of them up
+ * to REFUSED_SHOWN_MAX, else the first REFUSED_SHOWN_SUMMARY, taking those of
+ * each device's own type first (they say why the device's type is refused
+ * there), in the Decision's order.
+ */
+function refusedShown(all: readonly CandidateResult[], ownType: ReadonlyMap<string, string>): CandidateResult[] {
+  const refused = all.filter((c) => !c.compatible);
+  if (refused.length <= REFUSED_SHOWN_MAX) return refused;
+  const own = refused.filter((c) => ownType.get(c.device) === c.type).slice(0, REFUSED_SHOWN_SUMMARY);
+  const picked = new Set([...own, ...refused.filter((c) => ownType.get(c.device) !== c.type).slice(0, REFUSED_SHOWN_SUMMARY - own.length)]);
+  return refused.filter((c) => picked.has(c));
+}
+
 /** The human report: compatible destinations first with their claim plans, then the refused ones and why. */
 export function renderText(input: Decision, options: TextOptions = {}): string {
   const decision = forTerminal(input);
@@ -96,6 +115,7 @@ export function renderText(input: Decision, options: TextOptions = {}): string {
   );
   lines.push(`source ${decision.source.host}: ${decision.source.devices.length} device${decision.source.devices.length === 1 ? '' : 's'}`);
   for (const d of decision.source.devices) lines.push(`  ${d.uuid} on ${d.parent} as ${d.type}`);
+  const ownType = new Map(decision.source.devices.map((d) => [d.uuid, d.type]));
   const all = candidates(decision);
   const ordered = [...all.filter((d) => d.compatible), ...all.filter((d) => !d.compatible)];
   for (const dest of ordered) {
@@ -115,7 +135,10 @@ export function renderText(input: Decision, options: TextOptions = {}): string {
     } else {
       lines.push(`${paint('red', '✗')} ${paint('bold', dest.host)} cannot: ${dest.reason ?? 'no placement'}`);
       if (dest.candidates.length === 0) lines.push('    (no mdev types on this host)');
-      for (const c of dest.candidates) if (explain || !c.compatible) lines.push(...candidateBlock(c, explain, paint));
+      const shown = explain ? dest.candidates : refusedShown(dest.candidates, ownType);
+      for (const c of shown) lines.push(...candidateBlock(c, explain, paint));
+      const more = explain ? 0 : dest.candidates.filter((c) => !c.compatible).length - shown.length;
+      if (more > 0) lines.push(paint('dim', `    … and ${more} more refused candidate${more === 1 ? '' : 's'} (use --format json for all)`));
     }
   }
   for (const dest of decision.destinations.filter((d) => d.isSource === true)) {

@@ -298,4 +298,40 @@ test('escapeForTerminal: every control, format and separator character becomes a
   assert.is(d.split('\n').length, 2, 'a line and its hint');
 });
 
+// --- item 9 (report): a destination with thousands of refused types -----------------
+
+test('eval text: thousands of refused candidates are summarised; --explain and JSON keep them all', () => {
+  const dir = scratch();
+  const source = put(dir, 'src.json', host('src', '1.2.0', true));
+  const types: Record<string, unknown> = { [TYPE]: gvt('1.1.0') };
+  for (let i = 0; i < 3000; i++) types[`vendor-type-${String(i).padStart(4, '0')}`] = gvt('1.2.0');
+  const many = put(dir, 'many.json', { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'many' }, spec: { parents: { '0000:00:02.0': { types } } } });
+  const r = cli(['eval', '-s', source, '-d', many]);
+  assert.is(r.status, 1);
+  const refused = lines(r.stdout).filter((l) => l.startsWith('    refused '));
+  assert.is(refused.length, 10, r.stdout.slice(0, 2000));
+  assert.match(refused[0]!, new RegExp(`as ${TYPE}$`), "the device's own type comes first: it says why");
+  assert.match(r.stdout, /^ {4}… and 2991 more refused candidates \(use --format json for all\)$/m);
+  assert.ok(r.stdout.endsWith('not compatible: 0 of 1 destination can take the source devices\n'));
+  assert.ok(r.stdout.length < 5000, `the report stays short: ${r.stdout.length} characters`);
+
+  const big = (...args: string[]) => spawnSync(process.execPath, [BIN, 'eval', '-s', source, '-d', many, ...args], { cwd: ROOT, encoding: 'utf8', env: ENV, maxBuffer: 64 * 1024 * 1024 });
+  const explained = big('--explain');
+  assert.is(explained.status, 1);
+  assert.is(lines(explained.stdout).filter((l) => l.startsWith('    refused ')).length, 3001);
+  assert.not.match(explained.stdout, /more refused candidates/);
+  const json = JSON.parse(big('--format', 'json').stdout);
+  assert.is(json.destinations[0].candidates.length, 3001);
+});
+
+test('eval text: up to 20 refused candidates are all shown, with no count line', () => {
+  const dir = scratch();
+  const source = put(dir, 'src.json', host('src', '1.2.0', true));
+  const types: Record<string, unknown> = {};
+  for (let i = 0; i < 20; i++) types[`vendor-type-${i}`] = gvt('1.2.0');
+  const r = cli(['eval', '-s', source, '-d', put(dir, 'twenty.json', { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'twenty' }, spec: { parents: { '0000:00:02.0': { types } } } })]);
+  assert.is(lines(r.stdout).filter((l) => l.startsWith('    refused ')).length, 20);
+  assert.not.match(r.stdout, /more refused/);
+});
+
 test.run();

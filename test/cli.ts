@@ -38,7 +38,8 @@ let config: Promise<Config> | undefined;
 export async function cliInProcess(args: readonly string[]): Promise<CliRun> {
   // The commands in dist/, never their TypeScript sources through tsx (what oclif would do under NODE_ENV=development).
   settings.enableAutoTranspile = false;
-  config ??= Config.load(ROOT);
+  // As bin/run.js loads it: only the plugins the package declares, never the user's data directory's.
+  config ??= Config.load({ root: ROOT, userPlugins: false, devPlugins: false });
   const loaded = await config;
   const out: string[] = [];
   const err: string[] = [];

@@ -163,10 +163,12 @@ const names = fc.uniqueArray(fc.constantFrom('aggregator', 'fps', 'toString', 'x
 /** The first operand an operator usually meets: versions for version-compatible, counts for capacity, families for each:…, names for names-set-on. */
 function seedFor(operator: string): fc.Arbitrary<unknown> {
   const [prefix, match] = operator.includes(':') ? operator.split(':') : [undefined, operator];
-  const familyOf = match === 'version-compatible' ? versionFamily : listFamily;
+  const familyOf = match === 'version-compatible' || match === 'version-at-least' || match === 'version-equal' ? versionFamily : listFamily;
   if (prefix !== undefined) return fc.oneof({ weight: 3, arbitrary: familyOf }, { weight: 1, arbitrary: family });
   switch (match) {
     case 'version-compatible':
+    case 'version-at-least':
+    case 'version-equal':
       return fc.oneof({ weight: 3, arbitrary: version }, { weight: 1, arbitrary: fc.tuple(pad, version, pad).map(([l, v, r]) => l + v + r) });
     case 'capacity':
       return fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('0', '1', ' 2\n'));

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
-const kinds = { Policy: 'policy', Overlay: 'overlay', Host: 'host', TestSuite: 'testsuite', Decision: 'decision' };
+const kinds = { Policy: 'policy', Overlay: 'overlay', Host: 'host', TestSuite: 'testsuite', Decision: 'decision', Facts: 'facts' };
 const ajv = new Ajv2020({
   allErrors: true,
   verbose: true,

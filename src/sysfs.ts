@@ -18,6 +18,13 @@
 // derived from what the kernel shows, its `matrix` and `control_domains` (see
 // import/vfio-ap.ts), which are kept too.
 //
+// Facts above the type (DESIGN §10): for each parent its PCI ids, driver and
+// driver version, and for the host its kernel, OS and the versions of the
+// modules that drive mdev parents (collectFacts below): a fixed list of text
+// files, each resolved like any other path here and read like an attribute
+// file; a PCI device's binary files (config, resource*, rom) are never
+// opened. Facts given with --facts are merged last and win (import/facts.ts).
+//
 // Fail closed. The document is built by the importers' HostBuilder, never by
 // assigning into plain objects. A parent, type or device whose name the Host
 // cannot hold (`__proto__`, `constructor`, `prototype`, not a sysfs name, not
@@ -33,8 +40,9 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, failed, resultOf, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
+import { diagnostic, failed, quote, resultOf, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
 import { decodeUtf8, systemMessage } from './load.js';
+import { mergeFacts, type FactsSource } from './import/facts.js';
 import { badName, badUuid, HostBuilder } from './import/host-builder.js';
 import { AP_ASSIGN_ATTRIBUTES, apAssignments } from './import/vfio-ap.js';
 import type { WrittenHost } from './types.js';
@@ -46,6 +54,8 @@ export interface CollectOptions {
   maxFileBytes?: number;
   /** Timestamp for metadata.collectedAt (tests pin it). */
   now?: Date;
+  /** Facts from --facts files, merged after what the files below the root expose (facts given win). */
+  facts?: readonly FactsSource[];
 }
 
 /** Files of a type directory that are never attributes. */
@@ -129,6 +139,29 @@ class Walker {
     if ('leaves' in r) this.warn(p, 'a link that leaves the root: not followed');
     else this.warn(p, r.error.code === 'ELOOP' ? 'a link cycle: skipped' : `${failing}: ${systemMessage(r.error)}`);
     return undefined;
+  }
+
+  /**
+   * Like inside(), for a path that may well be absent (an unbound device has
+   * no `driver` link, a host without os-release has none): absent is
+   * undefined without a warning; a link that leaves the root or a cycle
+   * still warns.
+   */
+  async optional(dir: string, rest: string): Promise<string | undefined> {
+    const r = await this.resolve(dir, rest);
+    if ('real' in r) return r.real;
+    const p = path.join(dir, rest);
+    if ('leaves' in r) this.warn(p, 'a link that leaves the root: not followed');
+    else if (r.error.code !== 'ENOENT' && r.error.code !== 'ENOTDIR') this.warn(p, r.error.code === 'ELOOP' ? 'a link cycle: skipped' : `cannot resolve: ${systemMessage(r.error)}`);
+    return undefined;
+  }
+
+  /** A fact file's text (links resolved inside the root; read as an attribute file is), or undefined when absent, unreadable or empty. */
+  async readFact(dir: string, rest: string): Promise<string | undefined> {
+    const file = await this.optional(dir, rest);
+    if (file === undefined) return undefined;
+    const text = (await this.readAttribute(file))?.trim();
+    return text === '' ? undefined : text;
   }
 
   warn(p: string, message: string, code: ErrorCode = 'file-unreadable'): void {
@@ -310,12 +343,127 @@ export async function collectHost(options: CollectOptions): Promise<Result<Writt
       builder.addType(entry, typeId, attrs);
     }
   }
+  await collectFacts(w, builder, parentIds);
   if (listed.length > 0 && parentIds.size === 0) {
     w.warn(bus, `lists ${listed.length} ${listed.length === 1 ? 'entry' : 'entries'} but no parent could be collected: the host written has none`);
   }
   await collectDevices(w, builder, parentIds, deviceApis);
+  const merged = mergeFacts(builder, options.facts ?? []);
   const collectedAt = (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return resultOf(builder.build(options.name, collectedAt), w.errors, w.warnings);
+  return resultOf(builder.build(options.name, collectedAt), w.errors, [...w.warnings, ...merged]);
+}
+
+// --- facts above the type (DESIGN §10) --------------------------------------
+
+/** A PCI parent's identity files and the parent facts they become. Only these are ever opened: never `config`, `resource*` or `rom` (binary, and reading some has effects). */
+const PCI_ID_FILES = [
+  ['vendor', 'pci_vendor'],
+  ['device', 'pci_device'],
+  ['subsystem_vendor', 'pci_subsystem_vendor'],
+  ['subsystem_device', 'pci_subsystem_device'],
+  ['revision', 'pci_revision'],
+  ['class', 'pci_class'],
+] as const;
+
+/**
+ * Parent and host facts. For each parent: its PCI ids when it is a PCI
+ * device (its real directory is under sys/devices/pci…, or it has `vendor`
+ * and `device` files), `pci_physfn` for an SR-IOV virtual function (the
+ * `physfn` link's basename), `driver` (the `driver` link's basename) and
+ * `driver_version` (sys/module/<module>/version, the module being the
+ * driver's `module` link, else the driver's name with `-` as `_`). Host
+ * facts: `kernel_release` (proc/sys/kernel/osrelease), `os_id` and
+ * `os_version_id` (etc/os-release, else usr/lib/os-release), and
+ * `<module>_version` for each module that drives an mdev parent. A file that
+ * is absent is a fact that is absent, without a warning.
+ */
+async function collectFacts(w: Walker, builder: HostBuilder, parentIds: Map<string, string>): Promise<void> {
+  const moduleVersions = new Map<string, string | undefined>();
+  for (const [dir, id] of parentIds) {
+    const facts: [string, string][] = [];
+    if (await isPciDevice(w, dir)) {
+      for (const [file, fact] of PCI_ID_FILES) {
+        const value = await w.readFact(dir, file);
+        if (value !== undefined) facts.push([fact, value]);
+      }
+      const physfn = await w.optional(dir, 'physfn');
+      if (physfn !== undefined && badName(path.basename(physfn)) === undefined) facts.push(['pci_physfn', path.basename(physfn)]);
+    }
+    const driverDir = await w.optional(dir, 'driver');
+    const driver = driverDir === undefined ? undefined : path.basename(driverDir);
+    if (driverDir !== undefined && driver !== undefined && badName(driver) === undefined) {
+      facts.push(['driver', driver]);
+      const moduleDir = await w.optional(driverDir, 'module');
+      const module = moduleDir === undefined ? driver.replace(/-/g, '_') : path.basename(moduleDir);
+      if (badName(module) === undefined && badName(`${module}_version`) === undefined) {
+        if (!moduleVersions.has(module)) moduleVersions.set(module, await w.readFact(w.root, path.join('sys/module', module, 'version')));
+        const version = moduleVersions.get(module);
+        if (version !== undefined) facts.push(['driver_version', version]);
+      }
+    }
+    builder.addParentFacts(id, facts);
+  }
+  const host: [string, string][] = [];
+  const kernel = await w.readFact(w.root, 'proc/sys/kernel/osrelease');
+  if (kernel !== undefined) host.push(['kernel_release', kernel]);
+  for (const file of ['etc/os-release', 'usr/lib/os-release']) {
+    const text = await w.readFact(w.root, file);
+    if (text === undefined) continue;
+    const os = parseOsRelease(text);
+    for (const problem of os.problems) w.warn(path.join(w.root, file), problem, 'schema-violation');
+    if (os.id !== undefined) host.push(['os_id', os.id]);
+    if (os.versionId !== undefined) host.push(['os_version_id', os.versionId]);
+    break;
+  }
+  for (const [module, version] of moduleVersions) if (version !== undefined) host.push([`${module}_version`, version]);
+  builder.addHostFacts(host);
+}
+
+/** Whether a parent is a PCI device: its real directory is below sys/devices/pci…, or it has regular `vendor` and `device` files. */
+async function isPciDevice(w: Walker, dir: string): Promise<boolean> {
+  const parts = path.relative(w.root, dir).split(path.sep);
+  if (parts[0] === 'sys' && parts[1] === 'devices' && /^pci[0-9a-f]{4}:[0-9a-f]{2}$/i.test(parts[2] ?? '')) return true;
+  return (await isFile(path.join(dir, 'vendor'))) && (await isFile(path.join(dir, 'device')));
+}
+
+/** The os-release value charset (ID and VERSION_ID: lowercase letters, digits, `.`, `_`, `-`). */
+const OS_VALUE = /^[a-z0-9._-]{1,64}$/;
+
+/**
+ * ID and VERSION_ID of an os-release file (os-release(5)): `KEY=value`
+ * lines, the value unquoted, or in single quotes, or in double quotes with
+ * `\"`, `\\`, `\$` and `` \` `` escapes; a later line wins, as in a shell.
+ * Strict: a value that is not one word of lowercase letters, digits, `.`,
+ * `_` and `-` (what the specification allows for both keys) is left out,
+ * with a problem to report. Other keys are never looked at.
+ */
+export function parseOsRelease(text: string): { id?: string; versionId?: string; problems: string[] } {
+  const out: { id?: string; versionId?: string; problems: string[] } = { problems: [] };
+  for (const line of text.split('\n')) {
+    const m = /^(ID|VERSION_ID)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [, key, raw] = m as unknown as [string, 'ID' | 'VERSION_ID', string];
+    const value = osReleaseValue(raw);
+    if (value === undefined || !OS_VALUE.test(value)) {
+      out.problems.push(`\`${key}\` is not one word of lowercase letters, digits, \`.\`, \`_\` and \`-\` (${quote(raw.slice(0, 40))}): left out`);
+      if (key === 'ID') delete out.id;
+      else delete out.versionId;
+      continue;
+    }
+    if (key === 'ID') out.id = value;
+    else out.versionId = value;
+  }
+  return out;
+}
+
+/** A shell-style os-release value unquoted; undefined when its quoting is broken. */
+function osReleaseValue(raw: string): string | undefined {
+  if (raw.startsWith("'")) return /^'([^']*)'$/.exec(raw)?.[1];
+  if (raw.startsWith('"')) {
+    const m = /^"((?:[^"\\$`]|\\["\\$`])*)"$/.exec(raw);
+    return m?.[1]!.replace(/\\(["\\$`])/g, '$1');
+  }
+  return /^[^\s"'\\$`;|&<>()]*$/.test(raw) ? raw : undefined;
 }
 
 /** The devices of sys/bus/mdev/devices (absent when no device exists), each on its parent. */
@@ -401,6 +549,14 @@ async function collectInstanceAttributes(w: Walker, dir: string, out: Map<string
 async function isLink(p: string): Promise<boolean> {
   try {
     return (await lstat(p)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await lstat(p)).isFile();
   } catch {
     return false;
   }

@@ -195,6 +195,17 @@ export interface WrittenHost {
   };
 }
 
+/** Facts merged into a Host by `--facts` (DESIGN §10): host facts, and parent facts by parent id. */
+export interface WrittenFacts {
+  apiVersion: typeof API_VERSION;
+  kind: 'Facts';
+  metadata: { name: string; collectedAt?: string; description?: string };
+  spec: {
+    host?: Record<string, string>;
+    parents?: Record<string, Record<string, string>>;
+  };
+}
+
 export interface MdevType {
   id: string;
   attributes: Record<string, AttributeValue>;

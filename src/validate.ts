@@ -10,7 +10,7 @@ import { API_VERSION } from './types.js';
 import { diagnostic, didYouMean, failed, quote, resultOf, type Diagnostic, type Result } from './errors.js';
 import type { SourceDocument, ValuePath } from './load.js';
 
-export const KINDS = ['Policy', 'Overlay', 'Host', 'TestSuite', 'Decision'] as const;
+export const KINDS = ['Policy', 'Overlay', 'Host', 'TestSuite', 'Decision', 'Facts'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /**

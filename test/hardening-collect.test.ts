@@ -6,7 +6,7 @@
 // importers turn what their parsers would throw on (deep nesting, reserved
 // names) into coded errors with the file's name, never `internal:`.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -85,7 +85,10 @@ test('collect with the default --root / (and a --root whose real path is /) read
     assert.is(parents['0000:00:02.0'].types['i915-GVTg_V5_4'].software_version, '1.2.0');
     assert.equal(parents['0000:00:02.0'].devices, { '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001': { type: 'i915-GVTg_V5_4', attributes: { aggregator: '2', fps: '60' } } });
     assert.equal(Object.keys(parents.mtty.devices), ['2b1d8f3e-7c4a-4f0e-9d6b-1a2b3c4d5e6f']);
-    assert.equal(host.spec, JSON.parse(JSON.stringify(expected.value!.spec)), 'the same host as collected with --root TREE');
+    assert.equal(host.spec.parents, JSON.parse(JSON.stringify(expected.value!.spec.parents)), 'the same parents as collected with --root TREE');
+    // The tree has no proc/ or etc/: host facts read with --root / are this machine's own (DESIGN §10).
+    assert.is(host.spec.host?.kernel_release, readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
+    assert.is(expected.value!.spec.host, undefined);
   }
 });
 

@@ -1,8 +1,10 @@
 // Builds sysfs trees for the collect tests, the way the kernel lays them out:
 // parents under sys/devices/…, sys/class/mdev_bus/<parent> and
 // sys/bus/mdev/devices/<uuid> as relative links, an instance's mdev_type link
-// back to its type, write-only create/remove files. No root needed.
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+// back to its type, write-only create/remove files; a parent's own files and
+// its driver and physfn links, and the host files collect reads facts from
+// (proc/sys/kernel/osrelease, etc/os-release, sys/module/*/version). No root needed.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -24,6 +26,38 @@ export interface TreeParent {
   devpath: string;
   types: Record<string, TreeType>;
   devices?: TreeDevice[];
+  /** Files of the parent's own directory (a PCI device's vendor, device, … and its binary config, rom, resource0). */
+  files?: Record<string, string>;
+  /** Its driver: a `driver` link to sys/bus/<bus>/drivers/<name>, which links its `module` to sys/module/<module> when one is given. */
+  driver?: { name: string; bus?: string; module?: string };
+  /** An SR-IOV virtual function's physical function: a `physfn` link to that sibling under the same bridge. */
+  physfn?: string;
+}
+
+/** What a host shows beside sysfs: proc/sys/kernel/osrelease, etc/os-release (as the link to usr/lib/os-release most distributions ship), and module versions. */
+export interface TreeHost {
+  osrelease?: string;
+  osRelease?: string;
+  /** sys/module/<name>/version */
+  modules?: Record<string, string>;
+}
+
+export function addHostFiles(root: string, host: TreeHost): string {
+  if (host.osrelease !== undefined) {
+    mkdirSync(path.join(root, 'proc/sys/kernel'), { recursive: true });
+    writeFileSync(path.join(root, 'proc/sys/kernel/osrelease'), `${host.osrelease}\n`);
+  }
+  if (host.osRelease !== undefined) {
+    mkdirSync(path.join(root, 'usr/lib'), { recursive: true });
+    mkdirSync(path.join(root, 'etc'), { recursive: true });
+    writeFileSync(path.join(root, 'usr/lib/os-release'), host.osRelease);
+    symlinkSync('../usr/lib/os-release', path.join(root, 'etc/os-release'));
+  }
+  for (const [name, version] of Object.entries(host.modules ?? {})) {
+    mkdirSync(path.join(root, 'sys/module', name), { recursive: true });
+    writeFileSync(path.join(root, 'sys/module', name, 'version'), `${version}\n`);
+  }
+  return root;
 }
 
 export function buildTree(parents: TreeParent[], root = mkdtempSync(path.join(tmpdir(), 'mdev-sysfs-'))): string {
@@ -36,6 +70,21 @@ export function buildTree(parents: TreeParent[], root = mkdtempSync(path.join(tm
     const dir = path.join(sys, 'devices', p.devpath);
     mkdirSync(dir, { recursive: true });
     symlinkSync(path.relative(bus, dir), path.join(bus, p.id));
+    for (const [k, v] of Object.entries(p.files ?? {})) writeFileSync(path.join(dir, k), v);
+    if (p.driver) {
+      const driverDir = path.join(sys, 'bus', p.driver.bus ?? 'pci', 'drivers', p.driver.name);
+      mkdirSync(driverDir, { recursive: true });
+      symlinkSync(path.relative(dir, driverDir), path.join(dir, 'driver'));
+      const moduleLink = path.join(driverDir, 'module');
+      if (p.driver.module !== undefined && !existsSync(moduleLink)) {
+        mkdirSync(path.join(sys, 'module', p.driver.module), { recursive: true });
+        symlinkSync(path.relative(driverDir, path.join(sys, 'module', p.driver.module)), moduleLink);
+      }
+    }
+    if (p.physfn !== undefined) {
+      mkdirSync(path.join(dir, '..', p.physfn), { recursive: true });
+      symlinkSync(path.join('..', p.physfn), path.join(dir, 'physfn'));
+    }
     for (const [id, t] of Object.entries(p.types)) {
       const tdir = path.join(dir, 'mdev_supported_types', id);
       mkdirSync(path.join(tdir, 'devices'), { recursive: true });

@@ -52,3 +52,12 @@ export const deviceApiFlag = Flags.string({
 
 /** The flags that choose an effective policy for a source type (compile, policy show). */
 export const effectivePolicyFlags = { policy: policyFlag, overlay: overlayFlag, mode: modeFlag, type: typeFlag, 'device-api': deviceApiFlag };
+
+/** `--facts FILE` of collect and import: Facts documents merged into the Host written (repeatable; later files win). */
+export const factsFlag = Flags.string({
+  multiple: true,
+  // One value per --facts: the files after it stay the command's arguments (`import libvirt --facts f.yaml gpu.xml`).
+  multipleNonGreedy: true,
+  description: 'Facts document (kind: Facts, YAML or JSON: host facts and parent facts by parent id, e.g. from `import nvidia-smi`) merged into the Host after what the host exposes; facts given win, later files over earlier ones (repeatable).',
+  helpValue: 'FILE',
+});

@@ -5,7 +5,7 @@ import { BaseCommand } from '../cli/base.js';
 import { limitFlags, limitsFrom } from '../cli/flags.js';
 
 export default class Validate extends BaseCommand {
-  static override summary = 'Check Policy, Overlay, Host and TestSuite documents against their schemas and rules.';
+  static override summary = 'Check Policy, Overlay, Host, TestSuite and Facts documents against their schemas and rules.';
   static override description =
     'Every error is printed as `file:line:col code: message`, with a `hint:` line where one helps. Overlays are checked against the Policy named by their `extends` among the files given, else the shipped base; two overlays that patch one check on overlapping selectors get a warning. Exit 0 when every file is valid (warnings allowed), 2 otherwise.';
   static override examples = [

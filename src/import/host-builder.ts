@@ -7,6 +7,7 @@
 // slipped through, as the bug it is. Everything is kept in Maps until the
 // document is built, then defined key by key as own data properties: no input
 // key ever touches a live object's prototype, and `toString` is just a name.
+// Facts (DESIGN §10) are kept the same way: host facts, and each parent's.
 
 import type { WrittenHost } from '../types.js';
 
@@ -16,6 +17,8 @@ type WrittenDevice = NonNullable<WrittenParent['devices']>[string];
 interface Parent {
   /** Its types were listed (collect reads a parent's whole mdev_supported_types): it gets a `types` map even when empty. */
   listed: boolean;
+  /** Parent facts (DESIGN §10): PCI ids, driver, driver_version, vendor facts. */
+  facts: Map<string, string>;
   types: Map<string, Map<string, string | number>>;
   devices: Map<string, { type: string; attributes: Map<string, string | string[]> }>;
 }
@@ -36,13 +39,16 @@ export function badUuid(uuid: string): string | undefined {
 }
 
 /** A plain object from a Map, each key an own data property holding `map` of its value. */
-function object<V, W>(m: Map<string, V>, map: (v: V) => W): Record<string, W> {
+export function object<V, W>(m: Map<string, V>, map: (v: V) => W): Record<string, W> {
   const out: Record<string, W> = {};
   for (const [k, v] of m) Object.defineProperty(out, k, { value: map(v), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
-const same = <V>(v: V): V => v;
+export const same = <V>(v: V): V => v;
+
+/** Facts are written in name order, whichever order they were found in: the same host reads the same from every route. */
+export const sorted = (m: Map<string, string>): Map<string, string> => new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** The caller let an unchecked name through: a bug, never an input problem. */
 function checked(problem: string | undefined): void {
@@ -51,12 +57,13 @@ function checked(problem: string | undefined): void {
 
 export class HostBuilder {
   private readonly parents = new Map<string, Parent>();
+  private readonly hostFacts = new Map<string, string>();
 
   private parent(id: string): Parent {
     checked(badName(id));
     let p = this.parents.get(id);
     if (!p) {
-      p = { listed: false, types: new Map(), devices: new Map() };
+      p = { listed: false, facts: new Map(), types: new Map(), devices: new Map() };
       this.parents.set(id, p);
     }
     return p;
@@ -65,6 +72,41 @@ export class HostBuilder {
   /** A parent whose types are listed in full, even when it has none. */
   addParent(id: string): void {
     this.parent(id).listed = true;
+  }
+
+  /** The ids of the parents added so far, in order. */
+  parentIds(): string[] {
+    return [...this.parents.keys()];
+  }
+
+  hasParent(id: string): boolean {
+    return this.parents.has(id);
+  }
+
+  /** A parent's fact, when the parent exists and has it. */
+  parentFact(parent: string, name: string): string | undefined {
+    return this.parents.get(parent)?.facts.get(name);
+  }
+
+  /** Set parent facts (later values win); adds the parent when new. */
+  addParentFacts(parent: string, facts: Iterable<readonly [string, string]>): void {
+    const p = this.parent(parent);
+    for (const [k, v] of facts) {
+      checked(badName(k));
+      p.facts.set(k, v);
+    }
+  }
+
+  hostFact(name: string): string | undefined {
+    return this.hostFacts.get(name);
+  }
+
+  /** Set host facts (later values win). */
+  addHostFacts(facts: Iterable<readonly [string, string]>): void {
+    for (const [k, v] of facts) {
+      checked(badName(k));
+      this.hostFacts.set(k, v);
+    }
   }
 
   /** Add a type, or more attributes to one already added (later values win). */
@@ -97,6 +139,7 @@ export class HostBuilder {
     const parents = new Map<string, WrittenParent>();
     for (const [id, p] of this.parents) {
       const entry: WrittenParent = {};
+      if (p.facts.size > 0) entry.attributes = object(sorted(p.facts), same);
       if (p.types.size > 0 || p.listed) entry.types = object(p.types, (attrs) => object(attrs, same));
       if (p.devices.size > 0) {
         entry.devices = object(p.devices, (d): WrittenDevice => (d.attributes.size > 0 ? { type: d.type, attributes: object(d.attributes, same) } : { type: d.type }));
@@ -104,6 +147,7 @@ export class HostBuilder {
       parents.set(id, entry);
     }
     const metadata = collectedAt === undefined ? { name } : { name, collectedAt };
-    return { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata, spec: { parents: object(parents, same) } };
+    const spec: WrittenHost['spec'] = this.hostFacts.size > 0 ? { host: object(sorted(this.hostFacts), same), parents: object(parents, same) } : { parents: object(parents, same) };
+    return { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata, spec };
   }
 }

@@ -1,16 +1,20 @@
 // Host documents from what users already have: sysfs (collect), mdevctl JSON
 // and libvirt node-device XML (import), each a Result of the document built
-// through HostBuilder. Each ends the same way: the document is checked against
-// the Host schema (checkProducedHost) before anyone prints it.
+// through HostBuilder, with the facts of any --facts files merged last
+// (./facts.ts). Each ends the same way: the document is checked against the
+// Host schema (checkProducedHost) before anyone prints it. `nvidia-smi -q -x`
+// gives no Host but a Facts document, for --facts.
 
 import { stringify } from 'yaml';
 import { diagnostic, failed, resultOf, type Diagnostic, type Result } from '../errors.js';
 import { DEFAULT_LIMITS, parseJsonDocument, readText, type LoadLimits } from '../load.js';
 import { hostFromDocument } from '../inputs.js';
-import type { WrittenHost } from '../types.js';
+import type { WrittenFacts, WrittenHost } from '../types.js';
+import { checkProducedFacts, FactsBuilder, mergeFacts, type FactsSource } from './facts.js';
 import { HostBuilder } from './host-builder.js';
 import { importLibvirt } from './libvirt.js';
 import { importMdevctl, type MdevctlOptions } from './mdevctl.js';
+import { importNvidiaSmi } from './nvidia-smi.js';
 
 /** Check a produced Host document the way `eval` will read it. */
 export function checkProducedHost(host: WrittenHost, origin: string): Result<WrittenHost> {
@@ -20,7 +24,21 @@ export function checkProducedHost(host: WrittenHost, origin: string): Result<Wri
   return resultOf(host, errors, parsed.warnings);
 }
 
-export async function importMdevctlFiles(files: readonly string[], name: string, options: MdevctlOptions = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<WrittenHost>> {
+/** The host built, with the facts given merged last, checked; or the importers' errors. */
+function finish(builder: HostBuilder, name: string, origin: string, errors: Diagnostic[], facts: readonly FactsSource[]): Result<WrittenHost> {
+  if (errors.length > 0) return failed(errors);
+  const merged = mergeFacts(builder, facts);
+  const checked = checkProducedHost(builder.build(name), origin);
+  return { ...checked, warnings: [...merged, ...checked.warnings] };
+}
+
+export async function importMdevctlFiles(
+  files: readonly string[],
+  name: string,
+  options: MdevctlOptions = {},
+  limits: LoadLimits = DEFAULT_LIMITS,
+  facts: readonly FactsSource[] = [],
+): Promise<Result<WrittenHost>> {
   const builder = new HostBuilder();
   const errors: Diagnostic[] = [];
   for (const file of files) {
@@ -32,11 +50,10 @@ export async function importMdevctlFiles(files: readonly string[], name: string,
     }
     errors.push(...importMdevctl(loaded.value, builder, options));
   }
-  if (errors.length > 0) return failed(errors);
-  return checkProducedHost(builder.build(name), files[0] ?? 'mdevctl');
+  return finish(builder, name, files[0] ?? 'mdevctl', errors, facts);
 }
 
-export async function importLibvirtFiles(files: readonly string[], name: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<WrittenHost>> {
+export async function importLibvirtFiles(files: readonly string[], name: string, limits: LoadLimits = DEFAULT_LIMITS, facts: readonly FactsSource[] = []): Promise<Result<WrittenHost>> {
   const builder = new HostBuilder();
   const errors: Diagnostic[] = [];
   for (const file of files) {
@@ -47,8 +64,33 @@ export async function importLibvirtFiles(files: readonly string[], name: string,
     }
     errors.push(...importLibvirt(read.value, file, builder, limits.maxDepth));
   }
-  if (errors.length > 0) return failed(errors);
-  return checkProducedHost(builder.build(name), files[0] ?? 'libvirt');
+  return finish(builder, name, files[0] ?? 'libvirt', errors, facts);
+}
+
+/** A Facts document from `nvidia-smi -q -x` files of one host (one for all GPUs, or one per GPU). */
+export async function importNvidiaSmiFiles(files: readonly string[], name: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<WrittenFacts>> {
+  const builder = new FactsBuilder();
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const file of files) {
+    const read = await readText(file, limits);
+    if (!read.ok) {
+      errors.push(...read.errors);
+      continue;
+    }
+    const r = importNvidiaSmi(read.value, file, builder, limits.maxDepth);
+    errors.push(...r.errors);
+    warnings.push(...r.warnings);
+  }
+  if (errors.length > 0) return failed(errors, warnings);
+  const checked = checkProducedFacts(builder.build(name), files[0] ?? 'nvidia-smi');
+  return { ...checked, warnings: [...warnings, ...checked.warnings] };
+}
+
+/** A Facts document as YAML (with a schema modeline) or JSON. */
+export function renderFacts(facts: WrittenFacts, format: 'yaml' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(facts, null, 2)}\n`;
+  return `# yaml-language-server: $schema=https://mdev-policy.dev/schemas/v1/facts.schema.json\n${stringify(facts, { lineWidth: 0 })}`;
 }
 
 /** A Host document as YAML (with a schema modeline), JSON, or one NDJSON line (to append to an inventory). */

@@ -3,86 +3,16 @@
 // `ap_matrix` capability) gives its types; an `mdev` capability gives a
 // device with its <attr>s. Parent ids take the sysfs form: the PCI address
 // domain:bus:slot.function, the css id cssid.ssid.devno, else the basename of
-// <path>, else the device name. A document that declares entities is refused
-// outright, so the parser decodes only XML's five predefined ones. What the
-// parser would refuse by throwing (nesting past a depth, elements named
-// `__proto__`, `constructor` or `prototype`) is found first, with its line and
-// column, and reported as a coded error: a throw would read as a bug.
+// <path>, else the device name. A parent also gets the facts the XML carries
+// (driver, PCI vendor, device and class, its SR-IOV physical function). The
+// XML is parsed the one safe way of ./xml.ts: entity declarations refused,
+// depth and reserved element names checked before parsing.
 
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { diagnostic, quote, type Diagnostic } from '../errors.js';
 import { lineColAt } from '../json-text.js';
 import { DEFAULT_LIMITS } from '../load.js';
 import { badName, badUuid, HostBuilder } from './host-builder.js';
-
-type Node = Record<string, unknown>;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  // Only XML's five predefined entities (&amp; …) are decoded: a document declaring its own is refused before parsing.
-  processEntities: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => ['device', 'capability', 'type', 'attr'].includes(name),
-});
-
-/** Element names fast-xml-parser refuses by throwing (its guard against prototype pollution). */
-const RESERVED_ELEMENTS = new Set(['__proto__', 'constructor', 'prototype']);
-const ELEMENT_NAME = /[^\s/>]+/y;
-
-/** The index just past the `>` that ends the markup starting at `from`, skipping quoted values (which may hold `>`) and, in a doctype, its [internal subset]. */
-function markupEnd(xml: string, from: number): number {
-  let quote = '';
-  let brackets = 0;
-  for (let k = from + 1; k < xml.length; k++) {
-    const c = xml[k]!;
-    if (quote) {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[') brackets++;
-    else if (c === ']') brackets--;
-    else if (c === '>' && brackets <= 0) return k + 1;
-  }
-  return xml.length;
-}
-
-const past = (xml: string, end: string, from: number) => {
-  const k = xml.indexOf(end, from);
-  return k < 0 ? xml.length : k + end.length;
-};
-
-/**
- * The first element the parser would refuse by throwing, with its offset: one
- * nested deeper than `maxDepth`, or one with a reserved name. Runs on a
- * document the validator accepted (well-formed); comments, CDATA, processing
- * instructions and the doctype are skipped. One pass, no recursion.
- */
-function refusedElement(xml: string, maxDepth: number): { offset: number; code: 'input-too-large' | 'schema-violation'; message: string; hint: string } | undefined {
-  let depth = 0;
-  for (let i = xml.indexOf('<'); i >= 0; i = xml.indexOf('<', i)) {
-    if (xml.startsWith('<!--', i)) i = past(xml, '-->', i + 4);
-    else if (xml.startsWith('<![CDATA[', i)) i = past(xml, ']]>', i + 9);
-    else if (xml.startsWith('<?', i)) i = past(xml, '?>', i + 2);
-    else if (xml.startsWith('<!', i)) i = markupEnd(xml, i);
-    else if (xml.startsWith('</', i)) {
-      depth--;
-      i = markupEnd(xml, i);
-    } else {
-      ELEMENT_NAME.lastIndex = i + 1;
-      const name = ELEMENT_NAME.exec(xml)?.[0] ?? '';
-      if (RESERVED_ELEMENTS.has(name)) return { offset: i, code: 'schema-violation', message: `element \`<${name}>\` has a reserved name`, hint: 'node-device XML from virsh has no such element' };
-      const end = markupEnd(xml, i);
-      if (xml[end - 2] !== '/' && ++depth > maxDepth) return { offset: i, code: 'input-too-large', message: `nesting deeper than ${maxDepth} levels`, hint: 'node-device XML from virsh is a few levels deep' };
-      i = end;
-    }
-  }
-  return undefined;
-}
-
-const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : v === undefined ? [] : [v as Node]);
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+import { list, parseXml, text, type XmlNode as Node } from './xml.js';
 
 function num(v: unknown): number | undefined {
   const s = text(v)?.trim();
@@ -113,26 +43,45 @@ function parentId(device: Node, holder: Node | undefined): string | undefined {
   return text(device.name);
 }
 
+/** A PCI id in the sysfs form (`0x10de`, class `0x030000`): lowercase, zero-padded; undefined when not a number. */
+function pciId(v: unknown, width: number): string | undefined {
+  const n = num(v);
+  return n === undefined || n >= 16 ** width ? undefined : `0x${hex(n, width)}`;
+}
+
+/**
+ * A parent's facts as node-device XML carries them (DESIGN §10): `driver`
+ * from <driver><name>; for a PCI parent `pci_vendor` and `pci_device` from
+ * the <vendor id> and <product id>, `pci_class` from <class>, and
+ * `pci_physfn` from an SR-IOV virtual function's `phys_function` address.
+ * libvirt's XML has no subsystem ids, revision or driver version: those come
+ * from `collect`, or from `--facts`.
+ */
+function parentFacts(device: Node, holder: Node | undefined): [string, string][] {
+  const facts: [string, string][] = [];
+  const driver = text((device.driver as Node | undefined)?.name)?.trim();
+  if (driver) facts.push(['driver', driver]);
+  if (holder?.['@type'] !== 'pci') return facts;
+  const vendor = pciId((holder.vendor as Node | undefined)?.['@id'], 4);
+  const product = pciId((holder.product as Node | undefined)?.['@id'], 4);
+  const klass = pciId(holder.class, 6);
+  if (vendor) facts.push(['pci_vendor', vendor]);
+  if (product) facts.push(['pci_device', product]);
+  if (klass) facts.push(['pci_class', klass]);
+  const pf = list(holder.capability).find((c) => c['@type'] === 'phys_function')?.address as Node | undefined;
+  if (pf) {
+    const [d, b, sl, f] = ['@domain', '@bus', '@slot', '@function'].map((k) => num(pf[k]));
+    if (d !== undefined && b !== undefined && sl !== undefined && f !== undefined) facts.push(['pci_physfn', `${hex(d, 4)}:${hex(b, 2)}:${hex(sl, 2)}.${hex(f, 1)}`]);
+  }
+  return facts;
+}
+
 /** Add the devices of one node-device XML document (one <device>, or several under any root). */
 export function importLibvirt(xml: string, file: string, into: HostBuilder, maxDepth = DEFAULT_LIMITS.maxDepth): Diagnostic[] {
   const at = (offset: number) => ({ file, ...lineColAt(xml, offset) });
-  if (/<!ENTITY/i.test(xml)) {
-    return [diagnostic('schema-violation', 'entity declarations are refused', at(xml.search(/<!ENTITY/i)), { hint: 'node-device XML from virsh has none; entities could expand without bound' })];
-  }
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    return [diagnostic('yaml-syntax', `invalid xml: ${valid.err.msg.charAt(0).toLowerCase()}${valid.err.msg.slice(1).replace(/\.$/, '')}`, { file, line: valid.err.line, col: valid.err.col })];
-  }
-  const refused = refusedElement(xml, maxDepth);
-  if (refused) return [diagnostic(refused.code, refused.message, at(refused.offset), { hint: refused.hint })];
-  let root: Node;
-  try {
-    root = parser.parse(xml) as Node;
-  } catch (e) {
-    // The parser's other refusals (none known past the two above): still the input's fault, never a bug.
-    const why = String((e as Error)?.message ?? e).replace(/\.$/, '');
-    return [diagnostic('schema-violation', `the xml parser refused the document: ${why.charAt(0).toLowerCase()}${why.slice(1)}`, { file })];
-  }
+  const parsed = parseXml(xml, file, { maxDepth, arrays: ['device', 'capability', 'type', 'attr'], source: 'node-device XML from virsh' });
+  if (!parsed.ok) return parsed.errors;
+  const root = parsed.value;
   const devices = list(root.device).length > 0 ? list(root.device) : Object.values(root).flatMap((v) => (v && typeof v === 'object' ? list((v as Node).device) : []));
   if (devices.length === 0) return [diagnostic('schema-violation', 'no <device> element: expected the output of `virsh nodedev-dumpxml`', { file, line: 1, col: 1 })];
   const errors: Diagnostic[] = [];
@@ -157,6 +106,7 @@ export function importLibvirt(xml: string, file: string, into: HostBuilder, maxD
         }
         const name = text(device.name);
         if (name) byName.set(name, parent);
+        if (!badName(parent)) into.addParentFacts(parent, parentFacts(device, holder));
         for (const t of list(cap.type)) {
           const id = text(t['@id']);
           const problem = id === undefined ? 'a <type> without an id' : (badName(id) ?? badName(parent));

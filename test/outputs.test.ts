@@ -52,7 +52,9 @@ test('compile prints one json-rules-engine rule per check, named by the check id
   const r = cli('compile', '--mode', 'cross-type');
   const compiled = JSON.parse(r.stdout);
   const policy = (await loadFile(path.join(ROOT, 'policies/vfio-mdev.yaml'))).value!.data as { spec: { checks: { id: string }[] } };
-  assert.equal(compiled.rules.map((x: { name: string }) => x.name), policy.spec.checks.map((c) => c.id));
+  // Without --type, the overlays without a selector apply: the shipped platform overlay adds its checks after the base's.
+  const platform = (await loadFile(path.join(ROOT, 'policies/vendors/platform.yaml'))).value!.data as { spec: { checks: { id: string }[] } };
+  assert.equal(compiled.rules.map((x: { name: string }) => x.name), [...policy.spec.checks, ...platform.spec.checks].map((c) => c.id));
   for (const rule of compiled.rules) assert.is(rule.event.params.id, rule.name);
   assert.ok(JSON.stringify(compiled.rules).includes('"listed-in"'), 'cross-type mode compiles equal-or-listed');
   assert.is(r.status, 0);
@@ -75,11 +77,13 @@ test('every shipped policy, host, suite and example validates against its schema
 test('provenance in the Decision: the overlays that applied, and every check result\'s origin', () => {
   const r = cli('eval', '-s', 'policies/vendors/hosts/nv-src.yaml', '-d', 'policies/vendors/hosts/nv-dst-same.yaml', '--json');
   const d = JSON.parse(r.stdout);
-  assert.equal(d.policy.overlays, [{ name: 'nvidia-vgpu', version: '1.1.0' }]);
+  assert.equal(d.policy.overlays, [{ name: 'nvidia-vgpu', version: '2.0.0' }, { name: 'platform', version: '1.0.0' }]);
   const origins = Object.fromEntries(d.destinations[0].candidates[0].checks.map((k: { id: string; origin: string }) => [k.id, k.origin]));
   assert.is(origins['device-api'], 'vfio-mdev@1.0.0');
-  assert.is(origins['software-version'], 'nvidia-vgpu@1.1.0');
-  assert.is(origins['board-profile'], 'nvidia-vgpu@1.1.0');
+  assert.is(origins['software-version'], 'vfio-mdev@1.0.0');
+  assert.is(origins['board-profile'], 'nvidia-vgpu@2.0.0');
+  assert.is(origins['driver-version'], 'nvidia-vgpu@2.0.0');
+  assert.is(origins['kernel-version'], 'platform@1.0.0');
   assert.is(r.status, 0);
   const base = JSON.parse(cli('eval', '-s', 'policies/vendors/hosts/nv-src.yaml', '-d', 'policies/vendors/hosts/nv-dst-same.yaml', '--json', '--policy', 'policies/vfio-mdev.yaml').stdout);
   assert.equal(base.policy.overlays, [], '--policy replaces the default policy and its overlays');
@@ -90,10 +94,10 @@ test('policy show --format json: each check with its origin and the overlays tha
   const d = JSON.parse(r.stdout);
   assert.is(d.kind, 'EffectivePolicy');
   assert.is(d.mode, 'cross-type');
-  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu']);
+  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu', 'platform']);
   const byId = Object.fromEntries(d.checks.map((c: { id: string }) => [c.id, c]));
   assert.is(byId['mdev-type'].match, 'equal', 'nvidia-vgpu keeps the same type in cross-type mode');
-  assert.equal(byId['mdev-type'].overlays, ['nvidia-vgpu@1.1.0']);
+  assert.equal(byId['mdev-type'].overlays, ['nvidia-vgpu@2.0.0']);
   assert.is(byId['capacity'].origin, 'vfio-mdev@1.0.0');
   assert.is(r.status, 0);
 });
@@ -103,7 +107,7 @@ test('compile --type applies the overlays selected for that type', () => {
   const none = JSON.parse(cli('compile').stdout);
   assert.ok(nv.rules.some((r: { name: string }) => r.name === 'board-profile'));
   assert.not.ok(none.rules.some((r: { name: string }) => r.name === 'board-profile'));
-  assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '1.1.0' }]);
+  assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '2.0.0' }, { name: 'platform', version: '1.0.0' }]);
 });
 
 test('--engine rules (json-rules-engine) and --engine bulk print the same Decision', () => {
@@ -230,12 +234,12 @@ test('help: the import and policy topics are described as topics, not as one of 
 // --- overlays left out for want of --device-api (compile, policy show) ------------
 
 test('compile and policy show --format json list the overlays left out without --device-api, and the flag that includes them', () => {
-  const leftOut = [{ name: 'nvidia-vgpu', version: '1.1.0', needs: { flag: '--device-api', values: ['vfio-pci'] } }];
+  const leftOut = [{ name: 'nvidia-vgpu', version: '2.0.0', needs: { flag: '--device-api', values: ['vfio-pci'] } }];
   const compiled = run(['compile', '--type', 'nvidia-11']);
   const c = JSON.parse(compiled.stdout);
   assert.equal(c.overlaysLeftOut, leftOut);
-  assert.equal(c.overlays, []);
-  assert.match(compiled.stderr, /^note: overlay `nvidia-vgpu@1\.1\.0` left out: .*\n {2}hint: add --device-api vfio-pci to include it\n$/);
+  assert.equal(c.overlays, [{ name: 'platform', version: '1.0.0' }], 'the platform overlay has no selector: it applies to every type');
+  assert.match(compiled.stderr, /^note: overlay `nvidia-vgpu@2\.0\.0` left out: .*\n {2}hint: add --device-api vfio-pci to include it\n$/);
   assert.is(compiled.status, 0);
   const shown = run(['policy', 'show', '--type', 'nvidia-11', '--format', 'json']);
   assert.equal(JSON.parse(shown.stdout).overlaysLeftOut, leftOut);
@@ -243,12 +247,12 @@ test('compile and policy show --format json list the overlays left out without -
   // The flag it names does include it, and then nothing is left out.
   const flag = [leftOut[0]!.needs.flag, leftOut[0]!.needs.values[0]!];
   const withFlag = run(['compile', '--type', 'nvidia-11', ...flag]);
-  assert.equal(JSON.parse(withFlag.stdout).overlays, [{ name: 'nvidia-vgpu', version: '1.1.0' }]);
+  assert.equal(JSON.parse(withFlag.stdout).overlays, [{ name: 'nvidia-vgpu', version: '2.0.0' }, { name: 'platform', version: '1.0.0' }]);
   assert.equal(JSON.parse(withFlag.stdout).overlaysLeftOut, []);
   assert.is(withFlag.stderr, '');
   const d = JSON.parse(run(['policy', 'show', '--type', 'nvidia-11', ...flag, '--json']).stdout);
   assert.equal(d.overlaysLeftOut, []);
-  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu']);
+  assert.equal(d.overlays.filter((o: { applies: boolean }) => o.applies).map((o: { name: string }) => o.name), ['nvidia-vgpu', 'platform']);
 });
 
 test('overlaysLeftOut: every device_api that would include an overlay, none for selectors that do not match the type', () => {

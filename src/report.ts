@@ -11,7 +11,7 @@ import { text } from './matches/values.js';
 import type { PolicySet } from './resolve.js';
 import type { CaseReport, Problem } from './suite.js';
 import { escapeForTerminal, forTerminal } from './terminal.js';
-import type { CandidateResult, CheckResult, Decision, DestinationResult, EffectiveCheck, EffectivePolicy, MdevType } from './types.js';
+import { isWhenCheck, type CandidateResult, type CheckResult, type Decision, type DestinationResult, type EffectiveCheck, type EffectivePolicy, type MdevType } from './types.js';
 
 export interface TextOptions {
   explain?: boolean;
@@ -212,17 +212,12 @@ export function renderOverlaysLeftOut(input: readonly OverlayLeftOut[]): string 
 }
 
 function describeTarget(c: EffectiveCheck): string {
+  if (isWhenCheck(c)) return 'when condition';
   const t = c.target;
-  switch (t.kind) {
-    case 'attribute':
-      return t.name;
-    case 'list':
-      return t.names.join(', ');
-    case 'family':
-      return `${t.prefix}*${t.except.length ? ` except ${t.except.join(', ')}` : ''}`;
-    case 'when':
-      return 'when condition';
-  }
+  const names = t.kind === 'attribute' ? t.name : t.kind === 'list' ? t.names.join(', ') : `${t.prefix}*${t.except.length ? ` except ${t.except.join(', ')}` : ''}`;
+  // Facts above the type say whose they are; a check's own value (a minimum version) follows.
+  const scope = c.scope === 'type' ? '' : `${c.scope} `;
+  return `${scope}${names}${c.value !== undefined ? ` ≥ ${c.value}` : ''}`;
 }
 
 /** The effective policy for a source type as data: what `policy show --format json` prints. */

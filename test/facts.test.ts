@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Decision } from '../src/index.js';
 import { parseOsRelease, collectHost } from '../src/sysfs.js';
 import { sysfsPciAddress, splitPciIdPair } from '../src/import/nvidia-smi.js';
 import { readCases, ROOT } from './helpers.js';
@@ -360,7 +361,7 @@ test('import nvidia-smi --format yaml writes a Facts document with its schema mo
 
 // --- round trip --------------------------------------------------------------
 
-test('round trip: two hosts that differ in their NVIDIA driver, collected with their nvidia-smi facts, carry nvidia_version and driver_version', () => {
+test('round trip: two hosts that differ in their NVIDIA driver, collected with their nvidia-smi facts, carry nvidia_version and are refused by the default policy naming both versions', () => {
   const dir = tmp('mdev-facts-rt-');
   const log = readFileSync(path.join(FIXTURES, 'nvidia-smi/a100-host.xml'), 'utf8');
   const hosts: Record<string, { spec: { host: Record<string, string>; parents: Record<string, { attributes: Record<string, string> }> } }> = {};
@@ -384,10 +385,18 @@ test('round trip: two hosts that differ in their NVIDIA driver, collected with t
     assert.equal(h.spec.host, { kernel_release: '6.8.0-45-generic', nvidia_version: version, os_id: 'rhel', os_version_id: '9.4' }, name);
     assert.equal(h.spec.parents['0000:3b:00.0']!.attributes, { ...A100_FACTS, driver_version: version, ecc_mode: 'enabled', product_name: 'NVIDIA A100 80GB PCIe', vbios_version: '92.00.90.00.05' }, name);
   }
-  // The YAML written reads back as the same facts, and eval takes both hosts.
+  // The default policy (nvidia-vgpu's driver-version rule) refuses the pair, with a reason naming both versions.
   const e = cli('eval', '-s', path.join(dir, 'host-a.yaml'), '-d', path.join(dir, 'host-b.yaml'), '--json');
-  assert.ok(e.status === 0 || e.status === 1, e.stderr);
-  assert.is(JSON.parse(e.stdout).kind, 'Decision');
+  assert.is(e.status, 1, e.stderr);
+  const d = JSON.parse(e.stdout) as Decision;
+  const own = d.destinations[0]!.candidates.filter((c) => c.type === d.source.devices[0]!.type);
+  assert.ok(own.length > 0, 'the source type is offered on the destination');
+  for (const c of own) {
+    const k = c.checks.find((x) => x.id === 'driver-version')!;
+    assert.is(k.result, 'fail');
+    assert.equal([k.source, k.destination], ['550.90.05', '550.127.05']);
+    assert.match(k.message, /550\.90\.05.*550\.127\.05/);
+  }
 });
 
 test.run();

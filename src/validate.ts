@@ -66,7 +66,10 @@ export function validateDocument<T = unknown>(doc: SourceDocument, expect?: read
 export function schemaErrors(doc: SourceDocument, kind: Kind): Diagnostic[] {
   const validate = schemaValidator(kind);
   if (validate(doc.data)) return [];
-  return explainAjvErrors(doc, validate.errors ?? []);
+  const errors = validate.errors ?? [];
+  // Ajv keeps the last run's errors on the (module-wide) function: let a million of them go once explained.
+  validate.errors = null;
+  return explainAjvErrors(doc, errors);
 }
 
 // --- ajv errors into diagnostics -------------------------------------------

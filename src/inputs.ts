@@ -9,7 +9,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failed, isError, ok, resultOf, type Result } from './errors.js';
-import { DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type SourceDocument } from './load.js';
+import { capDiagnostics, DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type ReadOptions, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';
 import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
@@ -48,8 +48,8 @@ function shippedSnapshot(): Map<string, { sha256: string; data: unknown }> {
  * file whose text is unchanged (positions, if ever needed, come from parsing
  * it then), else parsed.
  */
-async function loadPolicyFile(file: string, limits: LoadLimits): Promise<Result<SourceDocument>> {
-  const read = await readText(file, limits);
+async function loadPolicyFile(file: string, limits: LoadLimits, options: ReadOptions = {}): Promise<Result<SourceDocument>> {
+  const read = await readText(file, limits, options);
   if (!read.ok) return read;
   const text = read.value;
   const snap = shippedSnapshot().get(path.resolve(file));
@@ -71,7 +71,8 @@ export function policyFromDocument(doc: SourceDocument): Result<PolicySource> {
   const v = validateDocument<WrittenPolicy>(doc, ['Policy']);
   if (!v.ok) return failed(v.errors);
   const source: PolicySource = { written: v.value, doc };
-  return resultOf(source, checkPolicy(source));
+  // Like every stage's, a document's consistency errors are capped: the first ones and a count of the rest.
+  return resultOf(source, capDiagnostics(checkPolicy(source)));
 }
 
 export function overlayFromDocument(doc: SourceDocument): Result<OverlaySource> {
@@ -79,8 +80,8 @@ export function overlayFromDocument(doc: SourceDocument): Result<OverlaySource> 
   return v.ok ? ok({ written: v.value, doc }) : failed(v.errors);
 }
 
-export async function loadOverlay(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<OverlaySource>> {
-  const loaded = await loadPolicyFile(file, limits);
+export async function loadOverlay(file: string, limits: LoadLimits = DEFAULT_LIMITS, options: ReadOptions = {}): Promise<Result<OverlaySource>> {
+  const loaded = await loadPolicyFile(file, limits, options);
   return loaded.ok ? overlayFromDocument(loaded.value) : loaded;
 }
 
@@ -95,9 +96,14 @@ export interface PolicyChoice {
 /** The policy set a command works with (DESIGN §2.2: `--policy` replaces the default, `--overlay` adds). */
 export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<PolicySet>> {
   // An overlay named twice (say, a shipped one given again with --overlay) applies once, where first named.
-  const named = [...(choice.policy === undefined ? await defaultOverlayFiles() : []), ...(choice.overlays ?? [])];
+  const listed = choice.policy === undefined ? await defaultOverlayFiles() : [];
+  const named = [...listed, ...(choice.overlays ?? [])];
   const overlayFiles = named.filter((f, i) => named.findIndex((g) => path.resolve(g) === path.resolve(f)) === i);
-  const [base, ...overlays] = await Promise.all([loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits), ...overlayFiles.map((f) => loadOverlay(f, limits))]);
+  // The shipped overlays are found by listing their directory: read only as regular files. The user's are named.
+  const [base, ...overlays] = await Promise.all([
+    loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits),
+    ...overlayFiles.map((f) => loadOverlay(f, limits, { named: !listed.includes(f) || (choice.overlays ?? []).includes(f) })),
+  ]);
   const errors = [base, ...overlays].flatMap((o) => o.errors);
   if (errors.length > 0) return failed(errors);
   return resolvePolicySet(base.value!, overlays.map((o) => o.value!), choice.mode);

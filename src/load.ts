@@ -6,12 +6,12 @@
 // import and collect all read through. Each function returns a Result. This
 // module knows nothing of kinds or schemas.
 
-import { open, readdir, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { diagnostic, failed, ok, quote, type Diagnostic, type Position, type Result } from './errors.js';
-import { lineColAt, scanJson } from './json-text.js';
+import { findInIndex, indexJson, jsonValuesOver, lineColAt, lineLocator, scanJson, type JsonIndexNode } from './json-text.js';
 
 export type ValuePath = readonly (string | number)[];
 
@@ -38,9 +38,54 @@ export interface LoadLimits {
    * inputs must be JSON or NDJSON.
    */
   maxYamlBytes: number;
+  /**
+   * Most values (maps, lists and scalars; a key and its value count once) in
+   * one document, YAML aliases counted as the copies they stand for. Bytes
+   * alone do not bound memory: a 64 MiB line of `{},` is 21 million objects,
+   * and each value may cost several schema errors (~200 bytes each). Counted
+   * in the text (JSON) or the node tree (YAML) before any value is built.
+   */
+  maxValues: number;
+  /**
+   * Most items in one YAML document, counted in the text before it is parsed
+   * (each `-`, `,`, `:`, `?`, `[` and `{`, wherever it is: an overestimate).
+   * The parser costs ~1.5 KB per item, so this, with maxYamlBytes, bounds it.
+   */
+  maxYamlItems: number;
 }
 
-export const DEFAULT_LIMITS: LoadLimits = { maxBytes: 64 * 1024 * 1024, maxDepth: 64, maxAliases: 100, maxYamlBytes: 1024 * 1024 };
+export const DEFAULT_LIMITS: LoadLimits = { maxBytes: 64 * 1024 * 1024, maxDepth: 64, maxAliases: 100, maxYamlBytes: 1024 * 1024, maxValues: 250_000, maxYamlItems: 100_000 };
+
+/** At most this many errors are reported per document; one more line counts the rest. */
+export const MAX_ERRORS_PER_DOCUMENT = 100;
+
+/**
+ * `kept` (at most MAX_ERRORS_PER_DOCUMENT diagnostics) and, when `more` were
+ * left out, one line counting them, coded and placed like the last kept one
+ * so that it sorts after them: a document with thousands of mistakes gives a
+ * short report, in time linear in its size.
+ */
+export function withMore(kept: Diagnostic[], more: number): Diagnostic[] {
+  if (more <= 0 || kept.length === 0) return kept;
+  const last = kept.reduce((a, b) => ((b.line ?? 0) > (a.line ?? 0) || ((b.line ?? 0) === (a.line ?? 0) && (b.col ?? 0) >= (a.col ?? 0)) ? b : a));
+  const where: Position = {};
+  if (last.file !== undefined) where.file = last.file;
+  if (last.line !== undefined) where.line = last.line;
+  if (last.col !== undefined) where.col = last.col;
+  const noun = last.severity === 'warning' ? 'warning' : 'error';
+  return [
+    ...kept,
+    diagnostic(last.code, `… and ${more} more ${noun}${more === 1 ? '' : 's'} in this document`, where, {
+      hint: `only the first ${kept.length} are reported${noun === 'error' ? ': fix those and run again' : ''}`,
+      severity: last.severity,
+    }),
+  ];
+}
+
+/** The first MAX_ERRORS_PER_DOCUMENT of `ds`, and a line counting the rest. */
+export function capDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return ds.length <= MAX_ERRORS_PER_DOCUMENT ? ds : withMore(ds.slice(0, MAX_ERRORS_PER_DOCUMENT), ds.length - MAX_ERRORS_PER_DOCUMENT);
+}
 
 /** JSON when the file says so, or when the text starts like JSON (an object or a list). */
 function looksLikeJson(text: string, file: string): boolean {
@@ -64,9 +109,18 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBytes) return failed([tooLarge(file, limits.maxBytes)]);
-  if (looksLikeJson(text, file)) return parseJsonText(text, file, limits, (offset) => ({ file, ...lineColAt(text, offset) }));
+  if (looksLikeJson(text, file)) {
+    const lineCol = lineLocator(text);
+    return parseJsonText(text, file, limits, (offset) => ({ file, ...lineCol(offset) }));
+  }
   if (bytes > Math.min(limits.maxYamlBytes, limits.maxBytes)) {
     return failed([tooLarge(file, Math.min(limits.maxYamlBytes, limits.maxBytes), 'larger inputs must be JSON or NDJSON (YAML is for people)')]);
+  }
+  const items = yamlItemsOver(text, limits.maxYamlItems);
+  if (items !== undefined) {
+    return failed([
+      diagnostic('input-too-large', `more than ${limits.maxYamlItems} items in one YAML document`, { file, ...lineColAt(text, items) }, { hint: 'larger inputs must be JSON or NDJSON (YAML is for people)' }),
+    ]);
   }
   const lineCounter = new LineCounter();
   const at = (offset: number): Position => {
@@ -77,7 +131,8 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
   try {
     doc = parseDocument(text, {
       lineCounter,
-      uniqueKeys: true,
+      // The parser's own check compares each key with every earlier one (quadratic in a map's size): keys are checked below, with a set per map.
+      uniqueKeys: false,
       prettyErrors: false,
       resolveKnownTags: false,
       schema: 'core',
@@ -92,22 +147,39 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
   if (overflow) return failed([diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(overflow.pos[0]))]);
   for (const e of doc.errors) {
     const where = at(e.pos[0]);
-    if (e.code === 'DUPLICATE_KEY') {
-      errors.push(diagnostic('duplicate-key', `duplicate key ${keyAt(text, e.pos[0])}`, where, { hint: 'each key may appear once in a map' }));
-    } else if (e.code === 'MULTIPLE_DOCS') {
+    if (e.code === 'MULTIPLE_DOCS') {
       errors.push(diagnostic('yaml-syntax', 'a file holds one document; this one has more after `---`', where, { hint: 'put each document in its own file, or hosts one per line in an .ndjson file' }));
     } else {
       errors.push(diagnostic('yaml-syntax', yamlMessage(e.message), where));
     }
+    if (errors.length > MAX_ERRORS_PER_DOCUMENT) return failed(withMore(errors.slice(0, MAX_ERRORS_PER_DOCUMENT), doc.errors.length - MAX_ERRORS_PER_DOCUMENT));
   }
+  let more = 0;
+  const report = (d: () => Diagnostic) => {
+    if (errors.length < MAX_ERRORS_PER_DOCUMENT) errors.push(d());
+    else more++;
+  };
   visit(doc, {
+    Map: (_key, map) => {
+      // Duplicate keys, one set per map (keys are compared as the parser would: scalars by value).
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = pair.key as Node | null;
+        if (!isScalar(key)) continue;
+        if (seen.has(key.value)) {
+          const offset = key.range?.[0] ?? 0;
+          report(() => diagnostic('duplicate-key', `duplicate key ${keyAt(text, offset)}`, at(offset), { hint: 'each key may appear once in a map' }));
+        }
+        seen.add(key.value);
+      }
+    },
     Pair: (_key, pair) => {
       // Keys are names (parents, types, uuids, attributes): a key YAML reads as a number, boolean, null or collection is refused.
       const key = pair.key as Node | null;
       if (key === null || (isScalar(key) && typeof key.value === 'string')) return;
       const offset = key.range?.[0] ?? (pair.value as Node | null)?.range?.[0] ?? 0;
       const written = isScalar(key) && key.range ? text.slice(key.range[0], key.range[1]) : undefined;
-      errors.push(
+      report(() =>
         diagnostic('schema-violation', isCollection(key) ? 'a key must be a plain name, not a list or map' : `key ${quote(written ?? String(key))} is not read as a string`, at(offset), {
           hint: written === undefined ? 'write the key as a plain name' : `quote it: \`"${written}":\``,
         }),
@@ -121,14 +193,25 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
       const start = (node as Node).range![0];
       const lineStart = text.lastIndexOf('\n', start - 1) + 1;
       const written = /!\S*\s+$/.exec(text.slice(lineStart, start));
-      errors.push(
+      report(() =>
         diagnostic('yaml-syntax', `custom tag \`${shortTag(tag)}\` is not allowed`, at(written ? lineStart + written.index : start), {
           hint: 'write plain strings, numbers, lists and maps',
         }),
       );
     }
   });
-  if (errors.length > 0) return failed(errors);
+  if (errors.length > 0) return failed(withMore(errors, more));
+  // Before any value is built: how many values the document stands for (aliases expanded) and how deep it nests.
+  const size = measureYaml(doc, limits);
+  if (size.tooMany !== undefined) {
+    return failed([
+      diagnostic('input-too-large', `more than ${limits.maxValues} values in one document${size.viaAlias ? ' once its aliases are expanded' : ''}`, at(size.tooMany), {
+        hint: size.viaAlias ? 'write the values out instead of repeating them through aliases' : 'a host or policy needs far fewer; split the input',
+      }),
+    ]);
+  }
+  if (size.cycle !== undefined) return failed([diagnostic('input-too-large', 'an alias refers to a collection that contains it (endless)', at(size.cycle))]);
+  if (size.tooDeep !== undefined) return failed([diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, at(size.tooDeep))]);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: limits.maxAliases });
@@ -144,10 +227,6 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
       ]);
     }
     return failed([nestingError(e, file, limits)]);
-  }
-  const deep = tooDeep(data, limits.maxDepth);
-  if (deep !== undefined) {
-    return failed([diagnostic('input-too-large', `nesting deeper than ${limits.maxDepth} levels`, locate(doc, at, deep, false))]);
   }
   return ok({
     file,
@@ -165,7 +244,8 @@ export function parseText(text: string, file: string, limits: LoadLimits = DEFAU
 export function parseJsonDocument(text: string, file: string, limits: LoadLimits = DEFAULT_LIMITS): Result<SourceDocument> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) return failed([tooLarge(file, limits.maxBytes)]);
-  return parseJsonText(text, file, limits, (offset) => ({ file, ...lineColAt(text, offset) }));
+  const lineCol = lineLocator(text);
+  return parseJsonText(text, file, limits, (offset) => ({ file, ...lineCol(offset) }));
 }
 
 /** Parse one NDJSON line (1-based `line`). Positions are that line and the column within it. */
@@ -181,6 +261,14 @@ export function parseJsonLine(text: string, file: string, line: number, limits: 
  * found by scanning again, only when an error needs one.
  */
 function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offset: number) => Position): Result<SourceDocument> {
+  // Memory follows the number of values, not the bytes (an empty object costs V8 some 50 bytes for its 3 of text):
+  // count them before JSON.parse builds any. A text shorter than the limit cannot hold more values than characters.
+  if (text.length > limits.maxValues) {
+    const over = jsonValuesOver(text, limits.maxValues);
+    if (over !== undefined) {
+      return failed([diagnostic('input-too-large', `more than ${limits.maxValues} values in one document`, at(over), { hint: 'a host or policy needs far fewer; split the input' })]);
+    }
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -240,56 +328,145 @@ function shapeOf(data: unknown, maxDepth: number): { keys: number; tooDeep: bool
   return { keys, tooDeep: false };
 }
 
+/** Positions asked for before the whole text is indexed: each is a scan that stops where it finds its value. */
+const SCANS_BEFORE_INDEX = 16;
+
 function jsonDocument(text: string, file: string, data: unknown, at: (offset: number) => Position): SourceDocument {
+  // A few positions (the usual error or two) are found by scanning; many (thousands of
+  // warnings or errors found by later stages) through an index of the text built once.
+  let scans = 0;
+  let index: JsonIndexNode | undefined;
+  const find = (p: ValuePath) => {
+    if (index === undefined && ++scans > SCANS_BEFORE_INDEX) index = indexJson(text);
+    return index === undefined ? scanJson(text, Infinity, p).found : findInIndex(index, p);
+  };
   return {
-      file,
-      data,
-      locate: (p, key = false) => {
-        // Walk up to the nearest ancestor that exists.
-        for (let k = p.length; k >= 0; k--) {
-          const found = scanJson(text, Infinity, p.slice(0, k)).found;
-          if (found) return at(key && k === p.length && found.keyOffset !== undefined ? found.keyOffset : found.offset);
-        }
-        return at(0);
-      },
-      sourceText: (p) => {
-        const found = scanJson(text, Infinity, p).found;
-        if (!found) return undefined;
-        const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(found.offset, found.offset + 64));
-        return m?.[0];
-      },
+    file,
+    data,
+    locate: (p, key = false) => {
+      // The value at the path, else its nearest ancestor that exists.
+      const found = find(p);
+      if (!found) return at(0);
+      return at(key && found.depth === p.length && found.keyOffset !== undefined ? found.keyOffset : found.offset);
+    },
+    sourceText: (p) => {
+      const found = find(p);
+      if (!found || found.depth !== p.length) return undefined;
+      const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(found.offset, found.offset + 64));
+      return m?.[0];
+    },
   };
 }
 
+/**
+ * How a path came to be read. `named`: the user gave it (a flag, an argument,
+ * a suite's reference), so whatever it is — a FIFO, `/dev/stdin`, `<(…)` — is
+ * read to its end, bounded by the byte limit. Otherwise it was found by
+ * listing a directory, and only a regular file is read: a link there to a
+ * FIFO would block forever, one to /dev/zero would never end.
+ */
+export interface ReadOptions {
+  named?: boolean;
+}
+
 /** Read and parse one YAML or JSON file. */
-export async function loadFile(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<SourceDocument>> {
-  const read = await readText(file, limits);
+export async function loadFile(file: string, limits: LoadLimits = DEFAULT_LIMITS, { named = true }: ReadOptions = {}): Promise<Result<SourceDocument>> {
+  const read = await readText(file, limits, { named });
   if (!read.ok) return failed(read.errors);
   return parseText(read.value, file, limits);
 }
 
 /** Read a file as strict UTF-8 text, refusing it when larger than the limit. */
-export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<string>> {
-  const read = await readBounded(file, limits.maxBytes);
+export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS, { named = true }: ReadOptions = {}): Promise<Result<string>> {
+  const read = await readBounded(file, limits.maxBytes, { named });
   return read.ok ? decodeUtf8(read.value, file) : read;
 }
 
+function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a fifo';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /**
- * A file's bytes, read up to one byte past `maxBytes` whatever its stat size
- * says: files that grow, or lie about their size (/proc, sysfs), are capped
- * all the same. The one way every file is read (load, import, collect).
- * Failures are `input-too-large` (the file is longer than the limit) or
- * `file-unreadable`, with the system's reason. With `trustSize`, a stat size
- * over the limit refuses the file before reading it (right for regular files;
- * wrong for sysfs, whose attribute files all claim a page).
+ * Open a file to read. A named path is opened as it is (a FIFO waits for its
+ * writer, as the user asked). Any other must be a regular file: one that
+ * stat says is not is never opened (opening a device node can act: a
+ * watchdog starts counting); the rest are opened without blocking
+ * (O_NONBLOCK, so a FIFO swapped in meanwhile opens at once; O_NOCTTY) and
+ * refused unless the opened handle itself is a regular file.
  */
-export async function readBounded(file: string, maxBytes: number, { trustSize = true }: { trustSize?: boolean } = {}): Promise<Result<Buffer>> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-    const info = await handle.stat();
+async function openInput(file: string, named: boolean): Promise<Result<FileHandle | 'stdin'>> {
+  const refuse = (info: Stats): Result<FileHandle> | undefined => {
     if (info.isDirectory()) return failed([diagnostic('file-unreadable', 'is a directory, not a file', { file })]);
-    if (trustSize && info.size > maxBytes) return failed([tooLarge(file, maxBytes)]);
+    if (named || info.isFile()) return undefined;
+    const kind = fileKind(info);
+    return failed([
+      diagnostic('file-unreadable', kind === 'not a regular file' ? 'is not a regular file: not read' : `is ${kind}, not a regular file: not read`, { file }, {
+        hint: 'in a directory only regular files are read; name it on the command line to read it',
+      }),
+    ]);
+  };
+  let handle: FileHandle | undefined;
+  try {
+    if (!named) {
+      const refused = refuse(await stat(file));
+      if (refused) return refused;
+    }
+    handle = await open(file, named ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const refused = refuse(await handle.stat());
+    if (refused) {
+      await handle.close();
+      return refused;
+    }
+    return ok(handle);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    // Standard input that is a socket (what a Node or libuv parent gives) cannot be opened again by path: read the stream.
+    if (named && (e as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(file)) return ok('stdin');
+    return failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })]);
+  }
+}
+
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/** A stream's bytes, up to one byte past `maxBytes`. */
+async function readStreamBounded(stream: AsyncIterable<Buffer>, file: string, maxBytes: number): Promise<Result<Buffer>> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length > maxBytes) return failed([tooLarge(file, maxBytes)]);
+    }
+  } catch (e) {
+    return failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })]);
+  }
+  return ok(Buffer.concat(parts, length));
+}
+
+/**
+ * A file's bytes, read to its end but never past one byte more than
+ * `maxBytes`, whatever its stat size says: pipes (which say 0), files that
+ * grow, or lie about their size (/proc, sysfs) are capped all the same. The
+ * one way every file is read (load, import, collect). Failures are
+ * `input-too-large` (the file is longer than the limit) or `file-unreadable`,
+ * with the system's reason. With `trustSize`, a stat size over the limit
+ * refuses the file before reading it (right for regular files; wrong for
+ * sysfs, whose attribute files all claim a page). Without `named` (the
+ * default here: collect reads what it lists) only a regular file is read.
+ */
+export async function readBounded(file: string, maxBytes: number, { trustSize = true, named = false }: { trustSize?: boolean } & ReadOptions = {}): Promise<Result<Buffer>> {
+  const opened = await openInput(file, named);
+  if (!opened.ok) return failed(opened.errors);
+  if (opened.value === 'stdin') return readStreamBounded(process.stdin, file, maxBytes);
+  const handle = opened.value;
+  try {
+    const info = await handle.stat();
+    if (trustSize && info.isFile() && info.size > maxBytes) return failed([tooLarge(file, maxBytes)]);
     let buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(info.size + 1, 64 * 1024)));
     let length = 0;
     for (;;) {
@@ -299,6 +476,7 @@ export async function readBounded(file: string, maxBytes: number, { trustSize = 
         buffer.copy(grown, 0, 0, length);
         buffer = grown;
       }
+      // `null`: read on from the current position, so pipes and character devices read as they flow.
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
@@ -308,7 +486,7 @@ export async function readBounded(file: string, maxBytes: number, { trustSize = 
   } catch (e) {
     return failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })]);
   } finally {
-    await handle?.close();
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -336,6 +514,10 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
     yield* loadNdjson('<stdin>', limits, process.stdin);
     return;
   }
+  yield* documentsOf(arg, limits, true);
+}
+
+async function* documentsOf(arg: string, limits: LoadLimits, named: boolean): AsyncGenerator<DocumentEntry> {
   let info;
   try {
     info = await stat(arg);
@@ -343,16 +525,17 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
     yield failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file: arg })]);
     return;
   }
-  if (info.isDirectory()) {
+  if (info.isDirectory() && named) {
     let names: string[];
     try {
-      // Files directly inside, never subdirectories (nor links to them: a link to `.` would loop).
+      // Entries directly inside, never subdirectories (nor links to them: a link to `.` would loop).
+      // Anything else is listed; what is not a regular file is refused, with an error, when opened.
       const entries = await readdir(arg, { withFileTypes: true });
       const files: string[] = [];
       for (const e of entries) {
-        if (!/\.(ya?ml|json|ndjson)$/i.test(e.name)) continue;
+        if (!/\.(ya?ml|json|ndjson)$/i.test(e.name) || e.isDirectory()) continue;
         // A link is read unless it leads to a directory; a dangling one is reported as unreadable.
-        if (e.isFile() || (e.isSymbolicLink() && (await stat(path.join(arg, e.name)).then((x) => !x.isDirectory(), () => true)))) files.push(e.name);
+        if (!e.isSymbolicLink() || (await stat(path.join(arg, e.name)).then((x) => !x.isDirectory(), () => true))) files.push(e.name);
       }
       names = files.sort();
     } catch (e) {
@@ -360,14 +543,14 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
       return;
     }
     if (names.length === 0) yield failed([diagnostic('file-unreadable', 'holds no .yaml, .yml, .json or .ndjson file', { file: arg })]);
-    for (const name of names) yield* loadDocuments(path.join(arg, name), limits);
+    for (const name of names) yield* documentsOf(path.join(arg, name), limits, false);
     return;
   }
   if (/\.ndjson$/i.test(arg)) {
-    yield* loadNdjson(arg, limits);
+    yield* loadNdjson(arg, limits, undefined, named);
     return;
   }
-  yield await loadFile(arg, limits);
+  yield await loadFile(arg, limits, { named });
 }
 
 /**
@@ -375,7 +558,7 @@ export async function* loadDocuments(arg: string, limits: LoadLimits = DEFAULT_L
  * at most, and a line longer than the limit is skipped (with an error) without
  * ever being held whole.
  */
-async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.ReadableStream): AsyncGenerator<DocumentEntry> {
+async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.ReadableStream, named = true): AsyncGenerator<DocumentEntry> {
   let lineNo = 0;
   let parts: Buffer[] = [];
   let size = 0;
@@ -396,8 +579,18 @@ async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.Read
     if (decoded.value.trim() === '') return undefined;
     return parseJsonLine(decoded.value, file, lineNo, limits);
   };
+  let stream = input;
+  if (!stream) {
+    // Opened here, as any file is (a FIFO named on the command line is read as it flows; one found in a directory is refused).
+    const opened = await openInput(file, named);
+    if (!opened.ok) {
+      yield failed(opened.errors);
+      return;
+    }
+    stream = opened.value === 'stdin' ? process.stdin : opened.value.createReadStream({ highWaterMark: 1024 * 1024 });
+  }
   try {
-    for await (const chunk of (input ?? createReadStream(file, { highWaterMark: 1024 * 1024 })) as AsyncIterable<Buffer>) {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
       let start = 0;
       for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
         if (!oversize) parts.push(chunk.subarray(start, nl));
@@ -434,6 +627,22 @@ async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.Read
 
 // --- positions -------------------------------------------------------------
 
+const keyName = (item: Pair): string => (isScalar(item.key) ? String(item.key.value) : String(item.key));
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** A map's pair by key: a search in a small map, an index (built once) in a large one, so many positions stay linear. */
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  if (map.items.length <= 16) return map.items.find((item) => keyName(item) === key);
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    // The first of equal keys, as a search would find it.
+    for (const item of map.items) if (!index.has(keyName(item))) index.set(keyName(item), item);
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 function walk(doc: Document, p: ValuePath): { node: unknown; key: unknown; depth: number } {
   let node: unknown = doc.contents;
   let key: unknown;
@@ -441,7 +650,7 @@ function walk(doc: Document, p: ValuePath): { node: unknown; key: unknown; depth
   for (const segment of p) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === String(segment));
+      const pair = pairOf(node, String(segment));
       if (!pair) break;
       key = pair.key;
       node = pair.value ?? pair.key;
@@ -467,17 +676,103 @@ function locate(doc: Document, at: (offset: number) => Position, p: ValuePath, w
 
 // --- helpers ---------------------------------------------------------------
 
-function tooDeep(data: unknown, maxDepth: number): (string | number)[] | undefined {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: data, path: [] }];
-  while (stack.length > 0) {
-    const { value, path: p } = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (p.length >= maxDepth) return p;
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...p, i] }));
-    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...p, k] });
+/** Where a YAML text has more than `max` item marks (`-` `,` `:` `?` `[` `{`, in scalars too), or undefined. */
+function yamlItemsOver(text: string, max: number): number | undefined {
+  if (text.length <= max) return undefined;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2d || c === 0x2c || c === 0x3a || c === 0x3f || c === 0x5b || c === 0x7b) {
+      if (++n > max) return i;
+    }
   }
   return undefined;
 }
+
+interface YamlSize {
+  /** Offset of the value (or alias) that takes the document past maxValues. */
+  tooMany?: number;
+  viaAlias?: boolean;
+  /** Offset of the first collection (or alias to one) deeper than maxDepth. */
+  tooDeep?: number;
+  /** Offset of an alias inside the collection it names. */
+  cycle?: number;
+}
+
+interface SizeFrame {
+  node: Node;
+  /** Values under the node: a map's pair values, a list's items. */
+  kids: unknown[];
+  next: number;
+  depth: number;
+  /** The running total when the node was entered. */
+  entered: number;
+  /** Deepest collection met in the subtree, absolute (-1: none). */
+  deepest: number;
+}
+
+/**
+ * Values in a YAML document as `toJS` would expand them (an alias counts the
+ * values of what it names), and the deepest collection, in one iterative
+ * walk over the node tree — before anything is materialised. Anchored nodes
+ * remember their size, so each alias costs one step: linear in the text.
+ */
+function measureYaml(doc: Document, limits: LoadLimits): YamlSize {
+  const anchors = new Map<string, Node>();
+  const sizes = new Map<Node, { values: number; height: number }>();
+  let total = 0;
+  const stack: SizeFrame[] = [];
+  const offsetOf = (n: unknown) => (n as Node | null)?.range?.[0] ?? 0;
+  /** Count one node met as a value at `depth`; collections are entered. Returns a verdict to stop with, if any. */
+  const enter = (n: unknown, depth: number): YamlSize | undefined => {
+    const node = n as Node | null;
+    if (node !== null && typeof node === 'object' && 'anchor' in node && typeof node.anchor === 'string' && node.anchor !== '') anchors.set(node.anchor, node);
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target === undefined) {
+        total++; // an unresolved alias: toJS reports it
+        return undefined;
+      }
+      const known = sizes.get(target);
+      if (known === undefined) return { cycle: offsetOf(node) };
+      total += known.values;
+      if (total > limits.maxValues) return { tooMany: offsetOf(node), viaAlias: true };
+      if (known.height >= 0) {
+        const deepest = depth + known.height;
+        if (deepest >= limits.maxDepth) return { tooDeep: offsetOf(node) };
+        const top = stack[stack.length - 1];
+        if (top && deepest > top.deepest) top.deepest = deepest;
+      }
+      return undefined;
+    }
+    total++;
+    if (total > limits.maxValues) return { tooMany: offsetOf(node) };
+    const kids = isMap(node) ? node.items.map((p) => p.value) : isSeq(node) ? node.items : isPair(node) ? [node.value] : undefined;
+    if (kids === undefined) {
+      if (node !== null && node.anchor) sizes.set(node, { values: 1, height: -1 });
+      return undefined;
+    }
+    if (depth >= limits.maxDepth) return { tooDeep: offsetOf(node) };
+    stack.push({ node: node!, kids, next: 0, depth, entered: total - 1, deepest: depth });
+    return undefined;
+  };
+  const first = enter(doc.contents, 0);
+  if (first) return first;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next < top.kids.length) {
+      const verdict = enter(top.kids[top.next++], top.depth + 1);
+      if (verdict) return verdict;
+      continue;
+    }
+    stack.pop();
+    if (top.node.anchor) sizes.set(top.node, { values: total - top.entered, height: top.deepest - top.depth });
+    const parent = stack[stack.length - 1];
+    if (parent && top.deepest > parent.deepest) parent.deepest = top.deepest;
+  }
+  return {};
+}
+
 
 function tooLarge(file: string, max: number, hint = 'raise the limit with --max-bytes if the input is trusted', line?: number): Diagnostic {
   return diagnostic('input-too-large', `document is larger than ${max} bytes`, line === undefined ? { file } : { file, line, col: 1 }, { hint });

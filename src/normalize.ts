@@ -9,7 +9,7 @@
 // properties: no key can reach a prototype.
 
 import { diagnostic, resultOf, warning, type Diagnostic, type Result } from './errors.js';
-import type { SourceDocument } from './load.js';
+import { MAX_ERRORS_PER_DOCUMENT, withMore, type SourceDocument } from './load.js';
 import type { AttributeValue, Host, MdevDevice, MdevType, WrittenHost } from './types.js';
 
 /** Attributes whose value is a list, in sysfs written as comma/newline separated text. */
@@ -65,39 +65,53 @@ function record<V, W>(source: Record<string, W>, map: (key: string, value: W) =>
  * cases): one instance cannot be migrated twice.
  */
 export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Result<Host> {
+  // Positions are found (a scan of the text each) only for the diagnostics reported: at most
+  // MAX_ERRORS_PER_DOCUMENT of each kind, the rest counted, so a host of 10,000 devices stays linear.
   const warnings: Diagnostic[] = [];
   const errors: Diagnostic[] = [];
+  let moreWarnings = 0;
+  let moreErrors = 0;
   const seen = new Map<string, string>(); // lowercased uuid → parent
   const host: Host = { name: written.metadata.name, facts: record<string, string | number>(written.spec.host ?? {}, (_k, v) => trimValue(String(v))), parents: [], devices: [] };
   if (doc) host.file = doc.file;
   for (const [parentId, parent] of Object.entries(written.spec.parents)) {
     const types: MdevType[] = [];
+    const typeIds = new Set<string>();
     for (const [typeId, attrs] of Object.entries(parent.types ?? {})) {
       const attributes = record<AttributeValue, string | number | string[]>(attrs, normalizeAttribute);
       types.push({ id: typeId, attributes });
+      typeIds.add(typeId);
     }
     host.parents.push({ id: parentId, types, attributes: record<string, string | number>(parent.attributes ?? {}, (_k, v) => trimValue(String(v))) });
     for (const [uuid, device] of Object.entries(parent.devices ?? {})) {
-      const where = doc?.locate(['spec', 'parents', parentId, 'devices', uuid], true) ?? {};
       const first = seen.get(uuid.toLowerCase());
       if (first !== undefined) {
-        errors.push(diagnostic('duplicate-key', `device \`${uuid}\` is listed twice (also under parent \`${first}\`)`, where, { hint: 'a device uuid names one instance on the host' }));
+        if (errors.length < MAX_ERRORS_PER_DOCUMENT) {
+          const where = doc?.locate(['spec', 'parents', parentId, 'devices', uuid], true) ?? {};
+          errors.push(diagnostic('duplicate-key', `device \`${uuid}\` is listed twice (also under parent \`${first}\`)`, where, { hint: 'a device uuid names one instance on the host' }));
+        } else {
+          moreErrors++;
+        }
         continue;
       }
       seen.set(uuid.toLowerCase(), parentId);
       const attributes = record<string | string[], string | string[]>(device.attributes ?? {}, (_k, v) => normalizeDeviceAttribute(v));
       const normalized: MdevDevice = { uuid: uuid.toLowerCase(), parent: parentId, type: device.type, attributes };
       host.devices.push(normalized);
-      if (!types.some((t) => t.id === device.type)) {
-        warnings.push(
-          warning(
-            'unknown-type',
-            `device \`${uuid}\` has type \`${device.type}\`, which parent \`${parentId}\` does not list: its checks fail closed`,
-            doc?.locate(['spec', 'parents', parentId, 'devices', uuid, 'type']) ?? {},
-          ),
-        );
+      if (!typeIds.has(device.type)) {
+        if (warnings.length < MAX_ERRORS_PER_DOCUMENT) {
+          warnings.push(
+            warning(
+              'unknown-type',
+              `device \`${uuid}\` has type \`${device.type}\`, which parent \`${parentId}\` does not list: its checks fail closed`,
+              doc?.locate(['spec', 'parents', parentId, 'devices', uuid, 'type']) ?? {},
+            ),
+          );
+        } else {
+          moreWarnings++;
+        }
       }
     }
   }
-  return resultOf(host, errors, warnings);
+  return resultOf(host, withMore(errors, moreErrors), withMore(warnings, moreWarnings));
 }

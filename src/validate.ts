@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as compiled from './generated/validators.js';
 import { API_VERSION } from './types.js';
 import { diagnostic, didYouMean, failed, quote, resultOf, type Diagnostic, type Result } from './errors.js';
-import type { SourceDocument, ValuePath } from './load.js';
+import { MAX_ERRORS_PER_DOCUMENT, withMore, type SourceDocument, type ValuePath } from './load.js';
 
 export const KINDS = ['Policy', 'Overlay', 'Host', 'TestSuite', 'Decision', 'Facts'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -66,7 +66,10 @@ export function validateDocument<T = unknown>(doc: SourceDocument, expect?: read
 export function schemaErrors(doc: SourceDocument, kind: Kind): Diagnostic[] {
   const validate = schemaValidator(kind);
   if (validate(doc.data)) return [];
-  return explainAjvErrors(doc, validate.errors ?? []);
+  const errors = validate.errors ?? [];
+  // Ajv keeps the last run's errors on the (module-wide) function: let a million of them go once explained.
+  validate.errors = null;
+  return explainAjvErrors(doc, errors);
 }
 
 // --- ajv errors into diagnostics -------------------------------------------
@@ -80,61 +83,102 @@ function pointerToPath(pointer: string): (string | number)[] {
 }
 
 function isUnder(path: string, base: string): boolean {
-  return path === base || path.startsWith(`${base}/`);
+  return path.startsWith(base) && (path.length === base.length || path.charCodeAt(base.length) === 0x2f);
+}
+
+/** Segments in a JSON pointer (a `/` inside a segment is written `~1`), without splitting it. */
+function pointerDepth(pointer: string): number {
+  let n = 0;
+  for (let k = pointer.indexOf('/'); k >= 0; k = pointer.indexOf('/', k + 1)) n++;
+  return n;
 }
 
 const NAME_KEYWORDS = new Set(['pattern', 'not', 'enum', 'const', 'minLength', 'maxLength', 'type', 'format']);
 
+/** The path itself and each of its ancestors, as JSON pointers ('' for the root). */
+function* pointerPrefixes(pointer: string): Generator<string> {
+  yield pointer;
+  for (let k = pointer.lastIndexOf('/'); k >= 0; k = pointer.lastIndexOf('/', k - 1)) {
+    yield pointer.slice(0, k);
+    if (k === 0) return;
+  }
+}
+
+/**
+ * Ajv's errors (allErrors: a document may have thousands) into diagnostics,
+ * in time linear in their number: each error is looked at a bounded number
+ * of times, and positions (a scan of the text each) are found only for the
+ * first MAX_ERRORS_PER_DOCUMENT kept; the rest are counted on one more line.
+ */
 function explainAjvErrors(doc: SourceDocument, raw: ErrorObject[]): Diagnostic[] {
   const errors = raw.filter((e) => e.keyword !== 'if');
-  const drop = new Set<ErrorObject>();
+  // One flag per error (a document may have a million): errors left out of the report.
+  const drop = new Uint8Array(errors.length);
   // propertyNames: ajv reports the failing sub-keyword (with params.propertyName)
   // and then propertyNames itself; keep one error, at the key, and nothing else
   // about the value under that refused key.
   const refusedKeys = new Map<ErrorObject, string | undefined>();
-  for (const e of errors) {
-    if (e.keyword === 'propertyNames') {
-      const key = `${e.instancePath}/${String((e.params as { propertyName?: string }).propertyName).replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      // The name's own errors come right before, on the object's path.
-      const i = errors.indexOf(e);
-      let subMessage: unknown;
-      for (let k = i - 1; k >= 0 && errors[k]!.instancePath === e.instancePath && NAME_KEYWORDS.has(errors[k]!.keyword); k--) {
-        subMessage ??= (errors[k]!.parentSchema)?.['x-message'];
-        drop.add(errors[k]!);
-      }
-      refusedKeys.set(e, typeof subMessage === 'string' ? subMessage : undefined);
-      for (const o of errors) if (o !== e && isUnder(o.instancePath, key)) drop.add(o);
+  const refusedPaths = new Set<string>();
+  errors.forEach((e, i) => {
+    if (e.keyword !== 'propertyNames') return;
+    refusedPaths.add(`${e.instancePath}/${String((e.params as { propertyName?: string }).propertyName).replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    // The name's own errors come right before, on the object's path.
+    let subMessage: unknown;
+    for (let k = i - 1; k >= 0 && errors[k]!.instancePath === e.instancePath && NAME_KEYWORDS.has(errors[k]!.keyword); k--) {
+      subMessage ??= errors[k]!.parentSchema?.['x-message'];
+      drop[k] = 1;
     }
+    refusedKeys.set(e, typeof subMessage === 'string' ? subMessage : undefined);
+  });
+  if (refusedPaths.size > 0) {
+    // A propertyNames error is on the object, above its own refused key: only a refused key further up drops it.
+    errors.forEach((o, i) => {
+      for (const prefix of pointerPrefixes(o.instancePath)) {
+        if (refusedPaths.has(prefix)) {
+          drop[i] = 1;
+          break;
+        }
+      }
+    });
   }
   // Branching keywords (anyOf/oneOf): their branches' errors come right before
   // them, on the same value or below. Keep the deepest branch errors when they
   // went below the branch point; else keep only the branch point's message.
+  const depth = (o: ErrorObject) => pointerDepth(o.instancePath) + (o.keyword === 'additionalProperties' || o.keyword === 'propertyNames' ? 1 : 0);
   errors.forEach((e, i) => {
     if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf') return;
-    const inside: ErrorObject[] = [];
-    for (let k = i - 1; k >= 0 && isUnder(errors[k]!.instancePath, e.instancePath); k--) inside.push(errors[k]!);
-    const depth = (o: ErrorObject) => pointerToPath(o.instancePath).length + (o.keyword === 'additionalProperties' || o.keyword === 'propertyNames' ? 1 : 0);
-    const own = pointerToPath(e.instancePath).length;
-    const deepest = Math.max(own, ...inside.map(depth));
+    const own = pointerDepth(e.instancePath);
+    let deepest = own;
+    let first = i;
+    for (let k = i - 1; k >= 0 && isUnder(errors[k]!.instancePath, e.instancePath); k--) {
+      first = k;
+      deepest = Math.max(deepest, depth(errors[k]!));
+    }
     if (deepest > own) {
-      drop.add(e);
-      for (const o of inside) if (depth(o) < deepest) drop.add(o);
+      drop[i] = 1;
+      for (let k = first; k < i; k++) if (depth(errors[k]!) < deepest) drop[k] = 1;
     } else {
-      for (const o of inside) drop.add(o);
+      drop.fill(1, first, i);
     }
   });
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const e of errors) {
-    if (drop.has(e)) continue;
+  // Past the cap errors are only counted (finding where each is written would scan the text once per error).
+  let more = 0;
+  errors.forEach((e, i) => {
+    if (drop[i] === 1) return;
+    if (out.length >= MAX_ERRORS_PER_DOCUMENT) {
+      more++;
+      return;
+    }
     const d = explainOne(doc, e);
     if (refusedKeys.get(e) !== undefined && d.hint === undefined) d.hint = refusedKeys.get(e)!;
     const key = `${d.line}:${d.col}:${d.message}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return;
     seen.add(key);
     out.push(d);
-  }
-  return out;
+  });
+  return withMore(out, more);
 }
 
 function explainOne(doc: SourceDocument, e: ErrorObject): Diagnostic {

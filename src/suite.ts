@@ -93,6 +93,11 @@ export async function findSuites(paths: readonly string[]): Promise<{ files: str
       }
       for (const entry of entries.sort()) if (entry !== 'node_modules') await visit(path.join(p, entry), false);
     } else if (named || /\.test\.(ya?ml|json)$/i.test(p)) {
+      // A file found in a directory is read only when it is a regular file (a FIFO or a device there would block or never end).
+      if (!named && !info.isFile()) {
+        errors.push(diagnostic('file-unreadable', 'not a regular file: not read', { file: p }));
+        return;
+      }
       seen.add(real);
       files.push(p);
     }

@@ -4,7 +4,7 @@
 // and a destination with thousands of refused types. Each case runs the built
 // CLI in a child process, as a hypervisor's shell would.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -332,6 +332,19 @@ test('eval text: up to 20 refused candidates are all shown, with no count line',
   const r = cli(['eval', '-s', source, '-d', put(dir, 'twenty.json', { apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'twenty' }, spec: { parents: { '0000:00:02.0': { types } } } })]);
   assert.is(lines(r.stdout).filter((l) => l.startsWith('    refused ')).length, 20);
   assert.not.match(r.stdout, /more refused/);
+});
+
+test('test DIR: a FIFO named like a suite is reported, never opened; the real suites still run', () => {
+  const d = scratch();
+  for (const f of ['vfio-mdev.yaml', 'vfio-mdev.test.yaml']) writeFileSync(path.join(d, f), readFileSync(path.join(ROOT, 'policies', f), 'utf8'));
+  mkdirSync(path.join(d, 'hosts'));
+  for (const f of readdirSync(path.join(ROOT, 'policies/hosts'))) writeFileSync(path.join(d, 'hosts', f), readFileSync(path.join(ROOT, 'policies/hosts', f), 'utf8'));
+  spawnSync('mkfifo', [path.join(d, 'blocked.test.yaml')]);
+  const r = cli(['test', d], { timeout: 60_000 });
+  assert.is(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /blocked\.test\.yaml: file-unreadable: /);
+  assert.match(r.stdout, /^\d+ passed, 0 failed$/m);
+  assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
 });
 
 test.run();

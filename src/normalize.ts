@@ -38,9 +38,17 @@ export function normalizeAttribute(name: string, value: string | number | readon
   return trimValue(String(value));
 }
 
+/** Facts as trimmed strings; a blank fact is no fact and is left out. */
+function presentFacts(facts: Record<string, string | number> | undefined): Record<string, string> {
+  const trimmed = record<string, string | number>(facts ?? {}, (_k, v) => trimValue(String(v)));
+  for (const k of Object.keys(trimmed)) if (trimmed[k]!.trim() === '') delete trimmed[k];
+  return trimmed;
+}
+
 /** A device instance attribute: a string, or a list where the key repeats (mdevctl's attrs), each trimmed like a type attribute. */
 export function normalizeDeviceAttribute(value: string | readonly string[]): string | string[] {
-  return typeof value === 'string' ? trimValue(value) : value.map(trimValue);
+  // A blank item of a repeated attribute is no value (as a blank string is none): it is dropped, never claimed.
+  return typeof value === 'string' ? trimValue(value) : value.map(trimValue).filter((v) => v.trim() !== '');
 }
 
 /**
@@ -72,7 +80,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Resul
   let moreWarnings = 0;
   let moreErrors = 0;
   const seen = new Map<string, string>(); // lowercased uuid → parent
-  const host: Host = { name: written.metadata.name, facts: record<string, string | number>(written.spec.host ?? {}, (_k, v) => trimValue(String(v))), parents: [], devices: [] };
+  const host: Host = { name: written.metadata.name, facts: presentFacts(written.spec.host), parents: [], devices: [] };
   if (doc) host.file = doc.file;
   for (const [parentId, parent] of Object.entries(written.spec.parents)) {
     const types: MdevType[] = [];
@@ -82,7 +90,7 @@ export function normalizeHost(written: WrittenHost, doc?: SourceDocument): Resul
       types.push({ id: typeId, attributes });
       typeIds.add(typeId);
     }
-    host.parents.push({ id: parentId, types, attributes: record<string, string | number>(parent.attributes ?? {}, (_k, v) => trimValue(String(v))) });
+    host.parents.push({ id: parentId, types, attributes: presentFacts(parent.attributes) });
     for (const [uuid, device] of Object.entries(parent.devices ?? {})) {
       const first = seen.get(uuid.toLowerCase());
       if (first !== undefined) {

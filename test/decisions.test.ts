@@ -64,7 +64,7 @@ for (const c of readCases<DecisionCase>('decisions.yaml')) {
     const policy = await policyOf(c);
     const sourceDoc = hostDoc('src', withUuids(c.source));
     const source = hostFrom(sourceDoc);
-    const dests = c.destinations.map((d) => hostFrom(hostDoc(d.name, d.parents)));
+    const dests = c.destinations.map((d) => hostFrom(hostDoc(d.name, withUuids(d.parents as DecisionCase['source']))));
     const decision = await decideBoth(policy, source, dests);
     assert.is(decision.compatible, c.expect.compatible);
     assert.is(decision.destinations.length, dests.length, 'every destination is reported');

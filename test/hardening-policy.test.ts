@@ -12,7 +12,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { globMatch } from '../src/selector.js';
 import { cli } from './cli.js';
-import { readCases, ROOT } from './helpers.js';
+import { hostDoc, hostFrom, readCases, ROOT } from './helpers.js';
+import { HostBuilder } from '../src/import/host-builder.js';
+import { mergeFacts } from '../src/import/facts.js';
+import type { WrittenFacts } from '../src/types.js';
 
 for (const [glob, text, want] of readCases<[string, string, boolean]>('globs.yaml')) {
   test(`glob ${JSON.stringify(glob)} on ${JSON.stringify(text.slice(0, 20))}`, () => {
@@ -100,6 +103,20 @@ test('a broken overlay among the shipped ones (item 15) is a coded error for val
   assert.is(e.status, 2, e.stdout + e.stderr);
   assert.match(e.stderr, /zz-broken\.yaml:7:\d+: locked-check: /);
   assert.not.match(e.stdout + e.stderr, /internal|\n\s+at /);
+});
+
+test('a blank fact is no fact: normalisation leaves it out, and a --facts file cannot blank a fact that was read', () => {
+  const h = hostFrom(hostDoc('h', { p: { attributes: { pci_device: '', driver: 'nvidia' }, types: {} } }, { kernel_release: '  ', os_id: 'rhel\n' }));
+  assert.equal(h.facts, { os_id: 'rhel' });
+  assert.equal(h.parents[0]!.attributes, { driver: 'nvidia' });
+  const builder = new HostBuilder();
+  builder.addParent('p');
+  builder.addHostFacts([['kernel_release', '6.8.0-45-generic']]);
+  const facts: WrittenFacts = { apiVersion: 'mdev-policy/v1', kind: 'Facts', metadata: { name: 'f' }, spec: { host: { kernel_release: '  ', qemu_version: '' } } };
+  const warnings = mergeFacts(builder, [{ file: 'f.yaml', facts, locate: () => ({}) }]);
+  assert.equal(warnings, []);
+  assert.is(builder.hostFact('kernel_release'), '6.8.0-45-generic');
+  assert.is(builder.hostFact('qemu_version'), undefined);
 });
 
 test.run();

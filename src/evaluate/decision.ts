@@ -55,9 +55,14 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       }
     }
   }
+  // The types already instantiated on each destination parent: under `one`, a parent running another type takes none of this one.
+  const running = new Map<string, Set<string>>();
+  for (const d of dest.devices) running.set(d.parent, (running.get(d.parent) ?? new Set()).add(d.type));
+  const takenByAnother = (s: SourceDevice, r: CandidateRun) =>
+    s.engine.boundedByCapacity && s.engine.policy.parentCapacity === 'one' && [...(running.get(r.parent) ?? [])].some((t) => t !== r.type.id);
   // Each device's compatible candidates, its own type first; the parent capacity of its policy (none: unbounded).
   const wanted = sources.map((s): PlacementDevice => {
-    const own = runs.filter((r) => r.source === s && r.compatible);
+    const own = runs.filter((r) => r.source === s && r.compatible && !takenByAnother(s, r));
     own.sort((a, b) => Number(b.type.id === s.device.type) - Number(a.type.id === s.device.type));
     return {
       id: s.device.uuid,
@@ -138,7 +143,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
       decision.errors.push(...input.errors);
       warnings.push(...(input.warnings ?? []));
       if (!input.host) continue;
-      if (input.host.name === options.source.name) {
+      if (sameHost(input.host.name, options.source.name)) {
         // A fleet inventory usually holds the source too: it is reported as such, never a candidate, never counted.
         const self = sourceAsDestination(input.host);
         if (options.keep !== false) decision.destinations.push(self);
@@ -165,6 +170,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
   }
   if (warnings.length > 0) decision.warnings = warnings;
   return decision;
+}
+
+/** Host names are DNS names: the same host whatever the letter case or surrounding blanks. */
+function sameHost(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
 function sourceAsDestination(host: Host): DestinationResult {

@@ -52,7 +52,9 @@ export async function loadFactsFiles(files: readonly string[], limits: LoadLimit
   return errors.length > 0 ? failed(errors) : ok(sources);
 }
 
-const entries = (m: Record<string, string> | undefined): [string, string][] => Object.entries(m ?? {});
+/** A facts map's entries, trimmed; a blank fact is no fact: it neither replaces a value read nor is written. */
+const entries = (m: Record<string, string> | undefined): [string, string][] =>
+  Object.entries(m ?? {}).flatMap(([k, v]): [string, string][] => (v.trim() === '' ? [] : [[k, v.trimEnd()]]));
 
 /** Merge the facts of `sources` into a host being built (see the header); the warnings. */
 export function mergeFacts(into: HostBuilder, sources: readonly FactsSource[]): Diagnostic[] {

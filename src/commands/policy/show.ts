@@ -23,9 +23,9 @@ export default class PolicyShow extends BaseCommand {
     const { flags } = await this.parse(PolicyShow);
     const lib = await import('../../index.js');
     const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limitsFrom(flags, lib.DEFAULT_LIMITS));
-    this.writeErr(lib.renderDiagnostics(set.warnings));
+    // Errors and warnings in one sorted list (file, line, col), as every command prints them.
+    this.writeErr(lib.renderDiagnostics([...set.errors, ...set.warnings]));
     if (!set.value) {
-      this.writeErr(lib.renderDiagnostics(set.errors));
       process.exitCode = 2;
       return;
     }

@@ -46,11 +46,14 @@ export function familyOperator(mode: FamilyMode, element: Operator): Operator {
             const names = [...new Set([...Object.keys(s), ...Object.keys(d)])].filter((n) => !skipAbsent || isPresent(s[n]) || isPresent(d[n])).sort();
             if (names.length === 0) return fail('no attribute of the family on either side');
             const failures: string[] = [];
+            const remarks: string[] = [];
             for (const n of names) {
               const v = verdict(s[n], d[n]);
               if (!v.ok) failures.push(`${n}: ${v.reason}`);
+              else if (v.remark !== undefined) remarks.push(`${n}: ${v.remark}`);
             }
-            return failures.length === 0 ? pass(`${names.join(', ')} match`) : fail(failures.join('; '));
+            if (failures.length > 0) return fail(failures.join('; '));
+            return remarks.length === 0 ? pass(`${names.join(', ')} match`) : pass(`${names.join(', ')} match; ${remarks.join('; ')}`, remarks.join('; '));
           },
         }
       : {}),

@@ -26,7 +26,8 @@ export const oneToOneOperator = defineOperator({
     const own = new Set(s);
     const extra = d.filter((v) => !own.has(v));
     const note = s.length > 1 ? '; every source value is listed' : '';
-    return pass(`first values match (\`${s[0]}\`, 1:1 mode)${note}${extra.length > 0 ? `; the destination also lists ${quoted(extra)} (noted)` : ''}`);
+    const remark = extra.length > 0 ? `the destination also lists ${quoted(extra)} (noted)` : undefined;
+    return pass(`first values match (\`${s[0]}\`, 1:1 mode)${note}${remark ? `; ${remark}` : ''}`, remark);
   },
 });
 

@@ -6,9 +6,11 @@
 export interface Verdict {
   ok: boolean;
   reason: string;
+  /** A remark a pass carries (an extra destination value, noted): a family's verdict repeats its members' remarks. */
+  remark?: string;
 }
 
-export const pass = (reason: string): Verdict => ({ ok: true, reason });
+export const pass = (reason: string, remark?: string): Verdict => (remark === undefined ? { ok: true, reason } : { ok: true, reason, remark });
 export const fail = (reason: string): Verdict => ({ ok: false, reason });
 
 /** A value counts as present when defined, not null and not an empty list or string. */

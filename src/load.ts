@@ -449,6 +449,29 @@ async function readStreamBounded(stream: AsyncIterable<Buffer>, file: string, ma
 }
 
 /**
+ * An open file's bytes to its end, holding at most `maxBytes + 1` of them:
+ * undefined when it is longer than `maxBytes`. The buffer starts at
+ * `initial` bytes and grows by doubling. The read loop of every file read.
+ */
+export async function readHandleAtMost(handle: FileHandle, maxBytes: number, initial: number): Promise<Buffer | undefined> {
+  let buffer = Buffer.alloc(Math.min(maxBytes + 1, initial));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > maxBytes) return undefined;
+      const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.length * 2));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    // `null`: read on from the current position, so pipes and character devices read as they flow.
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return length > maxBytes ? undefined : buffer.subarray(0, length);
+}
+
+/**
  * A file's bytes, read to its end but never past one byte more than
  * `maxBytes`, whatever its stat size says: pipes (which say 0), files that
  * grow, or lie about their size (/proc, sysfs) are capped all the same. The
@@ -467,22 +490,8 @@ export async function readBounded(file: string, maxBytes: number, { trustSize = 
   try {
     const info = await handle.stat();
     if (trustSize && info.isFile() && info.size > maxBytes) return failed([tooLarge(file, maxBytes)]);
-    let buffer = Buffer.alloc(Math.min(maxBytes + 1, Math.max(info.size + 1, 64 * 1024)));
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (length > maxBytes) break;
-        const grown = Buffer.alloc(Math.min(maxBytes + 1, buffer.length * 2));
-        buffer.copy(grown, 0, 0, length);
-        buffer = grown;
-      }
-      // `null`: read on from the current position, so pipes and character devices read as they flow.
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) return failed([tooLarge(file, maxBytes)]);
-    return ok(buffer.subarray(0, length));
+    const bytes = await readHandleAtMost(handle, maxBytes, Math.max(info.size + 1, 64 * 1024));
+    return bytes ? ok(bytes) : failed([tooLarge(file, maxBytes)]);
   } catch (e) {
     return failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file })]);
   } finally {

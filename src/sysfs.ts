@@ -41,7 +41,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { diagnostic, failed, quote, resultOf, warning, type Diagnostic, type ErrorCode, type Result } from './errors.js';
-import { decodeUtf8, systemMessage } from './load.js';
+import { decodeUtf8, readHandleAtMost, systemMessage } from './load.js';
 import { mergeFacts, type FactsSource } from './import/facts.js';
 import { badName, badUuid, HostBuilder } from './import/host-builder.js';
 import { AP_ASSIGN_ATTRIBUTES, apAssignments } from './import/vfio-ap.js';
@@ -216,7 +216,7 @@ class Walker {
         if ((info.mode & 0o222) === 0) this.warn(file, 'not readable: skipped');
         return undefined;
       }
-      const bytes = await readAtMost(handle, this.maxFileBytes);
+      const bytes = await readHandleAtMost(handle, this.maxFileBytes, 4096);
       if (bytes === undefined) {
         this.warn(file, `longer than ${this.maxFileBytes} bytes: skipped`);
         return undefined;
@@ -246,28 +246,6 @@ async function writeOnly(file: string): Promise<boolean> {
   }
 }
 
-/**
- * Up to `max` bytes of an open file, whatever its stat size says (sysfs
- * attribute files all claim a page), or undefined when it holds more. The
- * buffer grows as the file does: a large --max-file-bytes costs nothing on
- * small files.
- */
-async function readAtMost(handle: Awaited<ReturnType<typeof open>>, max: number): Promise<Buffer | undefined> {
-  let buffer = Buffer.alloc(Math.min(max + 1, 4096));
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (length > max) return undefined;
-      const grown = Buffer.alloc(Math.min(max + 1, buffer.length * 2));
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
-    }
-    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-    if (bytesRead === 0) break;
-    length += bytesRead;
-  }
-  return length > max ? undefined : buffer.subarray(0, length);
-}
 
 function typeAttribute(name: string, text: string, w: Walker, file: string): string | number | undefined {
   if (name === 'available_instances') {

@@ -69,7 +69,7 @@ test('a destination making too many candidates (item 9) is refused with a coded 
   writeFileSync(path.join(d, 'small.json'), JSON.stringify(host('small', { mtty: { types: { 'mtty-1': { device_api: 'vfio-pci', available_instances: 64, name: 'Single port serial' } } } })));
   const r = cli(['eval', '-s', path.join(d, 'src.json'), '-d', path.join(d, 'huge.json'), '-d', path.join(d, 'small.json'), '--format', 'ndjson'], { timeout: 60_000 });
   assert.is(r.status, 2, r.stderr);
-  assert.match(r.stderr, /huge\.json: input-too-large: destination `huge` makes 1280000 candidates/);
+  assert.match(r.stderr, /^[^\n]*huge\.json: input-too-large: /m);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; host?: string; compatible?: boolean });
   assert.equal(lines.filter((l) => l.kind === 'DestinationResult').map((l) => [l.host, l.compatible]), [['small', true]]);
   assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
@@ -81,7 +81,8 @@ test('two overlays with one metadata.name are refused (item 15), naming both fil
   writeFileSync(path.join(d, 'two.yaml'), `# the same name again\n${JSON.stringify(overlay('twin', ['nvidia-*']))}\n`);
   const r = cli(['eval', '-s', 'policies/hosts/mtty-src.yaml', '-d', 'policies/hosts/mtty-dst.yaml', '-o', path.join(d, 'one.json'), '-o', path.join(d, 'two.yaml')]);
   assert.is(r.status, 2);
-  assert.match(r.stderr, new RegExp(`two\\.yaml:2:\\d+: duplicate-overlay: overlay \`twin\` is given twice: in \`${path.join(d, 'one.json').replace(/[.\\/]/g, '\\$&')}\``));
+  const line = r.stderr.split('\n').find((l) => /two\.yaml:2:\d+: duplicate-overlay: /.test(l));
+  assert.ok(line?.includes(path.join(d, 'one.json')), `the error names the other file: ${r.stderr}`);
   const v = cli(['validate', path.join(d, 'one.json'), path.join(d, 'two.yaml')]);
   assert.is(v.status, 2);
   assert.match(v.stdout, /two\.yaml:2:\d+: duplicate-overlay: /);

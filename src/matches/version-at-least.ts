@@ -5,9 +5,8 @@
 // `8.2.2+ds-0ubuntu1`): the numbers are compared, missing components are 0.
 // A value that does not start with a version, on either side, fails closed.
 
-import { leaf } from './conditions.js';
+import { leaf, targetOperands } from './conditions.js';
 import { defineOperator, type Guard, type Match } from './operator.js';
-import { targetOperands } from './conditions.js';
 import { fail, isPresent, pass, show } from './values.js';
 
 /** The leading dotted numbers of a version text; undefined when it does not start with one. */

@@ -7,6 +7,7 @@
 // module knows nothing of kinds or schemas.
 
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
 import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -563,75 +564,220 @@ async function* documentsOf(arg: string, limits: LoadLimits, named: boolean): As
 }
 
 /**
- * NDJSON, streamed: lines are split over raw chunks so memory holds one line
- * at most, and a line longer than the limit is skipped (with an error) without
- * ever being held whole.
+ * NDJSON, streamed: the input is cut into pieces of whole lines (about
+ * 1 MiB each, NdjsonSplitter) and each line parsed, so memory holds one piece
+ * and one line at most; a line longer than the limit is skipped (with an
+ * error) without ever being held whole.
  */
 async function* loadNdjson(file: string, limits: LoadLimits, input?: NodeJS.ReadableStream, named = true): AsyncGenerator<DocumentEntry> {
-  let lineNo = 0;
-  let parts: Buffer[] = [];
-  let size = 0;
-  let oversize = false;
-  let entries = 0;
-  const finish = (): DocumentEntry | undefined => {
-    lineNo++;
-    const chunks = parts;
-    const wasOversize = oversize;
-    parts = [];
-    size = 0;
-    oversize = false;
-    if (wasOversize) return failed([tooLarge(file, limits.maxBytes, undefined, lineNo)]);
-    let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
-    const decoded = decodeUtf8(bytes, file, lineNo);
-    if (!decoded.ok) return failed(decoded.errors);
-    if (decoded.value.trim() === '') return undefined;
-    return parseJsonLine(decoded.value, file, lineNo, limits);
-  };
+  for await (const piece of ndjsonPieces(file, limits, input, named)) {
+    if ('errors' in piece) {
+      yield failed(piece.errors);
+      continue;
+    }
+    const entries: DocumentEntry[] = [];
+    forEachLine(piece, file, (line) => entries.push('errors' in line ? failed(line.errors) : parseJsonLine(line.text, file, line.line, limits)));
+    yield* entries;
+  }
+}
+
+/** Whole lines of an NDJSON input and the number of the first; the last piece may end without a newline. */
+export interface LinesPiece {
+  bytes: Buffer;
+  firstLine: number;
+}
+
+/** What an NDJSON input yields: pieces of lines, or errors standing for a line (too long) or for the rest of the input. */
+export type NdjsonPiece = LinesPiece | { errors: Diagnostic[]; entry: boolean };
+
+/** The size a piece of NDJSON lines reaches before it is handed on (cut after the last newline). */
+export const NDJSON_PIECE_BYTES = 1 << 20;
+
+/**
+ * Cuts a byte stream into pieces of whole lines, each at least `pieceBytes`
+ * (but the last), cut after the last newline of the chunk that filled it.
+ * A line whose unfinished part grows past `maxBytes` is dropped as it comes
+ * and reported as too large (by line number) once its newline or the end
+ * arrives: never held whole. Synchronous: the fleet path and the document
+ * reader share it, so both number lines the same.
+ */
+export class NdjsonSplitter {
+  private parts: Buffer[] = [];
+  /** Bytes held, and of those the unfinished line's (after the last newline). */
+  private size = 0;
+  private tail = 0;
+  private skipping = false;
+  /** The number of the first line not yet handed on. */
+  line = 1;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly pieceBytes: number = NDJSON_PIECE_BYTES,
+  ) {}
+
+  push(chunk: Buffer, out: (LinesPiece | { tooLarge: number })[]): void {
+    if (this.skipping) {
+      const nl = chunk.indexOf(0x0a);
+      if (nl < 0) return;
+      out.push({ tooLarge: this.line++ });
+      this.skipping = false;
+      chunk = chunk.subarray(nl + 1);
+      if (chunk.length === 0) return;
+    }
+    const nl = chunk.lastIndexOf(0x0a);
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (nl < 0) {
+      this.tail += chunk.length;
+      if (this.tail > this.maxBytes) {
+        // The finished lines held before it go on; the unfinished one is dropped from here to its newline.
+        this.flushFinished(out);
+        this.parts = [];
+        this.size = 0;
+        this.tail = 0;
+        this.skipping = true;
+      }
+      return;
+    }
+    this.tail = chunk.length - nl - 1;
+    if (this.size >= this.pieceBytes) this.flushFinished(out);
+  }
+
+  /** Hand on the finished lines held (the unfinished one stays): at a piece's size, and before an error ends the input. */
+  flushFinished(out: (LinesPiece | { tooLarge: number })[]): void {
+    const whole = this.size - this.tail;
+    if (whole === 0) return;
+    const all = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    // The unfinished line is copied out, so the piece's memory is not kept alive by it.
+    this.parts = this.tail > 0 ? [Buffer.from(all.subarray(whole))] : [];
+    this.size = this.tail;
+    this.piece(all.subarray(0, whole), out);
+  }
+
+  /** The end of the input: what is held, as the last piece (its last line may lack a newline). */
+  end(out: (LinesPiece | { tooLarge: number })[]): void {
+    if (this.skipping) {
+      out.push({ tooLarge: this.line++ });
+      this.skipping = false;
+      return;
+    }
+    if (this.size === 0) return;
+    const all = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    this.tail = 0;
+    this.piece(all, out);
+  }
+
+  private piece(bytes: Buffer, out: (LinesPiece | { tooLarge: number })[]): void {
+    out.push({ bytes, firstLine: this.line });
+    let lines = 0;
+    for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) lines++;
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) lines++;
+    this.line += lines;
+  }
+}
+
+/**
+ * An NDJSON input (a file, a FIFO, or `input`: standard input) as pieces of
+ * whole lines; a line too long to hold, a read error, or an input without
+ * any line stand as errors in order.
+ */
+export async function* ndjsonPieces(file: string, limits: LoadLimits, input?: NodeJS.ReadableStream, named = true): AsyncGenerator<NdjsonPiece> {
   let stream = input;
   if (!stream) {
     // Opened here, as any file is (a FIFO named on the command line is read as it flows; one found in a directory is refused).
     const opened = await openInput(file, named);
     if (!opened.ok) {
-      yield failed(opened.errors);
+      yield { errors: opened.errors, entry: false };
       return;
     }
-    stream = opened.value === 'stdin' ? process.stdin : opened.value.createReadStream({ highWaterMark: 1024 * 1024 });
+    stream = opened.value === 'stdin' ? process.stdin : opened.value.createReadStream({ highWaterMark: NDJSON_PIECE_BYTES });
   }
+  const splitter = new NdjsonSplitter(limits.maxBytes);
+  const out: (LinesPiece | { tooLarge: number })[] = [];
+  let documents = false;
+  const handOn = function* (): Generator<NdjsonPiece> {
+    for (const p of out) {
+      if ('tooLarge' in p) {
+        documents = true;
+        yield { errors: [tooLarge(file, limits.maxBytes, undefined, p.tooLarge)], entry: true };
+      } else {
+        if (!documents && hasDocument(p, file)) documents = true;
+        yield p;
+      }
+    }
+    out.length = 0;
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
-        if (!oversize) parts.push(chunk.subarray(start, nl));
-        start = nl + 1;
-        const entry = finish();
-        if (entry) {
-          entries++;
-          yield entry;
-        }
-      }
-      if (start < chunk.length && !oversize) {
-        size += chunk.length - start;
-        if (size > limits.maxBytes) {
-          oversize = true;
-          parts = [];
-        } else {
-          parts.push(chunk.subarray(start));
-        }
-      }
-    }
-    if (parts.length > 0 || oversize) {
-      const entry = finish();
-      if (entry) {
-        entries++;
-        yield entry;
-      }
+      splitter.push(chunk, out);
+      if (out.length > 0) yield* handOn();
     }
   } catch (e) {
-    yield failed([diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file, line: lineNo + 1, col: 1 })]);
+    splitter.flushFinished(out);
+    yield* handOn();
+    yield { errors: [diagnostic('file-unreadable', `cannot read: ${systemMessage(e)}`, { file, line: splitter.line, col: 1 })], entry: false };
     return;
   }
-  if (entries === 0) yield failed([diagnostic('file-unreadable', 'holds no document (an empty inventory)', { file })]);
+  splitter.end(out);
+  yield* handOn();
+  if (!documents) yield { errors: [diagnostic('file-unreadable', 'holds no document (an empty inventory)', { file })], entry: false };
+}
+
+/** Whether some line of a piece is not blank (an inventory of blank lines holds no document). */
+function hasDocument(piece: LinesPiece, file: string): boolean {
+  const bytes = piece.bytes;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80) break; // Unicode blanks, or not UTF-8: the lines themselves say
+    if (c !== 0x0a && c !== 0x0d && c !== 0x20 && c !== 0x09 && c !== 0x0b && c !== 0x0c) return true;
+  }
+  let found = false;
+  forEachLine(piece, file, () => {
+    found = true;
+  });
+  return found;
+}
+
+/** One line of a piece: its text (not blank), or the errors of a line that is not UTF-8. */
+export type LineEntry = { text: string; line: number } | { errors: Diagnostic[]; line: number };
+
+/**
+ * The lines of a piece, synchronously: split with indexOf, a trailing CR
+ * dropped, blank lines skipped. An ASCII piece is decoded once, without a
+ * UTF-8 decoder; in any other, each line that is not ASCII is decoded
+ * strictly (invalid UTF-8 is an error at that line).
+ */
+export function forEachLine(piece: LinesPiece, file: string, each: (line: LineEntry) => void): void {
+  const bytes = piece.bytes;
+  let line = piece.firstLine;
+  if (isAscii(bytes)) {
+    const text = bytes.toString('latin1');
+    for (let start = 0; start < text.length; line++) {
+      let nl = text.indexOf('\n', start);
+      if (nl < 0) nl = text.length;
+      const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      if (end > start && (text.charCodeAt(start) > 0x20 || text.slice(start, end).trim() !== '')) each({ text: text.slice(start, end), line });
+      start = nl + 1;
+    }
+    return;
+  }
+  for (let start = 0; start < bytes.length; line++) {
+    let nl = bytes.indexOf(0x0a, start);
+    if (nl < 0) nl = bytes.length;
+    const end = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+    const sub = bytes.subarray(start, end);
+    start = nl + 1;
+    if (isAscii(sub)) {
+      const text = sub.toString('latin1');
+      if (text.trim() !== '') each({ text, line });
+      continue;
+    }
+    const decoded = decodeUtf8(sub, file, line);
+    if (!decoded.ok) each({ errors: decoded.errors, line });
+    else if (decoded.value.trim() !== '') each({ text: decoded.value, line });
+  }
 }
 
 // --- positions -------------------------------------------------------------

@@ -23,6 +23,6 @@ export const equal = valueMatch('equal', equalOperator, {
     const want = name === '@id' ? source.type.id : source.type.attributes[name];
     if (typeof want !== 'string') return undefined; // lists and numbers compare by the full rule
     // The same comparison the check makes (multi-line values line by line), so pruning never refuses what the rule accepts.
-    return name === '@id' ? (type) => sameValue(type.id, want) : (type) => sameValue(type.attributes[name], want);
+    return { attribute: name, passes: (value) => sameValue(value, want) };
   },
 });

@@ -9,7 +9,7 @@
 // can prune candidates before evaluation.
 
 import type { Facts } from '../facts.js';
-import type { Condition, FactRef, MatchName, MdevType, SourceFact, TargetKind, ValueCheck } from '../types.js';
+import type { Condition, FactRef, MatchName, SourceFact, TargetKind, ValueCheck } from '../types.js';
 import { bothPresent, missing, type Verdict } from './values.js';
 
 export type Binary = (a: unknown, b: unknown) => boolean;
@@ -55,6 +55,16 @@ export interface Explanation {
   result?: 'skip';
 }
 
+/**
+ * A pruning test on one attribute of a destination type (`@id`: its id), as
+ * normalised: the fleet path reads that one value from a raw host before
+ * normalising the rest, the library path from the typed host.
+ */
+export interface Gate {
+  attribute: string;
+  passes: (value: unknown) => boolean;
+}
+
 export interface Match {
   name: MatchName;
   /** The targets it compares; a check giving another is a load error with `targetHint`. */
@@ -77,9 +87,11 @@ export interface Match {
    * any chance, given the source. Only for checks that fail for certain
    * otherwise; undefined when the check cannot prune.
    */
-  gate?(check: ValueCheck, source: SourceFact): ((type: MdevType) => boolean) | undefined;
+  gate?(check: ValueCheck, source: SourceFact): Gate | undefined;
   /** Whether the check must give its own `value` (and what it must be): `version-at-least`'s minimum version. */
   value?: { check(value: string): boolean; hint: string };
+  /** Whether `explain` reads the candidate's facts beyond the two values (else a result is a function of the values and the outcome: output may memoise it). */
+  explainReadsFacts?: boolean;
   /** Whether a passing check of this match adds to the claim plan (its explanation's `claims`). */
   carriesClaims?: boolean;
   /** Whether a check of this match bounds placement by available_instances. */

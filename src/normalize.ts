@@ -39,7 +39,7 @@ export function normalizeAttribute(name: string, value: string | number | readon
 }
 
 /** Facts as trimmed strings; a blank fact is no fact and is left out. */
-function presentFacts(facts: Record<string, string | number> | undefined): Record<string, string> {
+export function presentFacts(facts: Record<string, string | number> | undefined): Record<string, string> {
   const trimmed = record<string, string | number>(facts ?? {}, (_k, v) => trimValue(String(v)));
   for (const k of Object.keys(trimmed)) if (trimmed[k]!.trim() === '') delete trimmed[k];
   return trimmed;

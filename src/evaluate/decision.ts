@@ -120,10 +120,14 @@ export interface EvaluateOptions {
   counts?: { destinations: number; compatible: number };
 }
 
-/** Everything `eval` decides, as the Decision document of DESIGN §3.1. */
-export async function evaluate(options: EvaluateOptions): Promise<Decision> {
-  const policies = asPolicySet(options.policy);
-  const { devices, errors } = selectSourceDevices(options.source, options.devices, policies);
+/**
+ * The Decision before any destination: the policy (with the overlays that
+ * applied to a source device), the source devices selected, and the errors of
+ * that selection.
+ */
+export function decisionHead(policy: PolicySet | EffectivePolicy, source: Host, uuids?: readonly string[]): { decision: Decision; devices: SourceDevice[] } {
+  const policies = asPolicySet(policy);
+  const { devices, errors } = selectSourceDevices(source, uuids, policies);
   // The overlays that applied to at least one source device, in the order given.
   const applied = policies.overlays.filter((_, i) => devices.some((d) => policies.applicable(d.fact.type)[i]));
   const decision: Decision = {
@@ -132,10 +136,26 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
     compatible: false,
     mode: policies.mode,
     policy: { ...policies.policy, overlays: applied },
-    source: { host: options.source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
+    source: { host: source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
     destinations: [],
     errors: [...errors],
   };
+  return { decision, devices };
+}
+
+/** The error of a destination making more candidates than one decision step may hold (every candidate is kept until it is placed). */
+export function tooManyCandidates(host: { name: string; file?: string }, devices: number, types: number): Diagnostic | undefined {
+  const candidates = devices * types;
+  if (candidates <= MAX_CANDIDATES_PER_DESTINATION) return undefined;
+  return diagnostic('input-too-large', `destination \`${host.name}\` makes ${candidates} candidates (${devices} source devices × its mdev types): more than ${MAX_CANDIDATES_PER_DESTINATION}`, host.file ? { file: host.file } : {}, {
+    hint: "name the VM's devices with --device, or check that this host descriptor is what collect produced",
+  });
+}
+
+/** Everything `eval` decides, as the Decision document of DESIGN §3.1. */
+export async function evaluate(options: EvaluateOptions): Promise<Decision> {
+  const { decision, devices } = decisionHead(options.policy, options.source, options.devices);
+  const errors = decision.errors.slice();
   const warnings: Diagnostic[] = [];
   const counts = options.counts ?? { destinations: 0, compatible: 0 };
   if (errors.length === 0) {
@@ -150,14 +170,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
         options.onDestination?.(self);
         continue;
       }
-      const candidates = devices.length * input.host.parents.reduce((n, p) => n + p.types.length, 0);
-      if (candidates > MAX_CANDIDATES_PER_DESTINATION) {
-        // Every candidate is kept until the destination is placed: a bound here bounds the memory of one decision step.
-        decision.errors.push(
-          diagnostic('input-too-large', `destination \`${input.host.name}\` makes ${candidates} candidates (${devices.length} source devices × its mdev types): more than ${MAX_CANDIDATES_PER_DESTINATION}`, input.host.file ? { file: input.host.file } : {}, {
-            hint: "name the VM's devices with --device, or check that this host descriptor is what collect produced",
-          }),
-        );
+      const tooMany = tooManyCandidates(input.host, devices.length, input.host.parents.reduce((n, p) => n + p.types.length, 0));
+      if (tooMany) {
+        decision.errors.push(tooMany);
         continue;
       }
       const result = await evaluateDestination(devices, input.host, options.destination);
@@ -173,11 +188,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Decision> {
 }
 
 /** Host names are DNS names: the same host whatever the letter case or surrounding blanks. */
-function sameHost(a: string, b: string): boolean {
+export function sameHost(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
-function sourceAsDestination(host: Host): DestinationResult {
+export function sourceAsDestination(host: { name: string; file?: string }): DestinationResult {
   return {
     host: host.name,
     ...(host.file !== undefined ? { file: host.file } : {}),

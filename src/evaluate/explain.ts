@@ -78,7 +78,7 @@ function describeLeaf(c: Record<string, unknown>): string {
   return `${String(c.fact)} ${path} ${String(c.operator)} ${rhs}: ${show(c.factResult)} vs ${show(c.valueResult)}`.replace(/\s+/g, ' ');
 }
 
-const unknownType = (s: SourceDevice): CheckResult => ({
+export const unknownType = (s: SourceDevice): CheckResult => ({
   id: 'source-type',
   result: 'fail',
   origin: 'mdev-policy',

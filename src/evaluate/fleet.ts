@@ -1,0 +1,381 @@
+// The fleet path (DESIGN §7): one source against an NDJSON inventory of any
+// size, written as NDJSON, with the same bytes as the library path
+// (evaluateDestination, then renderNdjsonDestination) but none of its
+// intermediate objects. Per piece of ~1 MiB of whole lines, synchronously:
+// each line is JSON.parse-d and checked by the hand-written Host check
+// (anything it doubts, and anything it refuses, goes the library's way for
+// the exact diagnostics); destination types are pruned on their raw values
+// and only the survivors normalised, in place; each candidate runs the rules
+// specialised for its source device (a pass/fail code per rule); and the
+// output line is assembled from memoised fragments — check results per
+// (rule, outcome, destination value) where that is exact, quoted names,
+// pruned blocks — with one write per piece.
+
+import type { Diagnostic } from '../errors.js';
+import { isError } from '../errors.js';
+import { checkOperands } from '../compile.js';
+import { destinationFact, factReader, type Facts, type Reader } from '../facts.js';
+import { quickHostCheck } from '../host-check.js';
+import { countKeysInText, forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
+import { matchOf } from '../matches/index.js';
+import { normalizeAttribute, presentFacts } from '../normalize.js';
+import { renderNdjsonDestination } from '../report.js';
+import { hostFromDocument } from '../inputs.js';
+import { isWhenCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
+import { annotate } from './bulk.js';
+import { claimsOf } from './claims.js';
+import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
+import { explainCheck, unknownType } from './explain.js';
+import { placeDevices, type PlacementDevice } from './placement.js';
+import { gatesOf, type Gate } from './prune.js';
+import { skippedChecks } from './run.js';
+import type { SourceDevice } from './sources.js';
+import { FAIL, PASS, runSpecialised, SKIPPED, specialise, type SpecialisedRules } from './specialise.js';
+
+export interface FleetOptions {
+  sources: SourceDevice[];
+  /** The source host's name: a line naming it is reported as the source, never a candidate. */
+  sourceName: string;
+  /** Which check results each candidate lists (`--explain`: all). */
+  detail: 'all' | 'failing';
+  /** Skip, and count, the candidates a gate check rules out for certain. */
+  prune: boolean;
+  failOnSkip: boolean;
+  /** Leave incompatible destinations out of the output (they still count). */
+  onlyCompatible: boolean;
+  limits: LoadLimits;
+}
+
+/** What a fleet run decided so far: destinations decided, compatible ones, and the diagnostics of the inputs. */
+export interface FleetTally {
+  destinations: number;
+  compatible: number;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** A destination type not yet normalised: its attributes as the document wrote them. */
+interface RawType extends MdevType {
+  raw: boolean;
+}
+
+/** Per source device: its specialised rules, gates, and the memoised fragments of its output. */
+interface SourcePlan {
+  source: SourceDevice;
+  rules: SpecialisedRules;
+  gates: Gate[];
+  /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
+  checks: { check: ReturnType<SourceDevice['engine']['checks']['get']> & object; reader?: Reader; memo: Map<string, string> }[];
+  warnings: boolean[];
+  /** `{"device":"<uuid>","parent":` */
+  prefix: string;
+  /** The unknown-type result (a source whose type its parent does not list), as JSON. */
+  unknown: string;
+  /** A device of this policy counts against its parent's capacity, and under `one` a parent runs a single type. */
+  capacity: PlacementDevice['capacity'];
+  onePerParent: boolean;
+}
+
+const MEMO_LIMIT = 512;
+const QUOTE_LIMIT = 8192;
+
+/** A key for a destination value that makes a check's result exact (strings, numbers, lists of strings, absence), or undefined. */
+function valueKey(v: unknown): string | undefined {
+  if (v === undefined) return 'u';
+  if (typeof v === 'string') return `s${v}`;
+  if (typeof v === 'number') return `n${v}`;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return `a${JSON.stringify(v)}`;
+  return undefined;
+}
+
+export class FleetDecider {
+  private readonly plans: SourcePlan[];
+  private readonly quoted = new Map<string, string>();
+  private readonly prunedBy = new Map<string, string>();
+  private readonly gateIds: string[] = [];
+  private out = new Uint8Array(64);
+  private readonly quickChecked = { accepted: 0, doubted: 0 };
+
+  constructor(private readonly options: FleetOptions) {
+    this.plans = options.sources.map((source) => {
+      const pe = source.engine;
+      const checks = pe.compiled.rules.map((r) => {
+        const check = pe.checks.get(r.name)!;
+        const pure = !isWhenCheck(check) && matchOf(check).explainReadsFacts !== true;
+        return { check, ...(pure ? { reader: factReader(checkOperands(check).destination) } : {}), memo: new Map<string, string>() };
+      });
+      const gates = options.prune ? gatesOf(source) : [];
+      for (const g of gates) if (!this.gateIds.includes(g.id)) this.gateIds.push(g.id);
+      return {
+        source,
+        rules: specialise(source, options.failOnSkip),
+        gates,
+        checks,
+        warnings: pe.warnings,
+        prefix: `{"device":${JSON.stringify(source.device.uuid)},"parent":`,
+        unknown: JSON.stringify(unknownType(source)),
+        capacity: pe.boundedByCapacity ? pe.policy.parentCapacity : undefined,
+        onePerParent: pe.boundedByCapacity && pe.policy.parentCapacity === 'one',
+      };
+    });
+  }
+
+  /** How many hosts the hand-written check accepted, and how many it left to the schema validator. */
+  get quickCheckCounts(): { accepted: number; doubted: number } {
+    return { ...this.quickChecked };
+  }
+
+  /** Every line of a piece of NDJSON, decided; the output lines, as one text. */
+  piece(piece: LinesPiece, file: string, tally: FleetTally): string {
+    let text = '';
+    const limits = this.options.limits;
+    forEachLine(piece, file, (entry) => {
+      if ('errors' in entry) {
+        tally.errors.push(...entry.errors);
+        return;
+      }
+      const raw = entry.text;
+      // The hand-written way: a line JSON.parse takes, within the limits, that the quick Host check accepts and whose key count shows no duplicate.
+      if (raw.length <= limits.maxValues && raw.length <= limits.maxBytes && raw.charCodeAt(0) !== 0xfeff) {
+        let data: unknown;
+        try {
+          data = JSON.parse(raw);
+        } catch {
+          data = undefined;
+        }
+        if (data !== undefined) {
+          const keys = quickHostCheck(data, limits.maxDepth);
+          if (keys !== undefined && keys === countKeysInText(raw) && Buffer.byteLength(raw) <= limits.maxBytes) {
+            this.quickChecked.accepted++;
+            text += this.rawHost(data as WrittenHost, file, tally);
+            return;
+          }
+        }
+      }
+      this.quickChecked.doubted++;
+      // The library's way, for the exact diagnostics (or a host of a shape the quick check doubts).
+      const parsed = parseJsonLine(raw, file, entry.line, limits);
+      if (!parsed.ok) {
+        tally.errors.push(...parsed.errors);
+        return;
+      }
+      text += this.hostResult(hostFromDocument(parsed.value), tally);
+    });
+    return text;
+  }
+
+  /** A host loaded by the library (a file, a directory entry, a line the quick check doubted), with its diagnostics. */
+  hostResult(host: ReturnType<typeof hostFromDocument>, tally: FleetTally): string {
+    for (const e of host.errors) (isError(e) ? tally.errors : tally.warnings).push(e);
+    for (const w of host.warnings) tally.warnings.push(w);
+    return host.value ? this.host(host.value, undefined, tally) : '';
+  }
+
+  /** A Host document the quick check accepted: its types wait, raw, until a gate lets them through. */
+  private rawHost(doc: WrittenHost, file: string, tally: FleetTally): string {
+    const parents: HostParent[] = [];
+    const written = doc.spec.parents;
+    let onePerParent = false;
+    for (const p of this.plans) onePerParent ||= p.onePerParent;
+    let running: Map<string, Set<string>> | undefined;
+    for (const id in written) {
+      const wp = written[id]!;
+      const types: RawType[] = [];
+      const wt = wp.types;
+      if (wt !== undefined) for (const t in wt) types.push({ id: t, attributes: wt[t] as MdevType['attributes'], raw: true });
+      parents.push({ id, types, attributes: presentFacts(wp.attributes) });
+      if (onePerParent && wp.devices !== undefined) {
+        for (const u in wp.devices) {
+          running ??= new Map();
+          let set = running.get(id);
+          if (!set) running.set(id, (set = new Set()));
+          set.add(wp.devices[u]!.type);
+        }
+      }
+    }
+    const host: Host = { name: doc.metadata.name, file, facts: presentFacts(doc.spec.host), parents, devices: [] };
+    return this.host(host, running ?? new Map(), tally);
+  }
+
+  /** One destination: its NDJSON line (empty when left out), with the counts. `running`: the types each parent runs (from `host.devices` when undefined). */
+  host(host: Host, running: Map<string, Set<string>> | undefined, tally: FleetTally): string {
+    const options = this.options;
+    if (sameHost(host.name, options.sourceName)) return options.onlyCompatible ? '' : renderNdjsonDestination(sourceAsDestination(host));
+    let types = 0;
+    for (const p of host.parents) types += p.types.length;
+    const tooMany = tooManyCandidates(host, this.plans.length, types);
+    if (tooMany) {
+      tally.errors.push(tooMany);
+      return '';
+    }
+    tally.destinations++;
+    if (running === undefined) {
+      running = new Map();
+      for (const d of host.devices) running.set(d.parent, (running.get(d.parent) ?? new Set()).add(d.type));
+    }
+    // Every evaluated candidate: its source plan, parent and type, and its rule outcomes (a slice of `out`).
+    const evaluated: { plan: SourcePlan; parent: HostParent; type: MdevType; compatible: boolean; at: number }[] = [];
+    let pruned = 0;
+    let prunedMask = 0;
+    const wanted: PlacementDevice[] = [];
+    for (const plan of this.plans) {
+      const n = plan.rules.count;
+      const own: PlacementDevice['options'] = [];
+      const others: PlacementDevice['options'] = [];
+      for (const parent of host.parents) {
+        for (const type of parent.types as RawType[]) {
+          const gate = this.failingGate(plan.gates, type);
+          if (gate !== undefined) {
+            pruned++;
+            prunedMask |= 1 << this.gateIds.indexOf(gate.id);
+            continue;
+          }
+          if (type.raw) normalizeType(type);
+          const at = evaluated.length * n;
+          if (this.out.length < at + n) {
+            const grown = new Uint8Array(Math.max(this.out.length * 2, at + n));
+            grown.set(this.out);
+            this.out = grown;
+          }
+          plan.rules.outcomes(host, parent, type, this.out.subarray(at, at + n));
+          const compatible = this.compatible(plan, at);
+          evaluated.push({ plan, parent, type, compatible, at });
+          if (compatible && !(plan.onePerParent && takenByAnother(running, parent.id, type.id))) {
+            const option = { parent: parent.id, type: type.id, available: plan.capacity === undefined ? Infinity : availableOf(type) };
+            if (type.id === plan.source.device.type) own.push(option);
+            else others.push(option);
+          }
+        }
+      }
+      wanted.push({ id: plan.source.device.uuid, options: others.length === 0 ? own : own.concat(others), ...(plan.capacity !== undefined ? { capacity: plan.capacity } : {}) });
+    }
+    const placed = wanted.length > 0 ? placeDevices(wanted) : undefined;
+    const compatible = placed?.ok === true;
+    if (compatible) tally.compatible++;
+    if (options.onlyCompatible && !compatible) return '';
+
+    let line = `{"kind":"DestinationResult","host":${this.quote(host.name)},"compatible":${compatible},"placement":[`;
+    const skipped = new Set<string>();
+    if (placed?.ok) {
+      let first = true;
+      for (const plan of this.plans) {
+        const o = placed.placed.get(plan.source.device.uuid)!;
+        const c = evaluated.find((e) => e.plan === plan && e.parent.id === o.parent && e.type.id === o.type)!;
+        // The claim plan and the skipped checks of the placed candidate, from the library's own run of it (one per device placed).
+        const run = runSpecialised(plan.source, host, c.parent, c.type, options.failOnSkip);
+        line += `${first ? '' : ','}${JSON.stringify({ device: plan.source.device.uuid, parent: c.parent.id, type: c.type.id, set: claimsOf(run) })}`;
+        first = false;
+        for (const id of skippedChecks(run)) skipped.add(id);
+      }
+    }
+    line += '],"candidates":[';
+    for (let k = 0; k < evaluated.length; k++) {
+      const e = evaluated[k]!;
+      line += `${k === 0 ? '' : ','}${e.plan.prefix}${this.quote(e.parent.id)},"type":${this.quote(e.type.id)},"compatible":${e.compatible},"checks":[${this.checks(e.plan, host, e.parent, e.type, e.at)}]}`;
+    }
+    line += ']';
+    if (pruned > 0) line += `,"pruned":{"candidates":${pruned},"by":${this.prunedIds(prunedMask)}}`;
+    if (host.file !== undefined) line += `,"file":${this.quote(host.file)}`;
+    if (placed?.ok) {
+      if (skipped.size > 0) line += `,"skipped":${JSON.stringify([...skipped])}`;
+    } else if (placed) {
+      line += `,"reason":${JSON.stringify(placed.reason)},"reasonCode":${JSON.stringify(placed.code)}`;
+    }
+    return `${line}}\n`;
+  }
+
+  /** The first gate a destination type fails (reading a raw type's one attribute, normalised), or undefined. */
+  private failingGate(gates: Gate[], type: RawType): Gate | undefined {
+    for (let g = 0; g < gates.length; g++) {
+      const gate = gates[g]!;
+      const a = gate.attribute;
+      let value: unknown;
+      if (a === '@id') value = type.id;
+      else if (Object.hasOwn(type.attributes, a)) value = type.raw ? normalizeAttribute(a, type.attributes[a] as string) : type.attributes[a];
+      if (!gate.passesValue(value)) return gate;
+    }
+    return undefined;
+  }
+
+  /** finishRun's verdict from outcome codes: the source type known, no error rule failed (nor, with failOnSkip, skipped). */
+  private compatible(plan: SourcePlan, at: number): boolean {
+    if (!plan.source.known) return false;
+    const out = this.out;
+    const failOnSkip = this.options.failOnSkip;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = out[at + i]!;
+      if ((code === FAIL || (failOnSkip && code === SKIPPED)) && !plan.warnings[i]) return false;
+    }
+    return true;
+  }
+
+  /** A candidate's reported check results, as JSON, from the memo where the result depends on the destination value alone. */
+  private checks(plan: SourcePlan, host: Host, parent: HostParent, type: MdevType, at: number): string {
+    const failOnSkip = this.options.failOnSkip;
+    const all = this.options.detail === 'all';
+    let facts: Facts | undefined;
+    let text = '';
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[at + i]!;
+      if (!all && (code === PASS || (code === SKIPPED && !failOnSkip))) continue;
+      const c = plan.checks[i]!;
+      facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) };
+      let key: string | undefined;
+      if (c.reader) {
+        const v = valueKey(c.reader(facts));
+        if (v !== undefined) key = `${code}${v}`;
+      }
+      let json = key === undefined ? undefined : c.memo.get(key);
+      if (json === undefined) {
+        const f = facts;
+        const rule = plan.source.engine.compiled.rules[i]!;
+        const outcome = { name: rule.name, result: code !== FAIL, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) };
+        json = JSON.stringify(explainCheck(c.check, outcome, f, failOnSkip).result);
+        if (key !== undefined && c.memo.size < MEMO_LIMIT) c.memo.set(key, json);
+      }
+      text += text === '' ? json : `,${json}`;
+    }
+    if (!plan.source.known) text += text === '' ? plan.unknown : `,${plan.unknown}`;
+    return text;
+  }
+
+  private quote(s: string): string {
+    let q = this.quoted.get(s);
+    if (q === undefined) {
+      q = JSON.stringify(s);
+      if (this.quoted.size < QUOTE_LIMIT) this.quoted.set(s, q);
+    }
+    return q;
+  }
+
+  /** The sorted ids of the gates in a mask, as JSON. */
+  private prunedIds(mask: number): string {
+    const key = String(mask);
+    let ids = this.prunedBy.get(key);
+    if (ids === undefined) {
+      ids = JSON.stringify(this.gateIds.filter((_, i) => (mask & (1 << i)) !== 0).sort());
+      this.prunedBy.set(key, ids);
+    }
+    return ids;
+  }
+}
+
+/** Under `one`, a parent already running another type takes none of this one. */
+function takenByAnother(running: Map<string, Set<string>>, parent: string, type: string): boolean {
+  const set = running.get(parent);
+  if (set === undefined) return false;
+  for (const t of set) if (t !== type) return true;
+  return false;
+}
+
+function availableOf(type: MdevType): number {
+  const a = type.attributes.available_instances;
+  return typeof a === 'number' ? a : 0;
+}
+
+/** A raw type's attributes normalised in place (the quick check refused any `__proto__` key), as normalizeHost would build them. */
+function normalizeType(type: RawType): void {
+  const attrs = type.attributes as Record<string, unknown>;
+  for (const k in attrs) attrs[k] = normalizeAttribute(k, attrs[k] as string);
+  type.raw = false;
+}

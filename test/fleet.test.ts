@@ -1,0 +1,176 @@
+// The fleet path (src/stream.ts, src/evaluate/fleet.ts) against the library
+// path it replaces for `eval --format ndjson`: the same bytes for every
+// destination line, the same diagnostics (codes, lines), the same counts —
+// on generated policies, sources and inventories mixed with bad lines
+// (invalid JSON, duplicate keys, schema errors, invalid UTF-8, a BOM, CRLF,
+// blanks, over-long lines), with every output option. And the splitter that
+// cuts NDJSON into pieces numbers lines the same whatever the chunking.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_LIMITS, evaluate, hostFromDocument, loadDestinations, parseText, renderNdjsonDestination, resolvePolicySet, sortDiagnostics, streamDecision, type Diagnostic, type Host, type LoadLimits } from '../src/index.js';
+import { forEachLine, NdjsonSplitter, type LinesPiece } from '../src/load.js';
+import { policyFromDocument } from '../src/inputs.js';
+import { checks, MODE_NAMES } from './arbitraries.js';
+import { hostDoc, policyText, UUID } from './helpers.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mdev-fleet-'));
+const typeIds = ['i915-GVTg_V5_4', 'i915-GVTg_V5_8', 'nvidia-11', 'mtty-2'];
+const text = fc.constantFrom('1.2.0', '1.3.0', '2.0', 'vfio-pci', 'vfio-ccw', '', ' ', '5931, 591b', '591b', 'aggregator, fps', 'fps', 'GRID M60-2Q', 'vfio-pci\n', 'é');
+const typeAttrs = fc.record(
+  {
+    name: text,
+    device_api: fc.constantFrom('vfio-pci', 'vfio-ccw', 'vfio-pci \n'),
+    software_version: text,
+    compatible_pci_ids: text,
+    dynamic_resources: fc.constantFrom('aggregator, fps', 'fps', ''),
+    available_instances: fc.oneof(fc.nat(2), fc.constantFrom('1', '0\n')),
+    x: text,
+  },
+  { requiredKeys: [] },
+);
+const types = fc.dictionary(fc.constantFrom(...typeIds), typeAttrs, { minKeys: 0, maxKeys: 3 });
+const parentFacts = fc.record({ pci_device: fc.constantFrom('0x2235', '0x20b5', ''), ecc_mode: fc.constantFrom('enabled', 'disabled', ' ') }, { requiredKeys: [] });
+const hostFacts = fc.record({ kernel_release: fc.constantFrom('6.8.0-45-generic', '5.4.0', 'x'), nvidia_version: fc.constantFrom('550.90.05', '550.90.5', ''), x: text }, { requiredKeys: [] });
+const devices = (ids: string[]) =>
+  fc
+    .uniqueArray(fc.tuple(fc.constantFrom(...UUID), fc.constantFrom(...ids, 'mtty-9'), fc.dictionary(fc.constantFrom('aggregator', 'fps'), fc.constantFrom('1', '60', ''), { maxKeys: 2 })), { minLength: 1, maxLength: 2, selector: (d) => d[0] })
+    .map((ds) => Object.fromEntries(ds.map(([u, ty, a]) => [u, { type: ty, attributes: a }])));
+const sourceParent = types.filter((t) => Object.keys(t).length > 0).chain((t) => fc.record({ attributes: parentFacts, types: fc.constant(t), devices: devices(Object.keys(t)) }));
+const destParent = types.chain((t) => fc.record({ attributes: parentFacts, types: fc.constant(t), devices: fc.option(devices(typeIds), { nil: undefined }) }, { requiredKeys: ['types'] }));
+const destination = fc.record({
+  name: fc.constantFrom('d1', 'd2', 'D1 ', 'src', 'SRC', 'd"3', 'dé'),
+  parents: fc.dictionary(fc.constantFrom('p0', 'p1', '0000:3b:00.0'), destParent, { minKeys: 1, maxKeys: 2 }),
+  facts: fc.option(hostFacts, { nil: undefined }),
+});
+/** Lines that are not good hosts, each reported as the library reports it. */
+const junk = fc.constantFrom(
+  '',
+  '   ',
+  '{not json',
+  '{"apiVersion":"mdev-policy/v1","kind":"Host","metadata":{"name":"dup","name":"x"},"spec":{"parents":{}}}',
+  '{"apiVersion":"mdev-policy/v1","kind":"Host","metadata":{"name":"bad"},"spec":{"parents":{"p":{"types":{"t":{"available_instances":[1]}}}}}}',
+  '{"apiVersion":"mdev-policy/v1","kind":"Host","metadata":{"name":"__proto__"},"spec":{"parents":{"p":{"types":{"__proto__":{}}}}}}',
+  '[]',
+  '"a string"',
+  'x'.repeat(300),
+  '\uFEFF{"apiVersion":"mdev-policy/v1","kind":"Host","metadata":{"name":"bom"},"spec":{"parents":{}}}',
+  '\u00a0',
+);
+
+function hostLine(d: { name: string; parents: unknown; facts?: Record<string, unknown> }): string {
+  return JSON.stringify(hostDoc(d.name, d.parents as Record<string, unknown>, d.facts));
+}
+
+let fileNo = 0;
+const LIMITS: LoadLimits = { ...DEFAULT_LIMITS, maxBytes: 256 };
+
+async function both(policyChecks: Parameters<typeof policyText>[0], mode: string, src: Host, lines: string[], eol: string, opts: { detail: 'all' | 'failing'; prune: boolean; failOnSkip: boolean; onlyCompatible: boolean }, limits: LoadLimits) {
+  const policy = policyFromDocument(parseText(policyText(policyChecks), 'p.yaml').value!);
+  if (!policy.value) return undefined;
+  const set = resolvePolicySet(policy.value, [], mode);
+  if (!set.value) return undefined;
+  const file = path.join(dir, `inv-${fileNo++}.ndjson`);
+  writeFileSync(file, Buffer.concat(lines.map((l) => l === '\uFFFE' ? Buffer.from([0xc3, 0x28, ...Buffer.from(eol)]) : Buffer.from(`${l}${eol}`))));
+  // The library path, as `eval --format ndjson` ran it before the fleet path.
+  let reference = '';
+  const counts = { destinations: 0, compatible: 0 };
+  const decision = await evaluate({
+    policy: set.value,
+    source: src,
+    destinations: loadDestinations([file], limits),
+    keep: false,
+    counts,
+    destination: { engine: 'bulk', detail: opts.detail, prune: opts.prune, failOnSkip: opts.failOnSkip },
+    onDestination: (d) => {
+      if (d.compatible || !opts.onlyCompatible) reference += renderNdjsonDestination(d);
+    },
+  });
+  let fleet = '';
+  const streamed = await streamDecision({ policy: set.value, source: src, destinations: [file], limits, ...opts, write: (t) => (fleet += t) });
+  return { reference, fleet, decision, counts, streamed };
+}
+
+const codes = (ds: Diagnostic[] | undefined) => sortDiagnostics(ds ?? []).map((d) => `${d.code}@${d.line ?? '-'}:${d.col ?? '-'}`);
+
+test('the fleet path writes the bytes the library path writes, with the same diagnostics and counts', async () => {
+  let compared = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      checks,
+      fc.constantFrom(...MODE_NAMES),
+      sourceParent,
+      fc.option(hostFacts, { nil: undefined }),
+      fc.array(fc.oneof({ weight: 4, arbitrary: destination.map(hostLine) }, { weight: 1, arbitrary: junk }, { weight: 1, arbitrary: fc.constant('\uFFFE') }), { minLength: 0, maxLength: 6 }),
+      fc.constantFrom('\n', '\r\n'),
+      fc.record({ detail: fc.constantFrom<'all' | 'failing'>('all', 'failing'), prune: fc.boolean(), failOnSkip: fc.boolean(), onlyCompatible: fc.boolean() }),
+      fc.boolean(),
+      async (written, mode, s, sf, lines, eol, opts, small) => {
+        const loaded = parseText(JSON.stringify(hostDoc('src', { p0: s }, sf)), 'src.json');
+        const src = loaded.value ? hostFromDocument(loaded.value).value : undefined;
+        if (!src) return;
+        const got = await both(written, mode, src, lines, eol, opts, small ? LIMITS : DEFAULT_LIMITS);
+        if (!got) return;
+        compared++;
+        assert.is(got.fleet, got.reference);
+        assert.equal(codes(got.streamed.decision.errors), codes(got.decision.errors));
+        assert.equal(codes(got.streamed.decision.warnings), codes(got.decision.warnings));
+        assert.equal(got.streamed.counts, got.counts);
+        assert.is(got.streamed.decision.compatible, got.decision.compatible);
+      },
+    ),
+    { numRuns: 800 },
+  );
+  assert.ok(compared > 250, `enough cases were compared (${compared})`);
+});
+
+test('the splitter numbers lines the same whatever the chunks, and never holds a line far over the limit', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constantFrom('', '\r', '{"a":1}', 'é', '   ', '{"a":"\u00e9\u00e9\u00e9\u00e9"}\r'), fc.string({ maxLength: 40 }).map((s) => (s.trim() === '' ? '' : s.replace(/\n/g, '')))), { maxLength: 30 }),
+      fc.boolean(),
+      fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }),
+      fc.integer({ min: 1, max: 64 }),
+      fc.integer({ min: 8, max: 60 }),
+      (lines, endWithNewline, cuts, pieceBytes, maxBytes) => {
+        const input = Buffer.from(lines.join('\n') + (endWithNewline && lines.length > 0 ? '\n' : ''));
+        // Expected: each line (a trailing CR dropped) by number, too large, or left out when blank.
+        const expected: string[] = [];
+        const texts = input.length === 0 ? [] : input.toString('utf8').split('\n');
+        if (endWithNewline && lines.length > 0) texts.pop();
+        texts.forEach((t, i) => {
+          const s = t.endsWith('\r') ? t.slice(0, -1) : t;
+          if (Buffer.byteLength(s) > maxBytes) expected.push(`${i + 1}:too-large`);
+          else if (s.trim() !== '') expected.push(`${i + 1}:${s}`);
+        });
+        const splitter = new NdjsonSplitter(maxBytes, pieceBytes);
+        const out: (LinesPiece | { tooLarge: number })[] = [];
+        let at = 0;
+        for (let k = 0; at < input.length; k++) {
+          const n = cuts[k % cuts.length]!;
+          splitter.push(input.subarray(at, at + n), out);
+          at += n;
+        }
+        splitter.end(out);
+        const got: string[] = [];
+        for (const p of out) {
+          if ('tooLarge' in p) {
+            got.push(`${p.tooLarge}:too-large`);
+            continue;
+          }
+          // Pieces hold whole lines: at most a piece's size, plus one chunk, plus a line at the limit.
+          assert.ok(p.bytes.length <= pieceBytes + 50 + maxBytes + 4, `a piece of ${p.bytes.length} bytes`);
+          // A line a little over the limit reaches a piece; the loader's own check refuses it there (as this does).
+          forEachLine(p, 'f', (e) => got.push('errors' in e ? `${e.line}:bad-utf8` : Buffer.byteLength(e.text) > maxBytes ? `${e.line}:too-large` : `${e.line}:${e.text}`));
+        }
+        assert.equal(got, expected);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
+
+test.run();

@@ -7,10 +7,12 @@
 // whichever way it came.
 
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { decisionHead } from './evaluate/decision.js';
-import { FleetDecider, type FleetTally } from './evaluate/fleet.js';
+import { FleetDecider, type FleetOptions, type FleetTally } from './evaluate/fleet.js';
 import { hostFromDocument } from './inputs.js';
-import { loadDocuments, ndjsonPieces, type LoadLimits } from './load.js';
+import { loadDocuments, ndjsonPieces, type LinesPiece, type LoadLimits } from './load.js';
 import type { PolicySet } from './resolve.js';
 import type { Decision, EffectivePolicy, Host } from './types.js';
 
@@ -30,6 +32,92 @@ export interface StreamOptions {
   write: (text: string) => void;
   /** Called after each piece or host, with the counts so far. */
   progress?: (counts: { destinations: number; compatible: number }) => void;
+  /** Worker threads deciding NDJSON pieces (default 1: all in this thread). */
+  jobs?: number;
+}
+
+/** The default of `--jobs`: 1, unless the machine has at least 4 cores (then one fewer than the cores, at most 4: the main thread reads and writes). */
+export function defaultJobs(): number {
+  const cores = availableParallelism();
+  return cores >= 4 ? Math.min(4, cores - 1) : 1;
+}
+
+/** What a worker is started with: plain data, from which it rebuilds the main thread's source devices. */
+export interface WorkerSetup {
+  source: Host;
+  selected: { uuid: string; policy: EffectivePolicy }[];
+  options: Omit<FleetOptions, 'sources'>;
+}
+
+export interface PieceRequest {
+  seq: number;
+  bytes: Uint8Array;
+  firstLine: number;
+  file: string;
+}
+
+export interface PieceResult {
+  seq: number;
+  text: string;
+  tally: FleetTally;
+}
+
+/** Pieces in flight per worker, at most: memory stays bounded whatever the inventory's size. */
+const IN_FLIGHT_PER_WORKER = 2;
+/** Heap of each worker (MiB): a piece, its output, and the decider's memos fit many times over. */
+const WORKER_HEAP_MB = 48;
+
+/**
+ * Worker threads deciding pieces. A piece a worker cannot finish (it died,
+ * ran out of its heap) is decided in this thread instead: no result is lost.
+ */
+class Pool {
+  private readonly workers: { worker: Worker; busy: Map<number, { piece: LinesPiece; file: string; done: (r: PieceResult) => void }>; dead: boolean }[] = [];
+  private seq = 0;
+
+  constructor(
+    jobs: number,
+    setup: WorkerSetup,
+    private readonly local: FleetDecider,
+  ) {
+    for (let i = 0; i < jobs; i++) {
+      const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+      const slot = { worker, busy: new Map<number, { piece: LinesPiece; file: string; done: (r: PieceResult) => void }>(), dead: false };
+      worker.on('message', (r: PieceResult) => {
+        const job = slot.busy.get(r.seq);
+        slot.busy.delete(r.seq);
+        job?.done(r);
+      });
+      const fail = () => {
+        if (slot.dead) return;
+        slot.dead = true;
+        for (const [seq, job] of slot.busy) job.done(this.decideHere(seq, job.piece, job.file));
+        slot.busy.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', fail);
+      this.workers.push(slot);
+    }
+  }
+
+  private decideHere(seq: number, piece: LinesPiece, file: string): PieceResult {
+    const tally: FleetTally = { destinations: 0, compatible: 0, errors: [], warnings: [] };
+    return { seq, text: this.local.piece(piece, file, tally), tally };
+  }
+
+  submit(piece: LinesPiece, file: string): Promise<PieceResult> {
+    const seq = this.seq++;
+    let slot = this.workers.find((w) => !w.dead && w.busy.size === 0) ?? this.workers.find((w) => !w.dead && w.busy.size < IN_FLIGHT_PER_WORKER);
+    if (!slot) return Promise.resolve(this.decideHere(seq, piece, file));
+    return new Promise((done) => {
+      slot!.busy.set(seq, { piece, file, done });
+      slot!.worker.postMessage({ seq, bytes: piece.bytes, firstLine: piece.firstLine, file } satisfies PieceRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => ((w.dead = true), w.worker.terminate())));
+  }
 }
 
 /** Is this `--dest` argument read as an NDJSON inventory (a file named .ndjson that is not a directory, or `-`)? */
@@ -46,32 +134,56 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
   const tally: FleetTally = { destinations: 0, compatible: 0, errors: decision.errors, warnings: [] };
   const counts = () => ({ destinations: tally.destinations, compatible: tally.compatible });
   if (decision.errors.length > 0) return { decision, counts: counts() };
-  const decider = new FleetDecider({
-    sources: devices,
+  const fleetOptions: Omit<FleetOptions, 'sources'> = {
     sourceName: options.source.name,
     detail: options.detail,
     prune: options.prune,
     failOnSkip: options.failOnSkip,
     onlyCompatible: options.onlyCompatible,
     limits: options.limits,
-  });
+  };
+  const decider = new FleetDecider({ ...fleetOptions, sources: devices });
   const emit = (text: string) => {
     if (text !== '') options.write(text);
     options.progress?.(counts());
   };
-  for (const arg of options.destinations) {
-    if (await isInventory(arg)) {
-      const file = arg === '-' ? '<stdin>' : arg;
-      for await (const piece of ndjsonPieces(file, options.limits, arg === '-' ? process.stdin : undefined)) {
-        if ('errors' in piece) tally.errors.push(...piece.errors);
-        else emit(decider.piece(piece, file, tally));
+  const merge = (r: PieceResult) => {
+    tally.destinations += r.tally.destinations;
+    tally.compatible += r.tally.compatible;
+    tally.errors.push(...r.tally.errors);
+    tally.warnings.push(...r.tally.warnings);
+    emit(r.text);
+  };
+  const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
+  const pool = jobs > 1 ? new Pool(jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
+  // Results in input order: pieces in flight are awaited first-in, first-out, so the output is the bytes of one thread.
+  const queue: Promise<PieceResult>[] = [];
+  const drain = async (keep: number) => {
+    while (queue.length > keep) merge(await queue.shift()!);
+  };
+  try {
+    for (const arg of options.destinations) {
+      if (await isInventory(arg)) {
+        const file = arg === '-' ? '<stdin>' : arg;
+        for await (const piece of ndjsonPieces(file, options.limits, arg === '-' ? process.stdin : undefined)) {
+          if ('errors' in piece) tally.errors.push(...piece.errors);
+          else if (pool) {
+            queue.push(pool.submit(piece, file));
+            // Two pieces per worker in flight at most: reading waits for the oldest.
+            while (queue.length >= jobs * IN_FLIGHT_PER_WORKER) merge(await queue.shift()!);
+          } else emit(decider.piece(piece, file, tally));
+        }
+        continue;
       }
-      continue;
+      await drain(0);
+      for await (const entry of loadDocuments(arg, options.limits)) {
+        if (!entry.ok) tally.errors.push(...entry.errors);
+        else emit(decider.hostResult(hostFromDocument(entry.value), tally));
+      }
     }
-    for await (const entry of loadDocuments(arg, options.limits)) {
-      if (!entry.ok) tally.errors.push(...entry.errors);
-      else emit(decider.hostResult(hostFromDocument(entry.value), tally));
-    }
+    await drain(0);
+  } finally {
+    await pool?.close();
   }
   decision.compatible = tally.compatible > 0;
   if (tally.warnings.length > 0) decision.warnings = tally.warnings;

@@ -21,7 +21,7 @@ export interface CliRun {
 }
 
 /** One run of bin/run.js in a child process, from the project root, without colour. */
-export function cli(args: readonly string[], options: { timeout?: number; input?: string } = {}): CliRun {
+export function cli(args: readonly string[], options: { timeout?: number; input?: string; maxBuffer?: number } = {}): CliRun {
   const started = Date.now();
   const r = spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, ...options });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };

@@ -5,7 +5,7 @@
 // (invalid JSON, duplicate keys, schema errors, invalid UTF-8, a BOM, CRLF,
 // blanks, over-long lines), with every output option. And the splitter that
 // cuts NDJSON into pieces numbers lines the same whatever the chunking.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS, evaluate, hostFromDocument, loadDestinations, parseText
 import { forEachLine, NdjsonSplitter, type LinesPiece } from '../src/load.js';
 import { policyFromDocument } from '../src/inputs.js';
 import { checks, MODE_NAMES } from './arbitraries.js';
+import { cli } from './cli.js';
 import { hostDoc, policyText, UUID } from './helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mdev-fleet-'));
@@ -172,5 +173,36 @@ test('the splitter numbers lines the same whatever the chunks, and never holds a
     { numRuns: 2000 },
   );
 });
+
+test('eval --format ndjson: the fleet path, one thread or several, writes what the library path writes, from files, a directory, an inventory and stdin', () => {
+  // An inventory of many pieces (> 1 MiB) with bad lines in it, a directory, a file: every route at once, in order.
+  const lines: string[] = [];
+  const example = JSON.parse(JSON.stringify(parseText(readFileSync(path.join('examples', 'host-b.yaml'), 'utf8'), 'b.yaml').value!.data)) as { metadata: { name: string } };
+  for (let i = 0; i < 3000; i++) {
+    if (i % 997 === 5) lines.push('{"broken":');
+    if (i % 1001 === 7) lines.push('{"apiVersion":"mdev-policy/v1","kind":"Host","metadata":{"name":"x","name":"y"},"spec":{"parents":{}}}');
+    example.metadata.name = `fleet-${i}`;
+    lines.push(JSON.stringify(example));
+  }
+  const inventory = path.join(dir, 'many.ndjson');
+  writeFileSync(inventory, `${lines.join('\n')}\n`);
+  const hosts = path.join(dir, 'hosts');
+  mkdirSync(hosts, { recursive: true });
+  writeFileSync(path.join(hosts, 'c.json'), JSON.stringify({ ...example, metadata: { name: 'dir-host' } }));
+  const args = ['eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-c.yaml', '-d', inventory, '-d', hosts, '-d', '-', '--format', 'ndjson'];
+  const input = lines.slice(0, 50).join('\n');
+  const reference = cli([...args, '--engine', 'bulk'], { input, maxBuffer: 1 << 28 });
+  assert.is(reference.status, 2, reference.stderr);
+  assert.ok(reference.stdout.length > 1024 * 1024, 'the inventory makes more than one piece of output');
+  for (const extra of [['--jobs', '1'], ['--jobs', '2'], ['--jobs', '3', '--only-compatible'], ['--jobs', '2', '--explain']]) {
+    const ref = extra.includes('--jobs') && extra.length > 2 ? cli([...args, '--engine', 'bulk', ...extra.slice(2)], { input, maxBuffer: 1 << 28 }) : reference;
+    const got = cli([...args, ...extra], { input, maxBuffer: 1 << 28 });
+    assert.is(got.status, ref.status, extra.join(' '));
+    assert.ok(got.stdout === ref.stdout, `stdout differs with ${extra.join(' ')}`);
+    assert.is(got.stderr, ref.stderr, extra.join(' '));
+  }
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

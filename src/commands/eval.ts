@@ -41,6 +41,13 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       description:
         'Evaluator of the compiled rules: compiled (rules specialised per source device, the fleet path for NDJSON output), bulk (the same rules as closures) or rules (json-rules-engine itself, the reference semantics). Same results; the three are differentially tested, compiled is the fastest.',
     }),
+    jobs: Flags.integer({
+      min: 1,
+      max: 64,
+      description:
+        'Worker threads deciding an NDJSON inventory with --format ndjson (the main thread reads and writes, in order: the output is the same bytes as with one thread). Default: 1, or with 4 cores or more, one fewer than the cores (at most 4).',
+      helpValue: 'N',
+    }),
     ...limitFlags,
   };
 
@@ -98,6 +105,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
         prune: !flags.explain,
         failOnSkip: flags['fail-on-skip'],
         onlyCompatible: flags['only-compatible'],
+        jobs: flags.jobs ?? lib.defaultJobs(),
         write: (text) => this.write(text),
         progress: (c) => {
           Object.assign(counts, c);

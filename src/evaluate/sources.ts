@@ -70,19 +70,31 @@ export function selectSourceDevices(host: Host, uuids: readonly string[] | undef
   if (errors.length === 0 && chosen.length === 0) {
     errors.push(diagnostic('unknown-device', `source host \`${host.name}\` has no mdev device to migrate`, where));
   }
-  const devices = chosen.map((device) => {
-    const listed = host.parents.find((p) => p.id === device.parent)?.types.find((t) => t.id === device.type);
-    const type: MdevType = listed ?? { id: device.type, attributes: Object.create(null) as MdevType['attributes'] };
-    const parent = host.parents.find((p) => p.id === device.parent);
-    const fact: SourceFact = {
-      host: host.name,
-      parent: device.parent,
-      type,
-      device: { uuid: device.uuid, attributes: device.attributes },
-      parentAttributes: parent?.attributes ?? NO_ATTRIBUTES,
-      hostAttributes: host.facts,
-    };
-    return { device, fact, known: listed !== undefined, engine: buildEngine(policies.forType(type)) };
-  });
+  const devices = chosen.map((device) => sourceDevice(host, device, (type) => policies.forType(type)));
   return { devices, errors };
+}
+
+/** One source device with its facts and the engine of its effective policy (given, or chosen for its type). */
+function sourceDevice(host: Host, device: MdevDevice, policyFor: (type: MdevType) => EffectivePolicy): SourceDevice {
+  const parent = host.parents.find((p) => p.id === device.parent);
+  const listed = parent?.types.find((t) => t.id === device.type);
+  const type: MdevType = listed ?? { id: device.type, attributes: Object.create(null) as MdevType['attributes'] };
+  const fact: SourceFact = {
+    host: host.name,
+    parent: device.parent,
+    type,
+    device: { uuid: device.uuid, attributes: device.attributes },
+    parentAttributes: parent?.attributes ?? NO_ATTRIBUTES,
+    hostAttributes: host.facts,
+  };
+  return { device, fact, known: listed !== undefined, engine: buildEngine(policyFor(type)) };
+}
+
+/**
+ * Source devices already selected elsewhere (by uuid, in order), each with
+ * the effective policy chosen for it then: how a worker thread rebuilds the
+ * main thread's selection from plain data.
+ */
+export function sourceDevicesWith(host: Host, selected: readonly { uuid: string; policy: EffectivePolicy }[]): SourceDevice[] {
+  return selected.map(({ uuid, policy }) => sourceDevice(host, host.devices.find((d) => d.uuid === uuid)!, () => policy));
 }

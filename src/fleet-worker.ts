@@ -1,0 +1,20 @@
+// A worker thread of `eval --jobs N`: decides pieces of an NDJSON inventory
+// with the fleet path, exactly as the main thread would (the same source
+// devices, rebuilt from plain data, and the same options), and sends back
+// each piece's output text and tally. The main thread reads, orders and
+// writes.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { FleetDecider, type FleetTally } from './evaluate/fleet.js';
+import { sourceDevicesWith } from './evaluate/sources.js';
+import type { PieceRequest, PieceResult, WorkerSetup } from './stream.js';
+
+const setup = workerData as WorkerSetup;
+const decider = new FleetDecider({ ...setup.options, sources: sourceDevicesWith(setup.source, setup.selected) });
+
+parentPort!.on('message', (m: PieceRequest) => {
+  const tally: FleetTally = { destinations: 0, compatible: 0, errors: [], warnings: [] };
+  const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+  const text = decider.piece({ bytes, firstLine: m.firstLine }, m.file, tally);
+  parentPort!.postMessage({ seq: m.seq, text, tally } satisfies PieceResult);
+});

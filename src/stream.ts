@@ -107,11 +107,11 @@ class Pool {
 
   submit(piece: LinesPiece, file: string): Promise<PieceResult> {
     const seq = this.seq++;
-    let slot = this.workers.find((w) => !w.dead && w.busy.size === 0) ?? this.workers.find((w) => !w.dead && w.busy.size < IN_FLIGHT_PER_WORKER);
+    const slot = this.workers.find((w) => !w.dead && w.busy.size === 0) ?? this.workers.find((w) => !w.dead && w.busy.size < IN_FLIGHT_PER_WORKER);
     if (!slot) return Promise.resolve(this.decideHere(seq, piece, file));
     return new Promise((done) => {
-      slot!.busy.set(seq, { piece, file, done });
-      slot!.worker.postMessage({ seq, bytes: piece.bytes, firstLine: piece.firstLine, file } satisfies PieceRequest);
+      slot.busy.set(seq, { piece, file, done });
+      slot.worker.postMessage({ seq, bytes: piece.bytes, firstLine: piece.firstLine, file } satisfies PieceRequest);
     });
   }
 

@@ -12,7 +12,7 @@
 // RSS from a preloaded hook.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { availableParallelism, cpus, totalmem, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lib from '../dist/index.js';
@@ -202,22 +202,44 @@ async function fleet(): Promise<void> {
   say('');
   say('| inventory | hosts | candidates | file MiB | rounds | parse-only ms (CPU) | eval ms (CPU) | eval / parse-only | parse-only peak RSS MiB | eval peak RSS MiB |');
   say('|---|---|---|---|---|---|---|---|---|---|');
+  // --jobs N: worker threads decide pieces while the main thread reads and writes; measured where the machine has a core per worker.
+  const cores = availableParallelism();
+  const jobs = cores >= 2 ? [1, Math.min(cores, 4)] : [1];
+  const extra: string[] = [];
   for (const [name, hosts, dense] of [['sparse', 10_000, false], ['dense', 10_000, true], ['sparse', 50_000, false]] as const) {
     const file = path.join(dir, `${name}-${hosts}.ndjson`);
     await writeInventory(file, hosts, dense);
     const size = statSync(file).size;
     const rounds = 7;
-    const [base, ev] = compare(
+    const [base, ...evals] = compare(
       [
         { label: 'parse-only', argv: [script, file] },
-        { label: 'eval', argv: [BIN, 'eval', '-s', src, '-d', file, '--format', 'ndjson'] },
+        ...jobs.map((j) => ({ label: `eval --jobs ${j}`, argv: [BIN, 'eval', '-s', src, '-d', file, '--format', 'ndjson', '--jobs', String(j)] })),
       ],
       rounds,
-    ) as [Timed, Timed];
+    ) as [Timed, ...Timed[]];
+    const ev = evals[0]!;
     const ratio = ev.ms / base.ms;
     say(`| ${name} | ${hosts.toLocaleString('en')} | ${(hosts * 16).toLocaleString('en')} | ${(size / 2 ** 20).toFixed(1)} | ${rounds} | ${base.ms.toFixed(0)} (${base.cpuMs.toFixed(0)}) | ${ev.ms.toFixed(0)} (${ev.cpuMs.toFixed(0)}) | ${ratio.toFixed(2)} | ${(base.rssKb / 1024).toFixed(0)} | ${(ev.rssKb / 1024).toFixed(0)} |`);
     target(`fleet ${name} ${hosts.toLocaleString('en')}: eval / parse-only`, ratio, hosts > 10_000 ? 1.5 : 1.6, '≤', (x) => `${x.toFixed(2)}×`);
     target(`fleet ${name} ${hosts.toLocaleString('en')}: peak RSS`, ev.rssKb / 1024, 200, '≤', (x) => `${x.toFixed(0)} MiB`);
+    evals.slice(1).forEach((e, i) => {
+      const j = jobs[i + 1]!;
+      extra.push(`| ${name} | ${hosts.toLocaleString('en')} | ${j} | ${e.ms.toFixed(0)} (${e.cpuMs.toFixed(0)}) | ${(e.ms / base.ms).toFixed(2)} | ${(e.ms / ev.ms).toFixed(2)} | ${(e.rssKb / 1024).toFixed(0)} |`);
+      target(`fleet ${name} ${hosts.toLocaleString('en')} --jobs ${j}: peak RSS`, e.rssKb / 1024, 200, '≤', (x) => `${x.toFixed(0)} MiB`);
+    });
+  }
+  say('');
+  say(`### --jobs (worker threads; this machine has ${cores} core${cores === 1 ? '' : 's'})`);
+  say('');
+  if (extra.length === 0) {
+    say(`Not measured: with ${cores} core there is no core for a worker beside the main thread.`);
+  } else {
+    say(`Interleaved with the rows above (same rounds). The main thread reads and writes; ${jobs[1]} workers decide. With fewer than 4 cores the default stays --jobs 1${cores < 4 ? ', and these figures show why: the workers and the main thread share ' + cores + ' cores' : ''}.`);
+    say('');
+    say('| inventory | hosts | jobs | eval ms (CPU) | eval / parse-only | vs --jobs 1 | peak RSS MiB |');
+    say('|---|---|---|---|---|---|---|');
+    for (const row of extra) say(row);
   }
 }
 

@@ -21,16 +21,14 @@ import { matchOf } from '../matches/index.js';
 import { normalizeAttribute, presentFacts } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
 import { hostFromDocument } from '../inputs.js';
-import { isWhenCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
+import { isWhenCheck, type EffectiveCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
 import { annotate } from './bulk.js';
-import { claimsOf } from './claims.js';
 import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
 import { explainCheck, unknownType } from './explain.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf, type Gate } from './prune.js';
-import { skippedChecks } from './run.js';
 import type { SourceDevice } from './sources.js';
-import { FAIL, PASS, runSpecialised, SKIPPED, specialise, type SpecialisedRules } from './specialise.js';
+import { FAIL, PASS, SKIPPED, specialise, type SpecialisedRules } from './specialise.js';
 
 export interface FleetOptions {
   sources: SourceDevice[];
@@ -65,7 +63,9 @@ interface SourcePlan {
   rules: SpecialisedRules;
   gates: Gate[];
   /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
-  checks: { check: ReturnType<SourceDevice['engine']['checks']['get']> & object; reader?: Reader; memo: Map<string, string> }[];
+  checks: { check: EffectiveCheck; reader?: Reader; memo: Map<string, string>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
+  /** Rule names, for the checks skipped on a placed candidate. */
+  names: string[];
   warnings: boolean[];
   /** `{"device":"<uuid>","parent":` */
   prefix: string;
@@ -101,8 +101,14 @@ export class FleetDecider {
       const pe = source.engine;
       const checks = pe.compiled.rules.map((r) => {
         const check = pe.checks.get(r.name)!;
-        const pure = !isWhenCheck(check) && matchOf(check).explainReadsFacts !== true;
-        return { check, ...(pure ? { reader: factReader(checkOperands(check).destination) } : {}), memo: new Map<string, string>() };
+        const pure = !isWhenCheck(check) && matchOf(check).explainReadsFacts !== 'destination';
+        return {
+          check,
+          ...(pure ? { reader: factReader(checkOperands(check).destination) } : {}),
+          memo: new Map<string, string>(),
+          carriesClaims: !isWhenCheck(check) && matchOf(check).carriesClaims === true,
+          claims: new Map<string, Record<string, string | string[]>>(),
+        };
       });
       const gates = options.prune ? gatesOf(source) : [];
       for (const g of gates) if (!this.gateIds.includes(g.id)) this.gateIds.push(g.id);
@@ -111,6 +117,7 @@ export class FleetDecider {
         rules: specialise(source, options.failOnSkip),
         gates,
         checks,
+        names: pe.compiled.rules.map((r) => r.name),
         warnings: pe.warnings,
         prefix: `{"device":${JSON.stringify(source.device.uuid)},"parent":`,
         unknown: JSON.stringify(unknownType(source)),
@@ -261,11 +268,9 @@ export class FleetDecider {
       for (const plan of this.plans) {
         const o = placed.placed.get(plan.source.device.uuid)!;
         const c = evaluated.find((e) => e.plan === plan && e.parent.id === o.parent && e.type.id === o.type)!;
-        // The claim plan and the skipped checks of the placed candidate, from the library's own run of it (one per device placed).
-        const run = runSpecialised(plan.source, host, c.parent, c.type, options.failOnSkip);
-        line += `${first ? '' : ','}${JSON.stringify({ device: plan.source.device.uuid, parent: c.parent.id, type: c.type.id, set: claimsOf(run) })}`;
+        line += `${first ? '' : ','}${JSON.stringify({ device: plan.source.device.uuid, parent: c.parent.id, type: c.type.id, set: this.claims(plan, host, c.parent, c.type, c.at) })}`;
         first = false;
-        for (const id of skippedChecks(run)) skipped.add(id);
+        for (let i = 0; i < plan.rules.count; i++) if (this.out[c.at + i] === SKIPPED) skipped.add(plan.names[i]!);
       }
     }
     line += '],"candidates":[';
@@ -337,6 +342,28 @@ export class FleetDecider {
     }
     if (!plan.source.known) text += text === '' ? plan.unknown : `,${plan.unknown}`;
     return text;
+  }
+
+  /** The claim plan of a placed candidate (claimsOf's): what its passing claim-carrying checks carry, merged in check order, memoised per destination value. */
+  private claims(plan: SourcePlan, host: Host, parent: HostParent, type: MdevType, at: number): Record<string, string | string[]> {
+    const merged: Record<string, string | string[]> = {};
+    let facts: Facts | undefined;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const c = plan.checks[i]!;
+      const code = this.out[at + i]!;
+      if (!c.carriesClaims || code === FAIL) continue;
+      facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) };
+      const key = c.reader ? valueKey(c.reader(facts)) : undefined;
+      let claims = key === undefined ? undefined : c.claims.get(key);
+      if (claims === undefined) {
+        const f = facts;
+        const rule = plan.source.engine.compiled.rules[i]!;
+        claims = explainCheck(c.check, { name: rule.name, result: true, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) }, f).claims ?? {};
+        if (key !== undefined && c.claims.size < MEMO_LIMIT) c.claims.set(key, claims);
+      }
+      Object.assign(merged, claims);
+    }
+    return merged;
   }
 
   private quote(s: string): string {

@@ -48,7 +48,7 @@ export const equalOrListed: Match = {
   skippable: () => true,
   operands: (check) => targetOperands(check.target, check.scope),
   compile: (_check, ops) => ({ any: [leaf(ops.source, 'equal', ops.destination), leaf(ops.source, 'listed-in', COMPATIBLE_TYPE)] }),
-  explainReadsFacts: true,
+  explainReadsFacts: 'destination',
   explain: (_check, v, facts) => {
     const same = equalVerdict(v.source, v.destination);
     const listed = listedVerdict(v.source, readFact(COMPATIBLE_TYPE, facts));

@@ -90,8 +90,13 @@ export interface Match {
   gate?(check: ValueCheck, source: SourceFact): Gate | undefined;
   /** Whether the check must give its own `value` (and what it must be): `version-at-least`'s minimum version. */
   value?: { check(value: string): boolean; hint: string };
-  /** Whether `explain` reads the candidate's facts beyond the two values (else a result is a function of the values and the outcome: output may memoise it). */
-  explainReadsFacts?: boolean;
+  /**
+   * Which facts `explain` reads beyond the two values: `source` (the source
+   * side only: for one source device, a result is still a function of the
+   * destination value and the outcome, which output may memoise) or
+   * `destination` (never memoised). Absent: the two values alone.
+   */
+  explainReadsFacts?: 'source' | 'destination';
   /** Whether a passing check of this match adds to the claim plan (its explanation's `claims`). */
   carriesClaims?: boolean;
   /** Whether a check of this match bounds placement by available_instances. */

@@ -93,7 +93,7 @@ export const sync: Match = {
             leaf(ops.source, 'names-within', ops.destination),
           ],
         },
-  explainReadsFacts: true,
+  explainReadsFacts: 'source',
   explain: (check, v, facts, passed) => {
     const t = check.target;
     const names = namesOf(t, v.source, v.destination);

@@ -308,6 +308,26 @@ export function countKeysInText(text: string): number {
   return n;
 }
 
+/**
+ * countKeysInText on the UTF-8 bytes of a JSON text JSON.parse accepted
+ * (`bytes[start, end)`): each `:` after a `"` (JSON whitespace between) that
+ * an even run of backslashes precedes. No multi-byte UTF-8 sequence holds a
+ * `"`, `:` or `\\` byte, so bytes count what characters count; a native
+ * search per colon.
+ */
+export function countKeysInBytes(bytes: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x3a, start); i >= 0 && i < end; i = bytes.indexOf(0x3a, i + 1)) {
+    let j = i - 1;
+    for (let c = bytes[j]; j >= start && (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d); c = bytes[--j]);
+    if (j < start || bytes[j] !== 0x22) continue;
+    let k = j - 1;
+    while (k >= start && bytes[k] === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) n++;
+  }
+  return n;
+}
+
 /** Own keys in a parsed value, and whether it nests deeper than the limit. */
 function shapeOf(data: unknown, maxDepth: number): { keys: number; tooDeep: boolean } {
   let keys = 0;
@@ -741,8 +761,8 @@ function hasDocument(piece: LinesPiece, file: string): boolean {
   return found;
 }
 
-/** One line of a piece: its text (not blank), or the errors of a line that is not UTF-8. */
-export type LineEntry = { text: string; line: number } | { errors: Diagnostic[]; line: number };
+/** One line of a piece: its text (not blank) and where its bytes are in the piece, or the errors of a line that is not UTF-8. */
+export type LineEntry = { text: string; line: number; start: number; end: number } | { errors: Diagnostic[]; line: number };
 
 /**
  * The lines of a piece, synchronously: split with indexOf, a trailing CR
@@ -759,7 +779,7 @@ export function forEachLine(piece: LinesPiece, file: string, each: (line: LineEn
       let nl = text.indexOf('\n', start);
       if (nl < 0) nl = text.length;
       const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
-      if (end > start && (text.charCodeAt(start) > 0x20 || text.slice(start, end).trim() !== '')) each({ text: text.slice(start, end), line });
+      if (end > start && (text.charCodeAt(start) > 0x20 || text.slice(start, end).trim() !== '')) each({ text: text.slice(start, end), line, start, end });
       start = nl + 1;
     }
     return;
@@ -769,15 +789,16 @@ export function forEachLine(piece: LinesPiece, file: string, each: (line: LineEn
     if (nl < 0) nl = bytes.length;
     const end = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
     const sub = bytes.subarray(start, end);
+    const at = start;
     start = nl + 1;
     if (isAscii(sub)) {
       const text = sub.toString('latin1');
-      if (text.trim() !== '') each({ text, line });
+      if (text.trim() !== '') each({ text, line, start: at, end });
       continue;
     }
     const decoded = decodeUtf8(sub, file, line);
     if (!decoded.ok) each({ errors: decoded.errors, line });
-    else if (decoded.value.trim() !== '') each({ text: decoded.value, line });
+    else if (decoded.value.trim() !== '') each({ text: decoded.value, line, start: at, end });
   }
 }
 

@@ -14,9 +14,9 @@
 import type { Diagnostic } from '../errors.js';
 import { isError } from '../errors.js';
 import { checkOperands } from '../compile.js';
-import { destinationFact, factReader, type Facts, type Reader } from '../facts.js';
+import { destinationFact, factReader, NO_ATTRIBUTES, type Facts, type Reader } from '../facts.js';
 import { quickHostCheck } from '../host-check.js';
-import { countKeysInText, forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
+import { countKeysInBytes, forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
 import { matchOf } from '../matches/index.js';
 import { normalizeAttribute, presentFacts } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
@@ -152,7 +152,7 @@ export class FleetDecider {
         }
         if (data !== undefined) {
           const keys = quickHostCheck(data, limits.maxDepth);
-          if (keys !== undefined && keys === countKeysInText(raw) && Buffer.byteLength(raw) <= limits.maxBytes) {
+          if (keys !== undefined && entry.end - entry.start <= limits.maxBytes && keys === countKeysInBytes(piece.bytes, entry.start, entry.end)) {
             this.quickChecked.accepted++;
             text += this.rawHost(data as WrittenHost, file, tally);
             return;
@@ -190,7 +190,7 @@ export class FleetDecider {
       const types: RawType[] = [];
       const wt = wp.types;
       if (wt !== undefined) for (const t in wt) types.push({ id: t, attributes: wt[t] as MdevType['attributes'], raw: true });
-      parents.push({ id, types, attributes: presentFacts(wp.attributes) });
+      parents.push({ id, types, attributes: wp.attributes === undefined ? NO_ATTRIBUTES : presentFacts(wp.attributes) });
       if (onePerParent && wp.devices !== undefined) {
         for (const u in wp.devices) {
           running ??= new Map();
@@ -200,7 +200,7 @@ export class FleetDecider {
         }
       }
     }
-    const host: Host = { name: doc.metadata.name, file, facts: presentFacts(doc.spec.host), parents, devices: [] };
+    const host: Host = { name: doc.metadata.name, file, facts: doc.spec.host === undefined ? NO_ATTRIBUTES : presentFacts(doc.spec.host), parents, devices: [] };
     return this.host(host, running ?? new Map(), tally);
   }
 

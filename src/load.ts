@@ -290,7 +290,7 @@ function parseJsonText(text: string, file: string, limits: LoadLimits, at: (offs
 }
 
 /** Keys in a JSON text JSON.parse accepted: a `"` that ends a string and is followed by `:` ends a key (inside strings every `"` is escaped). */
-function countKeysInText(text: string): number {
+export function countKeysInText(text: string): number {
   let n = 0;
   if (/"[ \t\r\n]+:/.test(text)) {
     // Whitespace between keys and colons: the general pattern.

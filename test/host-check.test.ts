@@ -366,6 +366,53 @@ test('property: mutated hosts — fast accept ⇒ slow accept, with the right co
   assert.ok(tally.accept! > 0.05 * runs && tally.doubt! > 0.4 * runs && tally.recount! > 0.02 * runs, show(tally));
 });
 
+/** Many devices (past the pairwise comparison, into the set), optionally one listed again under another parent or in another case. */
+const manyDevices = fc.record({
+  parents: fc.integer({ min: 1, max: 4 }),
+  uuids: fc.uniqueArray(fc.uuid(), { minLength: 17, maxLength: 60, selector: (u) => u.toLowerCase() }),
+  upper: fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+  again: fc.option(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('same', 'upper', 'lower')), { nil: undefined }),
+});
+
+test('property: many devices — a uuid listed twice in any case is never accepted, distinct ones are', () => {
+  const tally = { accept: 0, refused: 0 };
+  fc.assert(
+    fc.property(manyDevices, ({ parents, uuids, upper, again }) => {
+      const out: Record<string, { types: Record<string, unknown>; devices: Record<string, unknown> }> = {};
+      for (let p = 0; p < parents; p++) out[`0000:0${p}:00.0`] = { types: { 'mtty-1': { available_instances: 1 } }, devices: {} };
+      uuids.forEach((u, i) => {
+        out[`0000:0${i % parents}:00.0`]!.devices[upper[i] ? u.toUpperCase() : u] = { type: 'mtty-1' };
+      });
+      let duplicated = false;
+      if (again) {
+        const [which, where, form] = again;
+        const u = uuids[which % uuids.length]!;
+        const listed = upper[which % uuids.length] ? u.toUpperCase() : u;
+        const key = form === 'upper' ? u.toUpperCase() : form === 'lower' ? u : listed;
+        const devices = out[`0000:0${where % parents}:00.0`]!.devices;
+        // The very same key under its own parent would only replace the entry (JSON.parse keeps one).
+        if (!Object.hasOwn(devices, key)) {
+          devices[key] = { type: 'mtty-1' };
+          duplicated = true;
+        }
+      }
+      const line = JSON.stringify({ apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name: 'h' }, spec: { parents: out } });
+      const outcome = fastPath(line);
+      if (duplicated) {
+        assert.is.not(outcome, 'accept');
+        assert.ok(slowLine(line).some((d) => d.startsWith('duplicate-key')), 'the slow path reports the uuid');
+        tally.refused++;
+      } else {
+        assert.is(outcome, 'accept');
+        tally.accept++;
+      }
+    }),
+    { numRuns: 300 },
+  );
+  if (process.env.PROPERTY_STATS) console.log('many devices', JSON.stringify(tally));
+  assert.ok(tally.accept > 50 && tally.refused > 50, JSON.stringify(tally));
+});
+
 test('property: the same checks hold on values never written as JSON (the generator’s own objects)', () => {
   fc.assert(
     fc.property(validHost, (doc) => {

@@ -129,7 +129,7 @@ async function isInventory(arg: string): Promise<boolean> {
 }
 
 /** Decide and write every destination; the Decision without destinations (its counts in `counts`), for the summary line. */
-export async function streamDecision(options: StreamOptions): Promise<{ decision: Decision; counts: { destinations: number; compatible: number } }> {
+export async function streamDecision(options: StreamOptions): Promise<{ decision: Decision; counts: { destinations: number; compatible: number }; quick?: { accepted: number; doubted: number } }> {
   const { decision, devices } = decisionHead(options.policy, options.source, options.devices);
   const tally: FleetTally = { destinations: 0, compatible: 0, errors: decision.errors, warnings: [] };
   const counts = () => ({ destinations: tally.destinations, compatible: tally.compatible });
@@ -187,5 +187,6 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
   }
   decision.compatible = tally.compatible > 0;
   if (tally.warnings.length > 0) decision.warnings = tally.warnings;
-  return { decision, counts: counts() };
+  // How many NDJSON lines this thread's quick Host check accepted, and left to the schema validator (tests read it).
+  return { decision, counts: counts(), quick: decider.quickCheckCounts };
 }

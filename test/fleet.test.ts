@@ -28,7 +28,7 @@ const typeAttrs = fc.record(
     software_version: text,
     compatible_pci_ids: text,
     dynamic_resources: fc.constantFrom('aggregator, fps', 'fps', ''),
-    available_instances: fc.oneof(fc.nat(2), fc.constantFrom('1', '0\n')),
+    available_instances: fc.oneof({ weight: 6, arbitrary: fc.nat(2) }, { weight: 1, arbitrary: fc.constantFrom('1', '0\n') }),
     x: text,
   },
   { requiredKeys: [] },
@@ -38,10 +38,10 @@ const parentFacts = fc.record({ pci_device: fc.constantFrom('0x2235', '0x20b5', 
 const hostFacts = fc.record({ kernel_release: fc.constantFrom('6.8.0-45-generic', '5.4.0', 'x'), nvidia_version: fc.constantFrom('550.90.05', '550.90.5', ''), x: text }, { requiredKeys: [] });
 const devices = (ids: string[]) =>
   fc
-    .uniqueArray(fc.tuple(fc.constantFrom(...UUID), fc.constantFrom(...ids, 'mtty-9'), fc.dictionary(fc.constantFrom('aggregator', 'fps'), fc.constantFrom('1', '60', ''), { maxKeys: 2 })), { minLength: 1, maxLength: 2, selector: (d) => d[0] })
+    .uniqueArray(fc.tuple(fc.constantFrom(...UUID), fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.constant('mtty-9') }), fc.dictionary(fc.constantFrom('aggregator', 'fps'), fc.constantFrom('1', '60', ''), { maxKeys: 2 })), { minLength: 1, maxLength: 2, selector: (d) => d[0] })
     .map((ds) => Object.fromEntries(ds.map(([u, ty, a]) => [u, { type: ty, attributes: a }])));
 const sourceParent = types.filter((t) => Object.keys(t).length > 0).chain((t) => fc.record({ attributes: parentFacts, types: fc.constant(t), devices: devices(Object.keys(t)) }));
-const destParent = types.chain((t) => fc.record({ attributes: parentFacts, types: fc.constant(t), devices: fc.option(devices(typeIds), { nil: undefined }) }, { requiredKeys: ['types'] }));
+const destParent = types.chain((t) => fc.record({ attributes: parentFacts, types: fc.constant(t), devices: fc.option(devices(Object.keys(t).length > 0 ? Object.keys(t) : typeIds), { nil: undefined, freq: 2 }) }, { requiredKeys: ['types'] }));
 const destination = fc.record({
   name: fc.constantFrom('d1', 'd2', 'D1 ', 'src', 'SRC', 'd"3', 'dé'),
   parents: fc.dictionary(fc.constantFrom('p0', 'p1', '0000:3b:00.0'), destParent, { minKeys: 1, maxKeys: 2 }),
@@ -99,6 +99,7 @@ const codes = (ds: Diagnostic[] | undefined) => sortDiagnostics(ds ?? []).map((d
 
 test('the fleet path writes the bytes the library path writes, with the same diagnostics and counts', async () => {
   let compared = 0;
+  const quick = { accepted: 0, doubted: 0 };
   await fc.assert(
     fc.asyncProperty(
       checks,
@@ -116,6 +117,8 @@ test('the fleet path writes the bytes the library path writes, with the same dia
         const got = await both(written, mode, src, lines, eol, opts, small ? LIMITS : DEFAULT_LIMITS);
         if (!got) return;
         compared++;
+        quick.accepted += got.streamed.quick!.accepted;
+        quick.doubted += got.streamed.quick!.doubted;
         assert.is(got.fleet, got.reference);
         assert.equal(codes(got.streamed.decision.errors), codes(got.decision.errors));
         assert.equal(codes(got.streamed.decision.warnings), codes(got.decision.warnings));
@@ -126,6 +129,8 @@ test('the fleet path writes the bytes the library path writes, with the same dia
     { numRuns: 800 },
   );
   assert.ok(compared > 250, `enough cases were compared (${compared})`);
+  // Both ways were taken often: lines the quick check accepted (the fleet path proper) and lines it left to the library.
+  assert.ok(quick.accepted > 300 && quick.doubted > 100, `quick check: ${quick.accepted} accepted, ${quick.doubted} doubted`);
 });
 
 test('the splitter numbers lines the same whatever the chunks, and never holds a line far over the limit', () => {

@@ -86,7 +86,7 @@ function js(strings: TemplateStringsArray, ...parts: (number | Code)[]): Code {
 
 // --- destination reads -----------------------------------------------------------
 
-/** A key no attribute map can hold as its own: the read of a path that is not plain (always undefined, as factReader's). */
+/** A key no attribute map can hold as its own: a path below an attribute map that is not `prefix.name` reads through its fallback. */
 const NEVER = Symbol('not a plain path');
 
 type Triple = (h: Host, p: HostParent, t: MdevType) => unknown;
@@ -297,15 +297,22 @@ class Compiler {
     if (path !== undefined) {
       for (const a of ATTRIBUTE_PREFIXES) {
         if (!path.startsWith(a.prefix)) continue;
+        // One template for every path below an attribute map, whatever the name in it: a plain `prefix.name` reads the
+        // name by own property; any other (not a plain path, or deeper) has a key no map holds and its reader as the fallback.
         const segments = parsePath(path);
-        const plain = segments === undefined || (segments.length === a.segments.length + 1 && a.segments.every((s, i) => segments[i] === s) && typeof segments[a.segments.length] === 'string');
-        if (!plain) break;
-        const key = segments === undefined ? NEVER : segments[a.segments.length]!;
+        const plain = segments !== undefined && segments.length === a.segments.length + 1 && a.segments.every((x, i) => segments[i] === x) && typeof segments[a.segments.length] === 'string';
+        const key = plain ? segments[a.segments.length]! : NEVER;
+        const fallback: Triple = plain ? () => undefined : genericDestinationReader(path);
         return {
           constant: false,
           read: this.read(`${a.local}\u0000${path}`, () => {
             const k = this.datum(key);
-            return a.local === 'ta' ? js`(ta !== undefined && H(ta, d${k}) ? ta[d${k}] : undefined)` : a.local === 'pa' ? js`(pa !== undefined && H(pa, d${k}) ? pa[d${k}] : undefined)` : js`(ha !== undefined && H(ha, d${k}) ? ha[d${k}] : undefined)`;
+            const f = this.datum(fallback);
+            return a.local === 'ta'
+              ? js`(ta !== undefined && H(ta, d${k}) ? ta[d${k}] : d${f}(h, p, t))`
+              : a.local === 'pa'
+                ? js`(pa !== undefined && H(pa, d${k}) ? pa[d${k}] : d${f}(h, p, t))`
+                : js`(ha !== undefined && H(ha, d${k}) ? ha[d${k}] : d${f}(h, p, t))`;
           }),
         };
       }

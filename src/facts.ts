@@ -69,7 +69,7 @@ export function resolvePath(value: unknown, path: string): unknown {
 }
 
 /** Follow parsed path segments through own properties (arrays by index only). */
-function walkPath(value: unknown, segments: readonly (string | number)[]): unknown {
+export function walkPath(value: unknown, segments: readonly (string | number)[]): unknown {
   let v: unknown = value;
   for (const s of segments) {
     if (v === null || typeof v !== 'object') return undefined;

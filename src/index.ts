@@ -15,9 +15,10 @@ export { VERDICTS, TESTS, BUILTIN_OPERATORS, WHEN_OPERATORS, MATCH_MODULES, oper
 export { buildEngine } from './evaluate/engine.js';
 export { asPolicySet, selectSourceDevices } from './evaluate/sources.js';
 export { runBulk } from './evaluate/bulk.js';
+export { specialise, runSpecialised, FAIL, PASS, SKIPPED, type SpecialisedRules } from './evaluate/specialise.js';
 export { explainRun } from './evaluate/explain.js';
 export { placeDevices, MAX_PLACEMENT_MATCHINGS, MAX_PLACEMENT_STEPS, type PlacementDevice, type PlacementOption, type PlacementResult } from './evaluate/placement.js';
-export { runCandidate, evaluate, evaluateDestination, exitCodeOf, type DestinationInput, type EvaluateOptions } from './evaluate/decision.js';
+export { runCandidate, evaluate, evaluateDestination, exitCodeOf, type DestinationInput, type EngineName, type EvaluateOptions } from './evaluate/decision.js';
 export { describePolicy, renderPolicyText, renderText, renderJson, renderNdjson, renderNdjsonDestination, renderNdjsonSummary, renderDiagnostics, type PolicyDescription } from './report.js';
 export { DEFAULT_OVERLAY_DIR, DEFAULT_POLICY_FILE, defaultOverlayFiles, loadOverlay, loadPolicySet, loadPolicySource, loadEffectivePolicy, loadHost, loadDestinations, hostFromDocument, overlayFromDocument, policyFromDocument, type PolicyChoice } from './inputs.js';
 export { streamDecision, defaultJobs, type StreamOptions } from './stream.js';

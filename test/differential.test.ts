@@ -1,8 +1,12 @@
-// Differential property test (DESIGN §4): the bulk evaluator must agree with
-// json-rules-engine — the same verdict, the same check results (outcome,
-// values and reason) and the same claim plan — on generated policies with
-// overlays, sources and destinations. Pruning must not change a verdict or a
-// placement. Run counts are fixed so CI stays fast.
+// Differential property test (DESIGN §4), three-way: the bulk evaluator and
+// the rules specialised per source device (issue 13) must agree with
+// json-rules-engine — per candidate, every rule's outcome and absent-both
+// flag and the candidate's compatibility (with and without --fail-on-skip),
+// the specialised verdict function with that compatibility; per destination,
+// the same verdict, check results (outcome, values and reason) and claim
+// plan — on generated policies (every target form and match, `when` trees)
+// with overlays, sources and destinations. Pruning must not change a verdict
+// or a placement. Run counts are fixed so CI stays fast.
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,6 +14,12 @@ import { evaluateDestination, hostFromDocument, parseText, resolvePolicySet, sel
 import { check, checks, MODE_NAMES } from './arbitraries.js';
 import { hostDoc, policyText, UUID } from './helpers.js';
 import { policyFromDocument } from '../src/inputs.js';
+import { runBulk } from '../src/evaluate/bulk.js';
+import { runRules } from '../src/evaluate/engine.js';
+import { finishRun, type CandidateRun } from '../src/evaluate/run.js';
+import type { SourceDevice } from '../src/evaluate/sources.js';
+import { FAIL, PASS, SKIPPED, runSpecialised, specialise } from '../src/evaluate/specialise.js';
+import type { Host } from '../src/types.js';
 
 const typeIds = ['i915-GVTg_V5_4', 'i915-GVTg_V5_8', 'nvidia-11', 'mtty-2'];
 const text = fc.constantFrom('1.2.0', '1.3.0', '2.0', 'vfio-pci', 'vfio-ccw', '', '5931, 591b', '591b', 'aggregator, fps', 'fps', 'GRID M60-2Q');
@@ -59,7 +69,44 @@ function host(name: string, parents: unknown, facts?: Record<string, unknown>) {
   return loaded.value ? hostFromDocument(loaded.value).value : undefined;
 }
 
-test('bulk evaluator = json-rules-engine: verdict, check results and claim plan, with overlays', async () => {
+/** Every rule's outcome of a run, as one comparable line: result, and absent-both where the rule can be skipped. */
+const outcomesOf = (r: CandidateRun) => r.outcomes.map((o) => `${o.name}:${o.result}${o.absentBoth === undefined ? '' : `/${o.absentBoth}`}`);
+const CODE = { [FAIL]: 'fail', [PASS]: 'pass', [SKIPPED]: 'skip' } as Record<number, string>;
+
+/** Every candidate of a destination through the three evaluators, rule by rule, with and without failOnSkip. */
+async function compareCandidates(devices: SourceDevice[], dst: Host): Promise<void> {
+  for (const s of devices) {
+    for (const p of dst.parents) {
+      for (const t of p.types) {
+        const reference = await runRules(s, dst, p, t);
+        const where = `${s.device.uuid} → ${p.id}/${t.id}`;
+        for (const failOnSkip of [false, true]) {
+          const compatible = finishRun(s, p.id, t, reference.facts, reference.outcomes, failOnSkip).compatible;
+          const bulk = runBulk(s, dst, p, t, failOnSkip);
+          const compiled = runSpecialised(s, dst, p, t, failOnSkip);
+          assert.equal(outcomesOf(bulk), outcomesOf(reference), `bulk outcomes, ${where}`);
+          assert.equal(outcomesOf(compiled), outcomesOf(reference), `specialised outcomes, ${where}`);
+          assert.is(bulk.compatible, compatible, `bulk compatible (failOnSkip ${failOnSkip}), ${where}`);
+          assert.is(compiled.compatible, compatible, `specialised compatible (failOnSkip ${failOnSkip}), ${where}`);
+          const spec = specialise(s, failOnSkip);
+          assert.is(spec.verdict(dst, p, t), compatible, `specialised verdict (failOnSkip ${failOnSkip}), ${where}`);
+          // The codes the every-rule function writes: skip exactly where the reference's absent-both held.
+          const codes = new Uint8Array(spec.count).fill(255);
+          spec.outcomes(dst, p, t, codes);
+          assert.equal(
+            [...codes].map((c) => CODE[c]),
+            reference.outcomes.map((o) => (o.absentBoth === true ? 'skip' : o.result ? 'pass' : 'fail')),
+            `specialised codes, ${where}`,
+          );
+          // Explanations are built lazily from the same condition trees.
+          assert.equal(compiled.outcomes.map((o) => o.conditions()), bulk.outcomes.map((o) => o.conditions()), `annotated conditions, ${where}`);
+        }
+      }
+    }
+  }
+}
+
+test('bulk evaluator = specialised rules = json-rules-engine: outcomes, verdict, check results and claim plan, with overlays', async () => {
   let compared = 0;
   await fc.assert(
     fc.asyncProperty(checks, overlays, fc.constantFrom(...MODE_NAMES), source, destination, hostFacts, hostFacts, fc.integer(), async (written, layers, mode, s, d, sf, df, seed) => {
@@ -89,6 +136,12 @@ test('bulk evaluator = json-rules-engine: verdict, check results and claim plan,
       const reference = await evaluateDestination(devices, dst, { engine: 'rules' });
       const bulk = await evaluateDestination(devices, dst, { engine: 'bulk' });
       assert.equal(bulk, reference);
+      const compiled = await evaluateDestination(devices, dst, { engine: 'compiled' });
+      assert.equal(compiled, reference);
+      const strictReference = await evaluateDestination(devices, dst, { engine: 'rules', failOnSkip: true });
+      assert.equal(await evaluateDestination(devices, dst, { engine: 'compiled', failOnSkip: true }), strictReference);
+      assert.equal(await evaluateDestination(devices, dst, { engine: 'bulk', failOnSkip: true }), strictReference);
+      await compareCandidates(devices, dst);
       const pruned = await evaluateDestination(devices, dst, { engine: 'bulk', prune: true, detail: 'failing' });
       assert.is(pruned.compatible, reference.compatible);
       assert.equal(pruned.placement, reference.placement);

@@ -15,15 +15,19 @@ import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf } from './prune.js';
 import { skippedChecks, type CandidateRun } from './run.js';
 import { asPolicySet, selectSourceDevices, type SourceDevice } from './sources.js';
+import { runSpecialised } from './specialise.js';
 
-/** Evaluate one candidate with either evaluator (benchmarks and tests; destinations use the same two). */
-export async function runCandidate(engine: 'rules' | 'bulk', source: SourceDevice, destHost: Host, parent: HostParent, type: MdevType): Promise<CandidateRun> {
-  return engine === 'bulk' ? runBulk(source, destHost, parent, type) : runRules(source, destHost, parent, type);
+/** The evaluators: json-rules-engine (the reference), the bulk closures, the rules specialised per source device. */
+export type EngineName = 'rules' | 'bulk' | 'compiled';
+
+/** Evaluate one candidate with any evaluator (benchmarks and tests; destinations use the same ones). */
+export async function runCandidate(engine: EngineName, source: SourceDevice, destHost: Host, parent: HostParent, type: MdevType): Promise<CandidateRun> {
+  return engine === 'bulk' ? runBulk(source, destHost, parent, type) : engine === 'compiled' ? runSpecialised(source, destHost, parent, type) : runRules(source, destHost, parent, type);
 }
 
 export interface DestinationOptions {
-  /** `rules`: json-rules-engine (the reference); `bulk`: the same rules as synchronous closures. */
-  engine?: 'rules' | 'bulk';
+  /** `rules`: json-rules-engine (the reference); `bulk`: the same rules as synchronous closures; `compiled`: specialised per source device. */
+  engine?: EngineName;
   /** Which check results each candidate lists. */
   detail?: 'all' | 'failing';
   /**
@@ -51,7 +55,7 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
           continue;
         }
         const failOnSkip = options.failOnSkip ?? false;
-        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p, t, failOnSkip) : await runRules(s, dest, p, t, failOnSkip));
+        runs.push(options.engine === 'bulk' ? runBulk(s, dest, p, t, failOnSkip) : options.engine === 'compiled' ? runSpecialised(s, dest, p, t, failOnSkip) : await runRules(s, dest, p, t, failOnSkip));
       }
     }
   }

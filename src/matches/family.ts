@@ -5,7 +5,7 @@
 // members absent on both sides first.
 
 import type { Family } from '../facts.js';
-import { defineOperator, type Operator } from './operator.js';
+import { defineOperator, type Binary, type Operator } from './operator.js';
 import { fail, isPresent, pass, type Verdict } from './values.js';
 
 export type FamilyMode = 'each' | 'each-present';
@@ -14,12 +14,18 @@ export function familyOperatorName(mode: FamilyMode, element: string): string {
   return `${mode}:${element}`;
 }
 
+/** What a family operator's test is made of (for pre-binding one side: src/evaluate/specialise.ts), by its test. */
+const PARTS = new WeakMap<Binary, { skipAbsent: boolean; element: Binary }>();
+export function familyParts(test: Binary): { skipAbsent: boolean; element: Binary } | undefined {
+  return PARTS.get(test);
+}
+
 /** The family form of an element operator. */
 export function familyOperator(mode: FamilyMode, element: Operator): Operator {
   const skipAbsent = mode === 'each-present';
   const test = element.test;
   const verdict = element.verdict;
-  return defineOperator({
+  const op = defineOperator({
     name: familyOperatorName(mode, element.name),
     test: (src, dst) => {
       const s = (src ?? {}) as Family;
@@ -58,4 +64,6 @@ export function familyOperator(mode: FamilyMode, element: Operator): Operator {
         }
       : {}),
   });
+  PARTS.set(op.test, { skipAbsent, element: test });
+  return op;
 }

@@ -4,7 +4,7 @@
 
 import { BOTH_PRESENT, defineOperator } from './operator.js';
 import { valueMatch } from './value-match.js';
-import { fail, pass, show } from './values.js';
+import { fail, isPresent, pass, show } from './values.js';
 
 export interface Version {
   major: number;
@@ -50,5 +50,26 @@ export const versionCompatibleOperator = defineOperator({
     return pass(`same major ${s.major}, destination minor ${d.minor} ≥ source minor ${s.minor}`);
   },
 });
+
+/**
+ * The operator's test with one side fixed (the specialised rules: a source
+ * version parsed once for a whole fleet). The same results as
+ * `versionCompatibleOperator.test(fixed, other)` (fixed is the source) or
+ * `.test(other, fixed)`: a value that parses is present, one that does not fails.
+ */
+export function versionCompatibleWith(fixed: unknown, fixedSide: 'source' | 'destination'): (other: unknown) => boolean {
+  const f = isPresent(fixed) ? cachedVersion(fixed) : undefined;
+  if (f === undefined) return () => false;
+  const { major, minor } = f;
+  return fixedSide === 'source'
+    ? (other) => {
+        const d = cachedVersion(other);
+        return d !== undefined && d.major === major && d.minor >= minor;
+      }
+    : (other) => {
+        const s = cachedVersion(other);
+        return s !== undefined && s.major === major && minor >= s.minor;
+      };
+}
 
 export const versionCompatible = valueMatch('version-compatible', versionCompatibleOperator);

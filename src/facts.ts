@@ -107,6 +107,11 @@ export function selectFamily(type: MdevType | undefined, params: Omit<FamilyPara
   return type ? selectFrom(type, params) : {};
 }
 
+/** A type's family selected afresh, never cached: for a destination type met once (the fleet path), where a cache entry would cost more than the selection. */
+export function selectTypeFamily(type: MdevType, params: Omit<FamilyParams, 'side'>): Family {
+  return selectFamilyOf(type, params);
+}
+
 /** The family of one side of a candidate, from the scope the parameters name. */
 export function selectSideFamily(fact: SourceFact | DestinationFact | undefined, params: FamilyParams): Family {
   if (!fact) return {};

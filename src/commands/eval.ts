@@ -123,7 +123,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
         // A stream keeps nothing per destination: memory stays flat whatever the fleet's size.
         keep: !streaming,
         counts,
-        destination: { engine: engine === 'compiled' ? 'bulk' : engine, failOnSkip: flags['fail-on-skip'], ...(streaming ? { detail: flags.explain ? 'all' : 'failing', prune: !flags.explain } : {}) },
+        destination: { engine, failOnSkip: flags['fail-on-skip'], ...(streaming ? { detail: flags.explain ? 'all' : 'failing', prune: !flags.explain } : {}) },
         onDestination: (d) => {
           if (streaming && (d.compatible || !flags['only-compatible'])) this.write(lib.renderNdjsonDestination(d));
           progress.tick();

@@ -18,7 +18,7 @@ import { destinationFact, factReader, NO_ATTRIBUTES, type Facts, type Reader } f
 import { quickHostCheck } from '../host-check.js';
 import { countKeysInBytes, forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
 import { matchOf } from '../matches/index.js';
-import { normalizeAttribute, presentFacts } from '../normalize.js';
+import { isListAttribute, normalizeAttribute, presentFacts, splitList } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
 import { hostFromDocument } from '../inputs.js';
 import { isWhenCheck, type EffectiveCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
@@ -62,6 +62,8 @@ interface SourcePlan {
   source: SourceDevice;
   rules: SpecialisedRules;
   gates: Gate[];
+  /** Each gate's index in `gateIds` (the ids of every plan's gates). */
+  gateIndex: number[];
   /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
   checks: { check: EffectiveCheck; reader?: Reader; memo: Map<string, string>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
   /** Rule names, for the checks skipped on a placed candidate. */
@@ -77,6 +79,8 @@ interface SourcePlan {
 }
 
 const MEMO_LIMIT = 512;
+/** No parent runs anything (a host without devices). Never written to. */
+const NO_RUNNING: Map<string, Set<string>> = new Map();
 const QUOTE_LIMIT = 8192;
 
 /** A key for a destination value that makes a check's result exact (strings, numbers, lists of strings, absence), or undefined. */
@@ -93,6 +97,8 @@ export class FleetDecider {
   private readonly quoted = new Map<string, string>();
   private readonly prunedBy = new Map<string, string>();
   private readonly gateIds: string[] = [];
+  /** Which gates pruned a candidate of the destination being decided, by index in `gateIds`. */
+  private prunedFlags: Uint8Array;
   private out = new Uint8Array(64);
   private readonly quickChecked = { accepted: 0, doubted: 0 };
 
@@ -116,6 +122,7 @@ export class FleetDecider {
         source,
         rules: specialise(source, options.failOnSkip),
         gates,
+        gateIndex: gates.map((g) => this.gateIds.indexOf(g.id)),
         checks,
         names: pe.compiled.rules.map((r) => r.name),
         warnings: pe.warnings,
@@ -125,6 +132,7 @@ export class FleetDecider {
         onePerParent: pe.boundedByCapacity && pe.policy.parentCapacity === 'one',
       };
     });
+    this.prunedFlags = new Uint8Array(this.gateIds.length);
   }
 
   /** How many hosts the hand-written check accepted, and how many it left to the schema validator. */
@@ -201,7 +209,7 @@ export class FleetDecider {
       }
     }
     const host: Host = { name: doc.metadata.name, file, facts: doc.spec.host === undefined ? NO_ATTRIBUTES : presentFacts(doc.spec.host), parents, devices: [] };
-    return this.host(host, running ?? new Map(), tally);
+    return this.host(host, running ?? NO_RUNNING, tally);
   }
 
   /** One destination: its NDJSON line (empty when left out), with the counts. `running`: the types each parent runs (from `host.devices` when undefined). */
@@ -223,7 +231,8 @@ export class FleetDecider {
     // Every evaluated candidate: its source plan, parent and type, and its rule outcomes (a slice of `out`).
     const evaluated: { plan: SourcePlan; parent: HostParent; type: MdevType; compatible: boolean; at: number }[] = [];
     let pruned = 0;
-    let prunedMask = 0;
+    const prunedBy = this.prunedFlags;
+    prunedBy.fill(0);
     const wanted: PlacementDevice[] = [];
     for (const plan of this.plans) {
       const n = plan.rules.count;
@@ -232,9 +241,9 @@ export class FleetDecider {
       for (const parent of host.parents) {
         for (const type of parent.types as RawType[]) {
           const gate = this.failingGate(plan.gates, type);
-          if (gate !== undefined) {
+          if (gate >= 0) {
             pruned++;
-            prunedMask |= 1 << this.gateIds.indexOf(gate.id);
+            prunedBy[plan.gateIndex[gate]!] = 1;
             continue;
           }
           if (type.raw) normalizeType(type);
@@ -279,7 +288,7 @@ export class FleetDecider {
       line += `${k === 0 ? '' : ','}${e.plan.prefix}${this.quote(e.parent.id)},"type":${this.quote(e.type.id)},"compatible":${e.compatible},"checks":[${this.checks(e.plan, host, e.parent, e.type, e.at)}]}`;
     }
     line += ']';
-    if (pruned > 0) line += `,"pruned":{"candidates":${pruned},"by":${this.prunedIds(prunedMask)}}`;
+    if (pruned > 0) line += `,"pruned":{"candidates":${pruned},"by":${this.prunedIds(prunedBy)}}`;
     if (host.file !== undefined) line += `,"file":${this.quote(host.file)}`;
     if (placed?.ok) {
       if (skipped.size > 0) line += `,"skipped":${JSON.stringify([...skipped])}`;
@@ -289,17 +298,17 @@ export class FleetDecider {
     return `${line}}\n`;
   }
 
-  /** The first gate a destination type fails (reading a raw type's one attribute, normalised), or undefined. */
-  private failingGate(gates: Gate[], type: RawType): Gate | undefined {
+  /** The index of the first gate a destination type fails (reading a raw type's one attribute, normalised), or -1. */
+  private failingGate(gates: Gate[], type: RawType): number {
     for (let g = 0; g < gates.length; g++) {
       const gate = gates[g]!;
       const a = gate.attribute;
       let value: unknown;
       if (a === '@id') value = type.id;
       else if (Object.hasOwn(type.attributes, a)) value = type.raw ? normalizeAttribute(a, type.attributes[a] as string) : type.attributes[a];
-      if (!gate.passesValue(value)) return gate;
+      if (!gate.passesValue(value)) return g;
     }
-    return undefined;
+    return -1;
   }
 
   /** finishRun's verdict from outcome codes: the source type known, no error rule failed (nor, with failOnSkip, skipped). */
@@ -375,13 +384,13 @@ export class FleetDecider {
     return q;
   }
 
-  /** The sorted ids of the gates in a mask, as JSON. */
-  private prunedIds(mask: number): string {
-    const key = String(mask);
+  /** The sorted ids of the gates flagged, as JSON. */
+  private prunedIds(flags: Uint8Array): string {
+    const key = flags.join('');
     let ids = this.prunedBy.get(key);
     if (ids === undefined) {
-      ids = JSON.stringify(this.gateIds.filter((_, i) => (mask & (1 << i)) !== 0).sort());
-      this.prunedBy.set(key, ids);
+      ids = JSON.stringify(this.gateIds.filter((_, i) => flags[i] === 1).sort());
+      if (this.prunedBy.size < MEMO_LIMIT) this.prunedBy.set(key, ids);
     }
     return ids;
   }
@@ -400,9 +409,25 @@ function availableOf(type: MdevType): number {
   return typeof a === 'number' ? a : 0;
 }
 
+/** Lists as normalised, by their text: a fleet repeats a handful of them. Frozen, as they are shared by every type that writes them. */
+const lists = new Map<string, readonly string[]>();
+const LISTS_LIMIT = 4096;
+
 /** A raw type's attributes normalised in place (the quick check refused any `__proto__` key), as normalizeHost would build them. */
 function normalizeType(type: RawType): void {
   const attrs = type.attributes as Record<string, unknown>;
-  for (const k in attrs) attrs[k] = normalizeAttribute(k, attrs[k] as string);
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (typeof v === 'string' && isListAttribute(k)) {
+      let list = lists.get(v);
+      if (list === undefined) {
+        list = Object.freeze(splitList(v));
+        if (lists.size < LISTS_LIMIT) lists.set(v, list);
+      }
+      attrs[k] = list;
+    } else {
+      attrs[k] = normalizeAttribute(k, v as string);
+    }
+  }
   type.raw = false;
 }

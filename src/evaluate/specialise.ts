@@ -21,7 +21,7 @@
 // the differential test holds all three to the same outcomes.
 
 import type { RuleDocument } from '../compile.js';
-import { destinationFact, factReader, parsePath, selectFamily, selectSideFamily, walkPath, type Facts } from '../facts.js';
+import { destinationFact, factReader, parsePath, selectSideFamily, selectTypeFamily, walkPath, type Facts } from '../facts.js';
 import { capacityOperator } from '../matches/capacity.js';
 import { equalOperator } from '../matches/equal.js';
 import { operatorTable } from '../matches/index.js';
@@ -109,15 +109,16 @@ function genericDestinationReader(path: string | undefined): Triple {
 function destinationFamily(params: FamilyParams): Triple {
   const scope = params.scope;
   if (scope !== 'parent' && scope !== 'host') {
-    // selectFamily caches by type and parameters; one map here, for these parameters, holds the same selections.
-    const byType = new WeakMap<MdevType, unknown>();
+    // The same selection as selectFamily's, remembered for the last type only: a rule reads it twice in a row (absent-both, then the
+    // match), and a destination type is met once, so a cache keyed by type (a WeakMap insert per type) would cost more than it saves.
+    let lastType: MdevType | undefined;
+    let last: unknown;
     return (_h, _p, t) => {
-      let family = byType.get(t);
-      if (family === undefined) {
-        family = selectFamily(t, params);
-        byType.set(t, family);
+      if (t !== lastType) {
+        last = selectTypeFamily(t, params);
+        lastType = t;
       }
-      return family;
+      return last;
     };
   }
   // Parent and host families are cached by attribute map (DESIGN: selectSideFamily); remember the last one to read it without allocating.

@@ -253,7 +253,7 @@ export class FleetDecider {
             grown.set(this.out);
             this.out = grown;
           }
-          plan.rules.outcomes(host, parent, type, this.out.subarray(at, at + n));
+          plan.rules.outcomes(host, parent, type, this.out, at);
           const compatible = this.compatible(plan, at);
           evaluated.push({ plan, parent, type, compatible, at });
           if (compatible && !(plan.onePerParent && takenByAnother(running, parent.id, type.id))) {

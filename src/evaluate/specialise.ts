@@ -52,8 +52,8 @@ export interface SpecialisedRules {
    * fails). Stops at the first failing error rule. No allocation.
    */
   verdict(host: Host, parent: HostParent, type: MdevType): boolean;
-  /** Every rule's outcome into out[0..count): FAIL | PASS | SKIPPED. No allocation. */
-  outcomes(host: Host, parent: HostParent, type: MdevType, out: Uint8Array): void;
+  /** Every rule's outcome into out[at .. at + count) (at: 0 by default): FAIL | PASS | SKIPPED. No allocation. */
+  outcomes(host: Host, parent: HostParent, type: MdevType, out: Uint8Array, at?: number): void;
 }
 
 // --- generated text: fixed templates, identifiers, integer indices ----------
@@ -388,12 +388,12 @@ function generate(source: SourceDevice, failOnSkip: boolean): SpecialisedRules {
   });
   verdict.push(js`  return true;`, js`}`);
 
-  const outcomes: Code[] = [js`function outcomes(h, p, t, o) {`, prologue];
+  const outcomes: Code[] = [js`function outcomes(h, p, t, o, k) {`, js`  k = k | 0;`, prologue];
   const declaredO = new Set<number>();
   rules.forEach((r, i) => {
     outcomes.push(...declareReads(r, compiler.reads, declaredO));
-    if (r.absent && r.match) outcomes.push(js`  o[${i}] = ${r.absent} ? ${SKIPPED} : ${r.match} ? ${PASS} : ${FAIL};`);
-    else outcomes.push(js`  o[${i}] = ${r.whole} ? ${PASS} : ${FAIL};`);
+    if (r.absent && r.match) outcomes.push(js`  o[k + ${i}] = ${r.absent} ? ${SKIPPED} : ${r.match} ? ${PASS} : ${FAIL};`);
+    else outcomes.push(js`  o[k + ${i}] = ${r.whole} ? ${PASS} : ${FAIL};`);
   });
   outcomes.push(js`}`);
 

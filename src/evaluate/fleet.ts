@@ -52,9 +52,15 @@ export interface FleetTally {
   warnings: Diagnostic[];
 }
 
-/** A destination type not yet normalised: its attributes as the document wrote them. */
+/**
+ * Marks a destination type whose attributes are still as the document wrote
+ * them. A symbol: no path a policy can write (`$.type.raw`) reads it, no
+ * key listing or JSON shows it, so the type looks like any other.
+ */
+const RAW = Symbol('raw');
+
 interface RawType extends MdevType {
-  raw: boolean;
+  [RAW]: boolean;
 }
 
 /** Per source device: its specialised rules, gates, and the memoised fragments of its output. */
@@ -197,7 +203,7 @@ export class FleetDecider {
       const wp = written[id]!;
       const types: RawType[] = [];
       const wt = wp.types;
-      if (wt !== undefined) for (const t in wt) types.push({ id: t, attributes: wt[t] as MdevType['attributes'], raw: true });
+      if (wt !== undefined) for (const t in wt) types.push({ id: t, attributes: wt[t] as MdevType['attributes'], [RAW]: true });
       parents.push({ id, types, attributes: wp.attributes === undefined ? NO_ATTRIBUTES : presentFacts(wp.attributes) });
       if (onePerParent && wp.devices !== undefined) {
         for (const u in wp.devices) {
@@ -246,7 +252,7 @@ export class FleetDecider {
             prunedBy[plan.gateIndex[gate]!] = 1;
             continue;
           }
-          if (type.raw) normalizeType(type);
+          if (type[RAW]) normalizeType(type);
           const at = evaluated.length * n;
           if (this.out.length < at + n) {
             const grown = new Uint8Array(Math.max(this.out.length * 2, at + n));
@@ -305,7 +311,7 @@ export class FleetDecider {
       const a = gate.attribute;
       let value: unknown;
       if (a === '@id') value = type.id;
-      else if (Object.hasOwn(type.attributes, a)) value = type.raw ? normalizeAttribute(a, type.attributes[a] as string) : type.attributes[a];
+      else if (Object.hasOwn(type.attributes, a)) value = type[RAW] ? normalizeAttribute(a, type.attributes[a] as string) : type.attributes[a];
       if (!gate.passesValue(value)) return g;
     }
     return -1;
@@ -429,5 +435,5 @@ function normalizeType(type: RawType): void {
       attrs[k] = normalizeAttribute(k, v as string);
     }
   }
-  type.raw = false;
+  type[RAW] = false;
 }

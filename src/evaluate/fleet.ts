@@ -14,7 +14,7 @@
 import type { Diagnostic } from '../errors.js';
 import { isError } from '../errors.js';
 import { checkOperands } from '../compile.js';
-import { destinationFact, factReader, NO_ATTRIBUTES, type Facts, type Reader } from '../facts.js';
+import { destinationFact, NO_ATTRIBUTES, type Facts } from '../facts.js';
 import { quickHostCheck } from '../host-check.js';
 import { countKeysInBytes, forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
 import { matchOf } from '../matches/index.js';
@@ -28,7 +28,7 @@ import { explainCheck, unknownType } from './explain.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf, type Gate } from './prune.js';
 import type { SourceDevice } from './sources.js';
-import { FAIL, PASS, SKIPPED, specialise, type SpecialisedRules } from './specialise.js';
+import { FAIL, genericDestinationReader, PASS, SKIPPED, specialise, type SpecialisedRules, type Triple } from './specialise.js';
 
 export interface FleetOptions {
   sources: SourceDevice[];
@@ -71,7 +71,7 @@ interface SourcePlan {
   /** Each gate's index in `gateIds` (the ids of every plan's gates). */
   gateIndex: number[];
   /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
-  checks: { check: EffectiveCheck; reader?: Reader; memo: Map<string, string>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
+  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
   /** Rule names, for the checks skipped on a placed candidate. */
   names: string[];
   warnings: boolean[];
@@ -113,10 +113,12 @@ export class FleetDecider {
       const pe = source.engine;
       const checks = pe.compiled.rules.map((r) => {
         const check = pe.checks.get(r.name)!;
-        const pure = !isWhenCheck(check) && matchOf(check).explainReadsFacts !== 'destination';
+        // A result is memoised by the destination value when it is a function of it (the source being fixed), and that value is a plain path's (a family's is a map: never a key).
+        const destination = isWhenCheck(check) ? undefined : checkOperands(check).destination;
+        const pure = !isWhenCheck(check) && matchOf(check).explainReadsFacts !== 'destination' && destination?.fact === 'destination';
         return {
           check,
-          ...(pure ? { reader: factReader(checkOperands(check).destination) } : {}),
+          ...(pure ? { reader: genericDestinationReader(destination.path) } : {}),
           memo: new Map<string, string>(),
           carriesClaims: !isWhenCheck(check) && matchOf(check).carriesClaims === true,
           claims: new Map<string, Record<string, string | string[]>>(),
@@ -339,15 +341,14 @@ export class FleetDecider {
       const code = this.out[at + i]!;
       if (!all && (code === PASS || (code === SKIPPED && !failOnSkip))) continue;
       const c = plan.checks[i]!;
-      facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) };
       let key: string | undefined;
       if (c.reader) {
-        const v = valueKey(c.reader(facts));
+        const v = valueKey(c.reader(host, parent, type));
         if (v !== undefined) key = `${code}${v}`;
       }
       let json = key === undefined ? undefined : c.memo.get(key);
       if (json === undefined) {
-        const f = facts;
+        const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
         const rule = plan.source.engine.compiled.rules[i]!;
         const outcome = { name: rule.name, result: code !== FAIL, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) };
         json = JSON.stringify(explainCheck(c.check, outcome, f, failOnSkip).result);
@@ -367,11 +368,10 @@ export class FleetDecider {
       const c = plan.checks[i]!;
       const code = this.out[at + i]!;
       if (!c.carriesClaims || code === FAIL) continue;
-      facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) };
-      const key = c.reader ? valueKey(c.reader(facts)) : undefined;
+      const key = c.reader ? valueKey(c.reader(host, parent, type)) : undefined;
       let claims = key === undefined ? undefined : c.claims.get(key);
       if (claims === undefined) {
-        const f = facts;
+        const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
         const rule = plan.source.engine.compiled.rules[i]!;
         claims = explainCheck(c.check, { name: rule.name, result: true, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) }, f).claims ?? {};
         if (key !== undefined && c.claims.size < MEMO_LIMIT) c.claims.set(key, claims);

@@ -89,10 +89,10 @@ function js(strings: TemplateStringsArray, ...parts: (number | Code)[]): Code {
 /** A key no attribute map can hold as its own: a path below an attribute map that is not `prefix.name` reads through its fallback. */
 const NEVER = Symbol('not a plain path');
 
-type Triple = (h: Host, p: HostParent, t: MdevType) => unknown;
+export type Triple = (h: Host, p: HostParent, t: MdevType) => unknown;
 
 /** A destination fact, for the rare reads outside the fixed templates (the whole fact, deep or odd paths). */
-function genericDestinationReader(path: string | undefined): Triple {
+export function genericDestinationReader(path: string | undefined): Triple {
   if (!path) return (h, p, t) => destinationFact(h, p, t);
   const segments = parsePath(path);
   if (!segments) return () => undefined;

@@ -75,8 +75,10 @@ interface SourcePlan {
   /** Rule names, for the checks skipped on a placed candidate. */
   names: string[];
   warnings: boolean[];
-  /** `{"device":"<uuid>","parent":` */
+  /** `{"device":"<uuid>","parent":`: how a candidate and a placement begin. */
   prefix: string;
+  /** The merged claims of a placed candidate as JSON, by the destination values its claim checks read. */
+  claimsJson: Map<string, string>;
   /** The unknown-type result (a source whose type its parent does not list), as JSON. */
   unknown: string;
   /** A device of this policy counts against its parent's capacity, and under `one` a parent runs a single type. */
@@ -101,6 +103,7 @@ function valueKey(v: unknown): string | undefined {
 export class FleetDecider {
   private readonly plans: SourcePlan[];
   private readonly quoted = new Map<string, string>();
+  private readonly fragments = new Map<string, string>();
   private readonly prunedBy = new Map<string, string>();
   private readonly gateIds: string[] = [];
   /** Which gates pruned a candidate of the destination being decided, by index in `gateIds`. */
@@ -135,6 +138,7 @@ export class FleetDecider {
         names: pe.compiled.rules.map((r) => r.name),
         warnings: pe.warnings,
         prefix: `{"device":${JSON.stringify(source.device.uuid)},"parent":`,
+        claimsJson: new Map<string, string>(),
         unknown: JSON.stringify(unknownType(source)),
         capacity: pe.boundedByCapacity ? pe.policy.parentCapacity : undefined,
         onePerParent: pe.boundedByCapacity && pe.policy.parentCapacity === 'one',
@@ -271,7 +275,8 @@ export class FleetDecider {
           }
         }
       }
-      wanted.push({ id: plan.source.device.uuid, options: others.length === 0 ? own : own.concat(others), ...(plan.capacity !== undefined ? { capacity: plan.capacity } : {}) });
+      const options = others.length === 0 ? own : own.concat(others);
+      wanted.push(plan.capacity !== undefined ? { id: plan.source.device.uuid, options, capacity: plan.capacity } : { id: plan.source.device.uuid, options });
     }
     const placed = wanted.length > 0 ? placeDevices(wanted) : undefined;
     const compatible = placed?.ok === true;
@@ -285,7 +290,8 @@ export class FleetDecider {
       for (const plan of this.plans) {
         const o = placed.placed.get(plan.source.device.uuid)!;
         const c = evaluated.find((e) => e.plan === plan && e.parent.id === o.parent && e.type.id === o.type)!;
-        line += `${first ? '' : ','}${JSON.stringify({ device: plan.source.device.uuid, parent: c.parent.id, type: c.type.id, set: this.claims(plan, host, c.parent, c.type, c.at) })}`;
+        // JSON.stringify({ device, parent, type, set }), from fragments.
+        line += `${first ? '' : ','}${plan.prefix}${this.quote(c.parent.id)},"type":${this.quote(c.type.id)},"set":${this.claimsJson(plan, host, c.parent, c.type, c.at)}}`;
         first = false;
         for (let i = 0; i < plan.rules.count; i++) if (this.out[c.at + i] === SKIPPED) skipped.add(plan.names[i]!);
       }
@@ -299,9 +305,13 @@ export class FleetDecider {
     if (pruned > 0) line += `,"pruned":{"candidates":${pruned},"by":${this.prunedIds(prunedBy)}}`;
     if (host.file !== undefined) line += `,"file":${this.quote(host.file)}`;
     if (placed?.ok) {
-      if (skipped.size > 0) line += `,"skipped":${JSON.stringify([...skipped])}`;
+      if (skipped.size > 0) {
+        const ids = [...skipped];
+        line += this.fragment(`s\u0000${ids.join('\u0000')}`, () => `,"skipped":${JSON.stringify(ids)}`);
+      }
     } else if (placed) {
-      line += `,"reason":${JSON.stringify(placed.reason)},"reasonCode":${JSON.stringify(placed.code)}`;
+      const { reason, code } = placed;
+      line += this.fragment(`r\u0000${code}\u0000${reason}`, () => `,"reason":${JSON.stringify(reason)},"reasonCode":${JSON.stringify(code)}`);
     }
     return `${line}}\n`;
   }
@@ -360,9 +370,16 @@ export class FleetDecider {
     return text;
   }
 
-  /** The claim plan of a placed candidate (claimsOf's): what its passing claim-carrying checks carry, merged in check order, memoised per destination value. */
-  private claims(plan: SourcePlan, host: Host, parent: HostParent, type: MdevType, at: number): Record<string, string | string[]> {
-    const merged: Record<string, string | string[]> = {};
+  /**
+   * The claim plan of a placed candidate (claimsOf's) as JSON: what its
+   * passing claim-carrying checks carry, merged in check order; each check's
+   * claims memoised per destination value, and the merged JSON per the
+   * combination of those values.
+   */
+  private claimsJson(plan: SourcePlan, host: Host, parent: HostParent, type: MdevType, at: number): string {
+    let combined = '';
+    let exact = true;
+    const parts: Record<string, string | string[]>[] = [];
     let facts: Facts | undefined;
     for (let i = 0; i < plan.rules.count; i++) {
       const c = plan.checks[i]!;
@@ -376,9 +393,26 @@ export class FleetDecider {
         claims = explainCheck(c.check, { name: rule.name, result: true, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) }, f).claims ?? {};
         if (key !== undefined && c.claims.size < MEMO_LIMIT) c.claims.set(key, claims);
       }
-      Object.assign(merged, claims);
+      if (key === undefined) exact = false;
+      else combined += `${i}\u0000${key}\u0001`;
+      parts.push(claims);
     }
-    return merged;
+    let json = exact ? plan.claimsJson.get(combined) : undefined;
+    if (json === undefined) {
+      json = JSON.stringify(parts.length === 1 ? parts[0] : Object.assign({}, ...parts));
+      if (exact && plan.claimsJson.size < MEMO_LIMIT) plan.claimsJson.set(combined, json);
+    }
+    return json;
+  }
+
+  /** A JSON fragment by a key, made once (bounded). */
+  private fragment(key: string, make: () => string): string {
+    let f = this.fragments.get(key);
+    if (f === undefined) {
+      f = make();
+      if (this.fragments.size < QUOTE_LIMIT) this.fragments.set(key, f);
+    }
+    return f;
   }
 
   private quote(s: string): string {

@@ -23,22 +23,34 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = path.join(root, 'dist');
 
-// `yaml` is loaded on first use with a synchronous require (src/yaml.ts). esbuild
-// bundles a plain `require('yaml')` as a lazily initialised module, but not a
-// require made by createRequire; so in the bundle that one expression is
-// written as a plain require. The text is checked: if src/yaml.ts changes it,
-// the build fails rather than loading yaml from node_modules unnoticed.
-const LAZY_REQUIRES = { 'src/yaml.ts': ["createRequire(import.meta.url)('yaml')", "require('yaml')"] };
+// What is loaded on first use with a synchronous require goes through
+// `const require = createRequire(import.meta.url);` in its module; in the bundle
+// that line is rewritten, since the module no longer sits where it was:
+// - src/yaml.ts (the yaml package): the line is dropped, so require('yaml') is
+//   the bundle's own copy, which esbuild initialises when first called (esbuild
+//   bundles a plain require(), not one made by createRequire);
+// - src/generated/validators.js (one validator per kind): not bundled at all;
+//   require() reads dist/generated/validators-<kind>.cjs when that kind is first
+//   validated, so a run compiles only the validators it uses (eval: Host).
+// A listed file without the line fails the build, rather than loading
+// something from elsewhere unnoticed.
+const REQUIRE_LINE = 'const require = createRequire(import.meta.url);';
+const LAZY_REQUIRES = {
+  'src/yaml.ts': '',
+  // The chunk holding this module is in dist/, beside dist/generated/.
+  'src/generated/validators.js': "const require = createRequire(new URL('./generated/', import.meta.url));",
+};
+const seen = new Set();
 const lazyRequires = {
   name: 'lazy-requires',
   setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.[jt]s$/ }, (args) => {
       const rel = path.relative(root, args.path).split(path.sep).join('/');
-      const swap = LAZY_REQUIRES[rel];
-      if (!swap) return undefined;
+      if (!(rel in LAZY_REQUIRES)) return undefined;
       const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(swap[0])) return { errors: [{ text: `build-cli: ${rel} no longer holds ${swap[0]}; update LAZY_REQUIRES` }] };
-      return { contents: text.replace(swap[0], swap[1]), loader: 'ts' };
+      if (!text.includes(REQUIRE_LINE)) return { errors: [{ text: `build-cli: ${rel} no longer holds \`${REQUIRE_LINE}\`; update LAZY_REQUIRES` }] };
+      seen.add(rel);
+      return { contents: text.replace(REQUIRE_LINE, LAZY_REQUIRES[rel]), loader: rel.endsWith('.ts') ? 'ts' : 'js' };
     });
   },
 };
@@ -67,6 +79,8 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+const unseen = Object.keys(LAZY_REQUIRES).filter((f) => !seen.has(f));
+if (unseen.length > 0) throw new Error(`build-cli: ${unseen.join(', ')} not in the bundle; update LAZY_REQUIRES`);
 const outputs = Object.entries(result.metafile.outputs);
 const kib = outputs.reduce((n, [, o]) => n + o.bytes, 0) / 1024;
 console.log(`dist/cli.mjs: bundled, ${outputs.length} files, ${kib.toFixed(0)} KiB`);

@@ -3,7 +3,6 @@
 // so commands, the test suite runner and library users compose the stages the
 // same way.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,9 +26,13 @@ export async function defaultOverlayFiles(): Promise<string[]> {
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** One shipped file in the snapshot: its text's hash, its parsed data, and the kind it passed every check as (absent: not trusted). */
+/**
+ * One shipped file in the snapshot: its text, its parsed data, and the kind it
+ * passed every check as (absent: not trusted). The text itself is compared,
+ * not a hash of it: stricter, and a run need not load node:crypto.
+ */
 interface ShippedFile {
-  sha256: string;
+  text: string;
   data: unknown;
   trusted?: 'Policy' | 'Overlay';
 }
@@ -64,7 +67,7 @@ async function loadPolicyFile(file: string, limits: LoadLimits, options: ReadOpt
   if (!read.ok) return read;
   const text = read.value;
   const snap = shippedSnapshot().get(path.resolve(file));
-  if (snap && snap.sha256 === createHash('sha256').update(text).digest('hex')) {
+  if (snap && snap.text === text) {
     let parsed: SourceDocument | undefined;
     const real = () => (parsed ??= parseText(text, file, limits).value!);
     const doc: SourceDocument = { file, data: structuredClone(snap.data), locate: (p, key) => real().locate(p, key), sourceText: (p) => real().sourceText(p) };

@@ -2,14 +2,15 @@
 // under the same names, each fetching the package the first time any is
 // called. A run that parses no YAML (JSON hosts, the shipped policies read
 // from the build's snapshot, --help) never loads it. Synchronous, because
-// parsing is: the package is required, not imported. In the bundled CLI
-// (scripts/build-cli.mjs) the require below becomes the bundle's own lazily
-// initialised copy of `yaml`; in dist/ (the library) it is node's require.
+// parsing is: the package is required, not imported. In dist/ (the library)
+// this is node's require; the bundled CLI (scripts/build-cli.mjs) drops the
+// `const require` line, so it is the bundle's own lazily initialised `yaml`.
 import { createRequire } from 'node:module';
 
+const require = createRequire(import.meta.url);
 type Yaml = typeof import('yaml');
 let yaml: Yaml | undefined;
-const load = (): Yaml => (yaml ??= createRequire(import.meta.url)('yaml') as Yaml);
+const load = (): Yaml => (yaml ??= require('yaml') as Yaml);
 
 export const isAlias = ((node: unknown) => load().isAlias(node)) as Yaml['isAlias'];
 export const isCollection = ((node: unknown) => load().isCollection(node)) as Yaml['isCollection'];

@@ -67,10 +67,9 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Smaller text to read and compile; names kept for stack traces (--debug).
+  // Smaller text to read and compile. Identifiers are not minified, so stack traces (--debug) keep their names.
   minifyWhitespace: true,
   minifySyntax: true,
-  keepNames: true,
   // oclif reads a tsconfig with TypeScript only when transpiling sources in development, which the bundle never does (src/cli/main.ts).
   external: ['typescript'],
   // Bundled CommonJS (oclif and its dependencies) may still call require() for what is not bundled: give ESM chunks one.

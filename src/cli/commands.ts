@@ -12,6 +12,12 @@ import ImportNvidiaSmi from '../commands/import/nvidia-smi.js';
 import PolicyShow from '../commands/policy/show.js';
 import Test from '../commands/test.js';
 import Validate from '../commands/validate.js';
+// The library, in the same static graph as the commands: the bundle loads it
+// with this module, in one round of reads, instead of after the command has
+// started (`await import('../index.js')` then finds it loaded). Its
+// dependencies that a run may not need still load on first use (src/yaml.ts,
+// src/generated/validators.js, json-rules-engine in src/evaluate/engine.ts).
+import '../index.js';
 
 export const COMMANDS = {
   collect: Collect,

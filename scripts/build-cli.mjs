@@ -15,9 +15,11 @@
 //                          import()` stays a separate chunk, loaded only when reached.
 // The library entry (dist/index.js, tsc's output) is not bundled: importers get
 // plain modules and their own dependencies.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,9 +28,11 @@ const dist = path.join(root, 'dist');
 // What is loaded on first use with a synchronous require goes through
 // `const require = createRequire(import.meta.url);` in its module; in the bundle
 // that line is rewritten, since the module no longer sits where it was:
-// - src/yaml.ts (the yaml package): the line is dropped, so require('yaml') is
-//   the bundle's own copy, which esbuild initialises when first called (esbuild
-//   bundles a plain require(), not one made by createRequire);
+// - src/yaml.ts (the yaml package): require('yaml') loads dist/cli-yaml.vm.js,
+//   the package bundled on its own as one script, with the V8 code cache this
+//   build saves for it (src/cli/code-cache.ts): parsing two small host files
+//   with a cold yaml package was a quarter of a single eval's own time, most
+//   of it compiling the parser's functions;
 // - src/generated/validators.js (one validator per kind): not bundled at all;
 //   require() reads dist/generated/validators-<kind>.cjs when that kind is first
 //   validated, so a run compiles only the validators it uses (eval: Host).
@@ -36,7 +40,7 @@ const dist = path.join(root, 'dist');
 // something from elsewhere unnoticed.
 const REQUIRE_LINE = 'const require = createRequire(import.meta.url);';
 const LAZY_REQUIRES = {
-  'src/yaml.ts': '',
+  'src/yaml.ts': "import { requireCached } from './cli/code-cache.js';\nconst require = (_id: 'yaml') => requireCached(new URL('./cli-yaml.vm.js', import.meta.url));",
   // The chunk holding this module is in dist/, beside dist/generated/.
   'src/generated/validators.js': "const require = createRequire(new URL('./generated/', import.meta.url));",
 };
@@ -55,7 +59,7 @@ const lazyRequires = {
   },
 };
 
-for (const name of readdirSync(dist)) if (/^cli[-.].*\.mjs$/.test(name)) rmSync(path.join(dist, name));
+for (const name of readdirSync(dist)) if (/^cli[-.].*\.(mjs|vm\.js|vm\.js\.cache)$/.test(name)) rmSync(path.join(dist, name));
 const result = await build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli/main.ts', 'cli-commands': 'src/cli/commands.ts' },
@@ -83,3 +87,42 @@ if (unseen.length > 0) throw new Error(`build-cli: ${unseen.join(', ')} not in t
 const outputs = Object.entries(result.metafile.outputs);
 const kib = outputs.reduce((n, [, o]) => n + o.bytes, 0) / 1024;
 console.log(`dist/cli.mjs: bundled, ${outputs.length} files, ${kib.toFixed(0)} KiB`);
+
+// dist/cli-yaml.vm.js: the yaml package as one CommonJS script, written as the
+// function src/cli/code-cache.ts calls, and its code cache: V8's bytecode for
+// the functions that parsing the shipped policies and the examples compiled,
+// as src/load.ts parses (same options, positions, visits, toJS). What the
+// warm-up did not reach is compiled when first called, as without a cache.
+const yamlScript = path.join(dist, 'cli-yaml.vm.js');
+const yamlBundle = await build({
+  absWorkingDir: root,
+  stdin: { contents: "module.exports = require('yaml');", resolveDir: root, loader: 'js' },
+  bundle: true,
+  write: false,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
+writeFileSync(yamlScript, `(function (exports, require, module) {\n${yamlBundle.outputFiles[0].text}\n})`);
+const script = new Script(readFileSync(yamlScript, 'utf8'), { filename: yamlScript });
+const yamlModule = { exports: {} };
+script.runInThisContext()(yamlModule.exports, createRequire(yamlScript), yamlModule);
+const yaml = yamlModule.exports;
+const samples = ['examples', 'policies', 'policies/vendors'].flatMap((dir) =>
+  readdirSync(path.join(root, dir))
+    .filter((n) => /\.ya?ml$/.test(n))
+    .map((n) => readFileSync(path.join(root, dir, n), 'utf8')),
+);
+for (const text of samples) {
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, resolveKnownTags: false, schema: 'core', strict: true });
+  yaml.visit(doc, { Map: (_k, node) => void node.items.forEach((p) => yaml.isScalar(p.key)) });
+  yaml.visit(doc, (_k, node) => void (yaml.isAlias(node) || yaml.isMap(node) || yaml.isSeq(node) || yaml.isPair(node) || yaml.isCollection(node)));
+  lineCounter.linePos(text.length >> 1);
+  doc.toJS({ maxAliasCount: 100 });
+}
+writeFileSync(`${yamlScript}.cache`, script.createCachedData());
+console.log(`dist/cli-yaml.vm.js: yaml, with a code cache warmed on ${samples.length} documents`);

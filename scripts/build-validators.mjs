@@ -40,9 +40,9 @@ function rewrite(code) {
 // schema reaches), and an index (validators.js) whose exports load theirs on
 // first call: a run that validates only Hosts (eval with the shipped policies,
 // which the build's snapshot vouches for) compiles only the Host validator.
-// Synchronous, because validation is: the index requires them. In the bundled
-// CLI (scripts/build-cli.mjs) those requires are the bundle's own lazily
-// initialised modules. A stand-in forwards `errors` (read and cleared by
+// Synchronous, because validation is: the index requires them. The bundled
+// CLI (scripts/build-cli.mjs) loads them as dist/generated/validators-<kind>.vm.js
+// with a code cache instead. A stand-in forwards `errors` (read and cleared by
 // src/validate.ts after each call) to the real validator.
 const files = {};
 for (const [kind, file] of Object.entries(kinds)) {

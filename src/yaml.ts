@@ -3,8 +3,8 @@
 // called. A run that parses no YAML (JSON hosts, the shipped policies read
 // from the build's snapshot, --help) never loads it. Synchronous, because
 // parsing is: the package is required, not imported. In dist/ (the library)
-// this is node's require; the bundled CLI (scripts/build-cli.mjs) drops the
-// `const require` line, so it is the bundle's own lazily initialised `yaml`.
+// this is node's require; the bundled CLI (scripts/build-cli.mjs) rewrites the
+// `const require` line to load its own copy with a code cache.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

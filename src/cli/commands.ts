@@ -1,8 +1,9 @@
 // Every command of the CLI, by id: oclif's explicit command strategy
 // (package.json `oclif.commands`) reads this map from the bundled CLI
-// (dist/cli-commands.mjs) instead of searching a directory of files. A command
-// added under src/commands/ must be added here too; the manifest build
-// (scripts/build-manifest.mjs) fails when the two disagree.
+// (dist/cli-commands.mjs, src/cli/commands-loader.ts) instead of searching a
+// directory of files. A command added under src/commands/ must be added here
+// too; the manifest build (scripts/build-manifest.mjs) fails when the two
+// disagree.
 import Collect from '../commands/collect.js';
 import Compile from '../commands/compile.js';
 import Eval from '../commands/eval.js';
@@ -12,12 +13,6 @@ import ImportNvidiaSmi from '../commands/import/nvidia-smi.js';
 import PolicyShow from '../commands/policy/show.js';
 import Test from '../commands/test.js';
 import Validate from '../commands/validate.js';
-// The library, in the same static graph as the commands: the bundle loads it
-// with this module, in one round of reads, instead of after the command has
-// started (`await import('../index.js')` then finds it loaded). Its
-// dependencies that a run may not need still load on first use (src/yaml.ts,
-// src/generated/validators.js, json-rules-engine in src/evaluate/engine.ts).
-import '../index.js';
 
 export const COMMANDS = {
   collect: Collect,

@@ -4,8 +4,10 @@
 // at every start. Only the bundled CLI uses this (the commands and the library,
 // yaml, the schema validators), for code that is large and cold. A cache that is missing, or
 // that V8 rejects (another node version, other V8 flags), costs nothing but
-// the time saved: the script is compiled from its text as usual.
-import { readFileSync } from 'node:fs';
+// the time saved: the script is compiled from its text as usual. V8 checks a
+// cache against its script's length only, so a cache older than its script
+// (the script edited in place since the build) is not used either.
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -24,7 +26,7 @@ export function requireCached(url: URL, provided: Record<string, unknown> = {}):
   const source = readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(`${file}.cache`);
+    if (statSync(`${file}.cache`).mtimeMs >= statSync(file).mtimeMs) cachedData = readFileSync(`${file}.cache`);
   } catch {
     // No cache: compiled from the text.
   }

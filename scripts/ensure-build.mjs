@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Is dist/ as new as what it is built from? The build's last step writes a
 // stamp (`--stamp`); dist/ is stale when any file under src/, schemas/,
-// policies/ or scripts/ (or package.json, tsconfig*.json) is newer than it.
+// policies/ or scripts/ (or package.json, package-lock.json, tsconfig*.json) is newer than it.
 //   node scripts/ensure-build.mjs          build only when stale (npm test: CI builds once)
 //   node scripts/ensure-build.mjs --check  exit 1 with the reason when stale (test:unit)
 //   node scripts/ensure-build.mjs --stamp  record that the build just finished
@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = path.join(ROOT, 'dist', '.build-stamp');
-const INPUTS = ['src', 'schemas', 'policies', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+// package-lock.json: the bundled CLI (dist/cli*.mjs) holds its dependencies' code, so new versions of them mean a new build.
+const INPUTS = ['src', 'schemas', 'policies', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** The newest file under `p` (a file or a directory), as [mtimeMs, path]. */
 function newest(p) {

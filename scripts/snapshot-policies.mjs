@@ -2,14 +2,16 @@
 // Build step: load the shipped policy and overlays (policies/*.yaml,
 // policies/vendors/*.yaml) once, with the project's own strict loader and
 // checks from dist/ (parse → schema → policy checks → the default set: base
-// plus every vendor overlay), into dist/shipped-policies.json, keyed by path
-// and content hash. A shipped file that does not load fails the build with
+// plus every vendor overlay), into dist/shipped-policies.json, with their path
+// and text. A shipped file that does not load fails the build with
 // its coded errors, so the snapshot only ever holds documents the CLI would
-// accept. At run time (src/inputs.ts) a shipped file whose text still has that
-// hash is read from the snapshot instead of being parsed as YAML again (the
+// accept. At run time (src/inputs.ts) a shipped file whose text is unchanged
+// is read from the snapshot instead of being parsed as YAML again (the
 // default policy is six documents: most of a single eval's parse time); an
 // edited file no longer matches and is loaded as usual. Runs after tsc.
-import { createHash } from 'node:crypto';
+// Each entry also records the kind it was validated and checked as when that
+// found nothing at all (no error, no warning): at run time such a document is
+// trusted, neither validated nor checked again (src/inputs.ts).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +41,8 @@ for (const [dir, kind] of [['policies', 'Policy'], ['policies/vendors', 'Overlay
     }
     if (kind === 'Overlay') overlays.push(checked.value);
     else if (path.resolve(file) === path.resolve(DEFAULT_POLICY_FILE)) base = checked.value;
-    files.push({ path: rel, sha256: createHash('sha256').update(readFileSync(file, 'utf8')).digest('hex'), data });
+    const clean = checked.errors.length === 0 && checked.warnings.length === 0;
+    files.push({ path: rel, text: readFileSync(file, 'utf8'), data, ...(clean ? { trusted: kind } : {}) });
   }
 }
 // The default policy set is the base plus every vendor overlay: it must resolve (extends, locked checks, known ids and modes).
@@ -57,4 +60,4 @@ if (errors.length > 0) {
 }
 mkdirSync(path.join(root, 'dist'), { recursive: true });
 writeFileSync(path.join(root, 'dist/shipped-policies.json'), JSON.stringify({ files }));
-console.log(`dist/shipped-policies.json: ${files.length} documents, loaded and checked`);
+console.log(`dist/shipped-policies.json: ${files.length} documents, loaded and checked (${files.filter((f) => f.trusted).length} trusted at run time)`);

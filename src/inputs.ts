@@ -3,7 +3,6 @@
 // so commands, the test suite runner and library users compose the stages the
 // same way.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,14 +26,26 @@ export async function defaultOverlayFiles(): Promise<string[]> {
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-let shipped: Map<string, { sha256: string; data: unknown }> | undefined;
+/**
+ * One shipped file in the snapshot: its text, its parsed data, and the kind it
+ * passed every check as (absent: not trusted). The text itself is compared,
+ * not a hash of it: stricter, and a run need not load node:crypto.
+ */
+interface ShippedFile {
+  text: string;
+  data: unknown;
+  trusted?: 'Policy' | 'Overlay';
+}
+let shipped: Map<string, ShippedFile> | undefined;
+/** Documents read from the snapshot, with the kind they were validated and checked as when the build made it. */
+const trusted = new WeakMap<SourceDocument, 'Policy' | 'Overlay'>();
 
 /** The build's snapshot of the shipped policy files (see scripts/snapshot-policies.mjs), if there is one. */
-function shippedSnapshot(): Map<string, { sha256: string; data: unknown }> {
+function shippedSnapshot(): Map<string, ShippedFile> {
   if (!shipped) {
     shipped = new Map();
     try {
-      const snap = JSON.parse(readFileSync(new URL('../dist/shipped-policies.json', import.meta.url), 'utf8')) as { files: { path: string; sha256: string; data: unknown }[] };
+      const snap = JSON.parse(readFileSync(new URL('../dist/shipped-policies.json', import.meta.url), 'utf8')) as { files: (ShippedFile & { path: string })[] };
       for (const f of snap.files) shipped.set(path.join(PACKAGE_ROOT, f.path), f);
     } catch {
       // No snapshot (running from sources before a build): every file is parsed.
@@ -46,17 +57,22 @@ function shippedSnapshot(): Map<string, { sha256: string; data: unknown }> {
 /**
  * A policy or overlay file: from the build's snapshot when it is a shipped
  * file whose text is unchanged (positions, if ever needed, come from parsing
- * it then), else parsed.
+ * it then), else parsed. A document from the snapshot is also trusted: the
+ * build validated and checked it as its kind, with no error and no warning,
+ * so policyFromDocument and overlayFromDocument take it as it is (an edited
+ * file no longer matches, and is parsed, validated and checked as usual).
  */
 async function loadPolicyFile(file: string, limits: LoadLimits, options: ReadOptions = {}): Promise<Result<SourceDocument>> {
   const read = await readText(file, limits, options);
   if (!read.ok) return read;
   const text = read.value;
   const snap = shippedSnapshot().get(path.resolve(file));
-  if (snap && snap.sha256 === createHash('sha256').update(text).digest('hex')) {
+  if (snap && snap.text === text) {
     let parsed: SourceDocument | undefined;
     const real = () => (parsed ??= parseText(text, file, limits).value!);
-    return ok({ file, data: structuredClone(snap.data), locate: (p, key) => real().locate(p, key), sourceText: (p) => real().sourceText(p) });
+    const doc: SourceDocument = { file, data: structuredClone(snap.data), locate: (p, key) => real().locate(p, key), sourceText: (p) => real().sourceText(p) };
+    if (snap.trusted) trusted.set(doc, snap.trusted);
+    return ok(doc);
   }
   return parseText(text, file, limits);
 }
@@ -68,6 +84,8 @@ export async function loadPolicySource(file: string, limits: LoadLimits = DEFAUL
 }
 
 export function policyFromDocument(doc: SourceDocument): Result<PolicySource> {
+  // Validated and checked by the build, with nothing to report: what the checks below would find again.
+  if (trusted.get(doc) === 'Policy') return ok({ written: doc.data as WrittenPolicy, doc });
   const v = validateDocument<WrittenPolicy>(doc, ['Policy']);
   if (!v.ok) return failed(v.errors);
   const source: PolicySource = { written: v.value, doc };
@@ -76,6 +94,7 @@ export function policyFromDocument(doc: SourceDocument): Result<PolicySource> {
 }
 
 export function overlayFromDocument(doc: SourceDocument): Result<OverlaySource> {
+  if (trusted.get(doc) === 'Overlay') return ok({ written: doc.data as WrittenOverlay, doc });
   const v = validateDocument<WrittenOverlay>(doc, ['Overlay']);
   return v.ok ? ok({ written: v.value, doc }) : failed(v.errors);
 }

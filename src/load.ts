@@ -10,7 +10,9 @@ import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
+// yaml itself is loaded on first use (src/yaml.ts): a run that parses no YAML never loads it.
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from './yaml.js';
 import { diagnostic, failed, ok, quote, type Diagnostic, type Position, type Result } from './errors.js';
 import { findInIndex, indexJson, jsonValuesOver, lineColAt, lineLocator, scanJson, type JsonIndexNode } from './json-text.js';
 

@@ -1,0 +1,27 @@
+// Every command of the CLI, by id: oclif's explicit command strategy
+// (package.json `oclif.commands`) reads this map from the bundled CLI
+// (dist/cli-commands.mjs, src/cli/commands-loader.ts) instead of searching a
+// directory of files. A command added under src/commands/ must be added here
+// too; the manifest build (scripts/build-manifest.mjs) fails when the two
+// disagree.
+import Collect from '../commands/collect.js';
+import Compile from '../commands/compile.js';
+import Eval from '../commands/eval.js';
+import ImportLibvirt from '../commands/import/libvirt.js';
+import ImportMdevctl from '../commands/import/mdevctl.js';
+import ImportNvidiaSmi from '../commands/import/nvidia-smi.js';
+import PolicyShow from '../commands/policy/show.js';
+import Test from '../commands/test.js';
+import Validate from '../commands/validate.js';
+
+export const COMMANDS = {
+  collect: Collect,
+  compile: Compile,
+  eval: Eval,
+  'import:libvirt': ImportLibvirt,
+  'import:mdevctl': ImportMdevctl,
+  'import:nvidia-smi': ImportNvidiaSmi,
+  'policy:show': PolicyShow,
+  test: Test,
+  validate: Validate,
+};

@@ -225,7 +225,7 @@ async function fleet(): Promise<void> {
   say('|---|---|---|---|---|---|---|---|---|---|');
   // --jobs N: worker threads decide pieces while the main thread reads and writes; measured where the machine has a core per worker.
   const cores = availableParallelism();
-  const jobs = cores >= 2 ? [1, Math.min(cores, 4)] : [1];
+  const jobs = cores >= 2 ? [1, lib.MAX_WORKERS] : [1];
   const extra: string[] = [];
   for (const [name, hosts, dense] of [['sparse', 10_000, false], ['dense', 10_000, true], ['sparse', 50_000, false]] as const) {
     const file = path.join(dir, `${name}-${hosts}.ndjson`);

@@ -21,7 +21,7 @@ export { placeDevices, MAX_PLACEMENT_MATCHINGS, MAX_PLACEMENT_STEPS, type Placem
 export { runCandidate, evaluate, evaluateDestination, exitCodeOf, type DestinationInput, type EngineName, type EvaluateOptions } from './evaluate/decision.js';
 export { describePolicy, renderPolicyText, renderText, renderJson, renderNdjson, renderNdjsonDestination, renderNdjsonSummary, renderDiagnostics, type PolicyDescription } from './report.js';
 export { DEFAULT_OVERLAY_DIR, DEFAULT_POLICY_FILE, defaultOverlayFiles, loadOverlay, loadPolicySet, loadPolicySource, loadEffectivePolicy, loadHost, loadDestinations, hostFromDocument, overlayFromDocument, policyFromDocument, type PolicyChoice } from './inputs.js';
-export { streamDecision, defaultJobs, type StreamOptions } from './stream.js';
+export { streamDecision, defaultJobs, MAX_WORKERS, type StreamOptions } from './stream.js';
 export { FleetDecider, type FleetOptions, type FleetTally } from './evaluate/fleet.js';
 export { validateFiles, type FilesChecked } from './check-files.js';
 export { runSuiteFile, findSuites, type SuiteReport, type CaseReport } from './suite.js';

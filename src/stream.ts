@@ -36,10 +36,9 @@ export interface StreamOptions {
   jobs?: number;
 }
 
-/** The default of `--jobs`: 1, unless the machine has at least 4 cores (then one fewer than the cores, at most 4: the main thread reads and writes). */
+/** The default of `--jobs`: 1, unless the machine has at least 4 cores (then as many workers as a run may start). */
 export function defaultJobs(): number {
-  const cores = availableParallelism();
-  return cores >= 4 ? Math.min(4, cores - 1) : 1;
+  return availableParallelism() >= 4 ? MAX_WORKERS : 1;
 }
 
 /** What a worker is started with: plain data, from which it rebuilds the main thread's source devices. */
@@ -64,8 +63,15 @@ export interface PieceResult {
 
 /** Pieces in flight per worker, at most: memory stays bounded whatever the inventory's size. */
 const IN_FLIGHT_PER_WORKER = 2;
-/** Heap of each worker (MiB): a piece, its output, and the decider's memos fit many times over. */
-const WORKER_HEAP_MB = 48;
+/** Heap of each worker (MiB): old and young generations. A piece's hosts die line by line; a piece, its output and the memos fit many times over. */
+const WORKER_HEAP_MB = 32;
+const WORKER_YOUNG_MB = 4;
+/**
+ * The most workers a run starts, whatever --jobs asks: the peak RSS of a run
+ * stays within 200 MiB (DESIGN §7) at every --jobs. Measured on a 10,000-host
+ * dense inventory: the main thread ~120 MiB, each worker ~30 MiB more.
+ */
+export const MAX_WORKERS = 2;
 
 /**
  * Worker threads deciding pieces. A piece a worker cannot finish (it died,
@@ -81,7 +87,7 @@ class Pool {
     private readonly local: FleetDecider,
   ) {
     for (let i = 0; i < jobs; i++) {
-      const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+      const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
       const slot = { worker, busy: new Map<number, { piece: LinesPiece; file: string; done: (r: PieceResult) => void }>(), dead: false };
       worker.on('message', (r: PieceResult) => {
         const job = slot.busy.get(r.seq);
@@ -154,7 +160,7 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
     tally.warnings.push(...r.tally.warnings);
     emit(r.text);
   };
-  const jobs = Math.max(1, Math.floor(options.jobs ?? 1));
+  const jobs = Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.jobs ?? 1)));
   const pool = jobs > 1 ? new Pool(jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
   // Results in input order: pieces in flight are awaited first-in, first-out, so the output is the bytes of one thread.
   const queue: Promise<PieceResult>[] = [];

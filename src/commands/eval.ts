@@ -45,7 +45,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       min: 1,
       max: 64,
       description:
-        'Worker threads deciding an NDJSON inventory with --format ndjson (the main thread reads and writes, in order: the output is the same bytes as with one thread). Default: 1, or with 4 cores or more, one fewer than the cores (at most 4).',
+        'Worker threads deciding an NDJSON inventory with --format ndjson; the main thread reads and writes in order, so the output is the same bytes as with one thread. At most 2 are started (each costs ~30 MiB; peak memory stays within 200 MiB). Default: 1, or 2 with 4 cores or more.',
       helpValue: 'N',
     }),
     ...limitFlags,

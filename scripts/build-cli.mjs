@@ -165,7 +165,8 @@ console.log(`dist/cli-yaml.vm.js and ${kinds.length} validators: code caches war
 // library and all the commands load (json-rules-engine, the importers),
 // sharing the ESM bundle's oclif (src/cli/commands-loader.ts); import.meta.url
 // is the script's own URL, in dist/ like tsc's modules. Warmed by running
-// eval, in text and JSON, on the examples.
+// eval, in text and JSON, on the examples, and on the example inventory as
+// NDJSON (the fleet path).
 const oclif = await import('@oclif/core');
 await cachedScript(
   path.join(dist, 'cli-commands.vm.js'),
@@ -186,6 +187,8 @@ await cachedScript(
       const pair = ['-s', path.join(root, 'examples/host-a.yaml'), '-d', path.join(root, 'examples/host-b.yaml')];
       await COMMANDS.eval.run(pair, config);
       await COMMANDS.eval.run([...pair, '--format', 'json'], config);
+      // The fleet path: an NDJSON inventory streamed (its functions are what a fleet run compiles first).
+      await COMMANDS.eval.run(['-s', path.join(root, 'examples/host-a.yaml'), '-d', path.join(root, 'examples/fleet.ndjson'), '--format', 'ndjson'], config);
     } finally {
       process.stdout.write = saved.out;
       process.stderr.write = saved.err;
@@ -196,4 +199,4 @@ await cachedScript(
 );
 const unseen = Object.keys(LAZY_REQUIRES).filter((f) => !seen.has(f));
 if (unseen.length > 0) throw new Error(`build-cli: ${unseen.join(', ')} not in the bundle; update LAZY_REQUIRES`);
-console.log('dist/cli-commands.vm.js: the commands and the library, with a code cache warmed by two evals');
+console.log('dist/cli-commands.vm.js: the commands and the library, with a code cache warmed by three evals');

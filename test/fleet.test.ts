@@ -11,7 +11,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_LIMITS, evaluate, hostFromDocument, loadDestinations, parseText, renderNdjsonDestination, resolvePolicySet, sortDiagnostics, streamDecision, type Diagnostic, type Host, type LoadLimits } from '../src/index.js';
+import { DEFAULT_LIMITS, evaluate, loadPolicySet, type PolicySet, hostFromDocument, loadDestinations, parseText, renderNdjsonDestination, resolvePolicySet, sortDiagnostics, streamDecision, type Diagnostic, type Host, type LoadLimits } from '../src/index.js';
 import { forEachLine, NdjsonSplitter, type LinesPiece } from '../src/load.js';
 import { policyFromDocument } from '../src/inputs.js';
 import { checks, MODE_NAMES } from './arbitraries.js';
@@ -69,10 +69,13 @@ function hostLine(d: { name: string; parents: unknown; facts?: Record<string, un
 let fileNo = 0;
 const LIMITS: LoadLimits = { ...DEFAULT_LIMITS, maxBytes: 256 };
 
-async function both(policyChecks: Parameters<typeof policyText>[0], mode: string, src: Host, lines: string[], eol: string, opts: { detail: 'all' | 'failing'; prune: boolean; failOnSkip: boolean; onlyCompatible: boolean }, limits: LoadLimits) {
-  const policy = policyFromDocument(parseText(policyText(policyChecks), 'p.yaml').value!);
-  if (!policy.value) return undefined;
-  const set = resolvePolicySet(policy.value, [], mode);
+async function both(policyChecks: Parameters<typeof policyText>[0] | PolicySet, mode: string, src: Host, lines: string[], eol: string, opts: { detail: 'all' | 'failing'; prune: boolean; failOnSkip: boolean; onlyCompatible: boolean }, limits: LoadLimits) {
+  let set: { value?: PolicySet } = { value: policyChecks as PolicySet };
+  if (Array.isArray(policyChecks)) {
+    const policy = policyFromDocument(parseText(policyText(policyChecks), 'p.yaml').value!);
+    if (!policy.value) return undefined;
+    set = resolvePolicySet(policy.value, [], mode);
+  }
   if (!set.value) return undefined;
   const file = path.join(dir, `inv-${fileNo++}.ndjson`);
   writeFileSync(file, Buffer.concat(lines.map((l) => l === '\uFFFE' ? Buffer.from([0xc3, 0x28, ...Buffer.from(eol)]) : Buffer.from(`${l}${eol}`))));
@@ -131,6 +134,35 @@ test('the fleet path writes the bytes the library path writes, with the same dia
   assert.ok(compared > 250, `enough cases were compared (${compared})`);
   // Both ways were taken often: lines the quick check accepted (the fleet path proper) and lines it left to the library.
   assert.ok(quick.accepted > 300 && quick.doubted > 100, `quick check: ${quick.accepted} accepted, ${quick.doubted} doubted`);
+});
+
+test('the fleet path = the library path with the shipped policies and overlays: source devices of several types, each with its own effective policy', async () => {
+  const shipped = (await loadPolicySet({})).value!;
+  const modes = await Promise.all(['strict', 'superset'].map(async (mode) => (await loadPolicySet({ mode })).value!));
+  let compared = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(shipped, ...modes),
+      sourceParent,
+      sourceParent,
+      fc.array(destination.map(hostLine), { minLength: 1, maxLength: 5 }),
+      fc.record({ detail: fc.constantFrom<'all' | 'failing'>('all', 'failing'), prune: fc.boolean(), failOnSkip: fc.boolean(), onlyCompatible: fc.boolean() }),
+      async (set, a, b, lines, opts) => {
+        // Two parents, so two devices of different types (with different overlays, hence numbers of rules) are common.
+        const loaded = parseText(JSON.stringify(hostDoc('src', { p0: a, p1: { ...b, devices: Object.fromEntries(Object.entries(b.devices).map(([u, d]) => [u.replace(/1$/, '9').replace(/2$/, '8'), d])) } })), 'src.json');
+        const src = loaded.value ? hostFromDocument(loaded.value).value : undefined;
+        if (!src) return;
+        const got = await both(set, set.mode, src, lines, '\n', opts, DEFAULT_LIMITS);
+        if (!got) return;
+        compared++;
+        assert.is(got.fleet, got.reference);
+        assert.equal(codes(got.streamed.decision.errors), codes(got.decision.errors));
+        assert.equal(got.streamed.counts, got.counts);
+      },
+    ),
+    { numRuns: 400 },
+  );
+  assert.ok(compared > 150, `enough cases were compared (${compared})`);
 });
 
 test('the splitter numbers lines the same whatever the chunks, and never holds a line far over the limit', () => {

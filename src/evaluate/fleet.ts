@@ -227,7 +227,7 @@ export class FleetDecider {
   /** One destination: its NDJSON line (empty when left out), with the counts. `running`: the types each parent runs (from `host.devices` when undefined). */
   host(host: Host, running: Map<string, Set<string>> | undefined, tally: FleetTally): string {
     const options = this.options;
-    if (sameHost(host.name, options.sourceName)) return options.onlyCompatible ? '' : renderNdjsonDestination(sourceAsDestination(host));
+    if (host.name === options.sourceName || sameHost(host.name, options.sourceName)) return options.onlyCompatible ? '' : renderNdjsonDestination(sourceAsDestination(host));
     let types = 0;
     for (const p of host.parents) types += p.types.length;
     const tooMany = tooManyCandidates(host, this.plans.length, types);
@@ -242,6 +242,8 @@ export class FleetDecider {
     }
     // Every evaluated candidate: its source plan, parent and type, and its rule outcomes (a slice of `out`).
     const evaluated: { plan: SourcePlan; parent: HostParent; type: MdevType; compatible: boolean; at: number }[] = [];
+    const verdictFirst = options.onlyCompatible;
+    let used = 0;
     let pruned = 0;
     const prunedBy = this.prunedFlags;
     prunedBy.fill(0);
@@ -259,14 +261,21 @@ export class FleetDecider {
             continue;
           }
           if (type[RAW]) normalizeType(type);
-          const at = evaluated.length * n;
-          if (this.out.length < at + n) {
-            const grown = new Uint8Array(Math.max(this.out.length * 2, at + n));
+          // Each candidate's outcome codes take the next `n` bytes of `out` (plans differ in their number of rules).
+          const at = used;
+          used += n;
+          if (this.out.length < used) {
+            const grown = new Uint8Array(Math.max(this.out.length * 2, used));
             grown.set(this.out);
             this.out = grown;
           }
-          plan.rules.outcomes(host, parent, type, this.out, at);
-          const compatible = this.compatible(plan, at);
+          // Verdict first: a run that prints only compatible destinations needs the codes of those alone.
+          let compatible: boolean;
+          if (verdictFirst) compatible = plan.source.known && plan.rules.verdict(host, parent, type);
+          else {
+            plan.rules.outcomes(host, parent, type, this.out, at);
+            compatible = this.compatible(plan, at);
+          }
           evaluated.push({ plan, parent, type, compatible, at });
           if (compatible && !(plan.onePerParent && takenByAnother(running, parent.id, type.id))) {
             const option = { parent: parent.id, type: type.id, available: plan.capacity === undefined ? Infinity : availableOf(type) };
@@ -282,9 +291,11 @@ export class FleetDecider {
     const compatible = placed?.ok === true;
     if (compatible) tally.compatible++;
     if (options.onlyCompatible && !compatible) return '';
+    if (verdictFirst) for (const e of evaluated) e.plan.rules.outcomes(host, e.parent, e.type, this.out, e.at);
 
-    let line = `{"kind":"DestinationResult","host":${this.quote(host.name)},"compatible":${compatible},"placement":[`;
-    const skipped = new Set<string>();
+    // Host names are each met once: quoted, never memoised.
+    let line = `{"kind":"DestinationResult","host":${JSON.stringify(host.name)},"compatible":${compatible},"placement":[`;
+    let skipped: Set<string> | undefined;
     if (placed?.ok) {
       let first = true;
       for (const plan of this.plans) {
@@ -293,7 +304,7 @@ export class FleetDecider {
         // JSON.stringify({ device, parent, type, set }), from fragments.
         line += `${first ? '' : ','}${plan.prefix}${this.quote(c.parent.id)},"type":${this.quote(c.type.id)},"set":${this.claimsJson(plan, host, c.parent, c.type, c.at)}}`;
         first = false;
-        for (let i = 0; i < plan.rules.count; i++) if (this.out[c.at + i] === SKIPPED) skipped.add(plan.names[i]!);
+        for (let i = 0; i < plan.rules.count; i++) if (this.out[c.at + i] === SKIPPED) (skipped ??= new Set()).add(plan.names[i]!);
       }
     }
     line += '],"candidates":[';
@@ -305,7 +316,7 @@ export class FleetDecider {
     if (pruned > 0) line += `,"pruned":{"candidates":${pruned},"by":${this.prunedIds(prunedBy)}}`;
     if (host.file !== undefined) line += `,"file":${this.quote(host.file)}`;
     if (placed?.ok) {
-      if (skipped.size > 0) {
+      if (skipped !== undefined) {
         const ids = [...skipped];
         line += this.fragment(`s\u0000${ids.join('\u0000')}`, () => `,"skipped":${JSON.stringify(ids)}`);
       }
@@ -426,7 +437,8 @@ export class FleetDecider {
 
   /** The sorted ids of the gates flagged, as JSON. */
   private prunedIds(flags: Uint8Array): string {
-    const key = flags.join('');
+    let key = '';
+    for (let i = 0; i < flags.length; i++) if (flags[i] === 1) key += `${i},`;
     let ids = this.prunedBy.get(key);
     if (ids === undefined) {
       ids = JSON.stringify(this.gateIds.filter((_, i) => flags[i] === 1).sort());

@@ -105,20 +105,36 @@ export function genericDestinationReader(path: string | undefined): Triple {
   return (h, p, t) => walkPath(root(h, p, t), rest);
 }
 
+/** Destination types whose families are cached before the cache is given up for want of reuse. */
+const TYPE_CACHE_PROBE = 4096;
+
 /** A destination family (`fact: family`, side destination), as selectSideFamily selects it. */
 function destinationFamily(params: FamilyParams): Triple {
   const scope = params.scope;
   if (scope !== 'parent' && scope !== 'host') {
-    // The same selection as selectFamily's, remembered for the last type only: a rule reads it twice in a row (absent-both, then the
-    // match), and a destination type is met once, so a cache keyed by type (a WeakMap insert per type) would cost more than it saves.
+    // The same selection as selectFamily's. A rule reads it twice in a row (absent-both, then the match): the last type's is
+    // remembered. Types met again (a library caller deciding the same destinations over and over) are kept in a map; in a fleet
+    // run each type is met once, so after TYPE_CACHE_PROBE selections without a single reuse the map is no longer written or read.
     let lastType: MdevType | undefined;
     let last: unknown;
+    const byType = new WeakMap<MdevType, unknown>();
+    let stored = 0;
+    let reused = 0;
     return (_h, _p, t) => {
-      if (t !== lastType) {
-        last = selectTypeFamily(t, params);
-        lastType = t;
+      if (t === lastType) return last;
+      const caching = reused > 0 || stored < TYPE_CACHE_PROBE;
+      let family = caching ? byType.get(t) : undefined;
+      if (family !== undefined) reused++;
+      else {
+        family = selectTypeFamily(t, params);
+        if (caching) {
+          byType.set(t, family);
+          stored++;
+        }
       }
-      return last;
+      lastType = t;
+      last = family;
+      return family;
     };
   }
   // Parent and host families are cached by attribute map (DESIGN: selectSideFamily); remember the last one to read it without allocating.

@@ -35,19 +35,36 @@
 //
 // The rules above are hand-written from the schema as it is now. A
 // fingerprint of the schema's constraints (annotations left out) is checked
-// when this module loads: if the schema has changed since the check was
+// on the first check (the schema is read then, not when this module loads: a run that checks no NDJSON host never reads it): if the schema has changed since the check was
 // written, the check disables itself (it doubts everything, so the slow path
 // decides) until someone mirrors the change here and records the new
 // fingerprint. The tests fail loudly in that state.
 
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 interface SchemaNode {
   [key: string]: unknown;
 }
 
-const SCHEMA = JSON.parse(readFileSync(new URL('../schemas/host.schema.json', import.meta.url), 'utf8')) as SchemaNode;
+/** What the rules read from schemas/host.schema.json, read on the first check (a run that checks no NDJSON host never reads it). */
+let SCHEMA: SchemaNode;
+/** The constants validateDocument and the schema require (apiVersion is also API_VERSION in types.ts; the schema's const is the same text). */
+let API_VERSION: string;
+let KIND: string;
+/** The schema counts code points (Ajv's ucs2length), never more than UTF-16 units and at least half as many. */
+let NAME_MIN_UNITS: number;
+let NAME_MAX_UNITS: number;
+/** The schema's sysfs-name pattern, compiled as Ajv compiles it (unicode mode): for names the ASCII loop cannot decide. */
+let SYSFS_NAME: RegExp;
+/** Names the schema refuses (`__proto__`, `constructor`, `prototype`, `.`, `..`). */
+let REFUSED: string[];
+/** Bit n set when a refused name has n characters: most names are compared with none of them. */
+let REFUSED_LENGTHS = 0;
+let LONG_REFUSED = false;
+/** False when the schema has changed since quickHostCheck was written: it then doubts every document. */
+let ENABLED: boolean | undefined;
+let FINGERPRINT = '';
 
 /** Annotations: keys that explain a schema and constrain nothing (a string-valued `description`; a property named description is an object). */
 const ANNOTATIONS = new Set(['description', 'title', 'x-message', '$comment']);
@@ -62,36 +79,45 @@ function constraints(node: unknown): unknown {
 
 /** sha256 of a schema's constraints, its annotations left out: what quickHostCheck must be re-audited for when it changes. */
 export function hostSchemaFingerprint(schema: unknown): string {
+  // node:crypto is loaded here, on the first check, not with this module (every command loads it).
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(JSON.stringify(constraints(schema))).digest('hex');
 }
-
-/** The fingerprint of schemas/host.schema.json as it is. */
-export const HOST_SCHEMA_FINGERPRINT = hostSchemaFingerprint(SCHEMA);
 
 /** The fingerprint of the schema these rules were written from. Update it only after mirroring a schema change in quickHostCheck. */
 const MIRRORED_FINGERPRINT = 'c31ae7cbae34aee6a7d2e6109c6e35645311667b091c59f61b20685e43ba60de';
 
-/** False when the schema has changed since quickHostCheck was written: it then doubts every document. */
-export const QUICK_HOST_CHECK_ENABLED = HOST_SCHEMA_FINGERPRINT === MIRRORED_FINGERPRINT;
+/** Read the schema and set the rules' constants, once. */
+function init(): boolean {
+  if (ENABLED !== undefined) return ENABLED;
+  SCHEMA = JSON.parse(readFileSync(new URL('../schemas/host.schema.json', import.meta.url), 'utf8')) as SchemaNode;
+  FINGERPRINT = hostSchemaFingerprint(SCHEMA);
+  const DEFS = SCHEMA.$defs as Record<string, SchemaNode>;
+  const PROPS = SCHEMA.properties as Record<string, SchemaNode>;
+  API_VERSION = PROPS.apiVersion!.const as string;
+  KIND = PROPS.kind!.const as string;
+  const NAME_SCHEMA = (PROPS.metadata!.properties as Record<string, SchemaNode>).name! as { minLength: number; maxLength: number };
+  NAME_MIN_UNITS = NAME_SCHEMA.minLength <= 1 ? NAME_SCHEMA.minLength : 2 * NAME_SCHEMA.minLength;
+  NAME_MAX_UNITS = NAME_SCHEMA.maxLength;
+  SYSFS_NAME = new RegExp(DEFS.sysfsName!.pattern as string, 'u');
+  REFUSED = (DEFS.sysfsName!.not as { enum: string[] }).enum;
+  for (const r of REFUSED) REFUSED_LENGTHS |= r.length <= 30 ? 1 << r.length : 0;
+  LONG_REFUSED = REFUSED.some((r) => r.length > 30);
+  ENABLED = FINGERPRINT === MIRRORED_FINGERPRINT;
+  return ENABLED;
+}
 
-const DEFS = SCHEMA.$defs as Record<string, SchemaNode>;
-const PROPS = SCHEMA.properties as Record<string, SchemaNode>;
-/** The constants validateDocument and the schema require (apiVersion is also API_VERSION in types.ts; the schema's const is the same text). */
-const API_VERSION = PROPS.apiVersion!.const as string;
-const KIND = PROPS.kind!.const as string;
-const NAME_SCHEMA = ((PROPS.metadata!.properties as Record<string, SchemaNode>).name!) as { minLength: number; maxLength: number };
-/** The schema counts code points (Ajv's ucs2length), never more than UTF-16 units and at least half as many. */
-const NAME_MIN_UNITS = NAME_SCHEMA.minLength <= 1 ? NAME_SCHEMA.minLength : 2 * NAME_SCHEMA.minLength;
-const NAME_MAX_UNITS = NAME_SCHEMA.maxLength;
-/** The schema's sysfs-name pattern, compiled as Ajv compiles it (unicode mode): for names the ASCII loop cannot decide. */
-const SYSFS_NAME = new RegExp(DEFS.sysfsName!.pattern as string, 'u');
-/** Names the schema refuses (`__proto__`, `constructor`, `prototype`, `.`, `..`). */
-const REFUSED = (DEFS.sysfsName!.not as { enum: string[] }).enum;
-/** Bit n set when a refused name has n characters: most names are compared with none of them. */
-let refusedLengths = 0;
-for (const r of REFUSED) refusedLengths |= r.length <= 30 ? 1 << r.length : 0;
-const REFUSED_LENGTHS = refusedLengths;
-const LONG_REFUSED = REFUSED.some((r) => r.length > 30);
+/** The fingerprint of schemas/host.schema.json as it is. */
+export function currentHostSchemaFingerprint(): string {
+  init();
+  return FINGERPRINT;
+}
+
+/** False when the schema has changed since quickHostCheck was written: it then doubts every document. */
+export function quickHostCheckEnabled(): boolean {
+  return init();
+}
+
 /** The pattern's bound, {1,255}: a name of printable ASCII within it is checked by hand. */
 const SYSFS_MAX = 255;
 
@@ -330,7 +356,7 @@ function parentsKeys(parents: unknown, maxDepth: number): number {
  * it must never accept one the slow path would report anything for.
  */
 export function quickHostCheck(data: unknown, maxDepth: number): number | undefined {
-  if (!QUICK_HOST_CHECK_ENABLED || !isMap(data) || !(maxDepth > D_SECTION)) return undefined;
+  if (!(ENABLED ?? init()) || !isMap(data) || !(maxDepth > D_SECTION)) return undefined;
   uuidCount = 0;
   anyUpper = false;
   let n = 0;

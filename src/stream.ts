@@ -8,7 +8,7 @@
 
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { decisionHead } from './evaluate/decision.js';
 import { FleetDecider, type FleetOptions, type FleetTally } from './evaluate/fleet.js';
 import { hostFromDocument } from './inputs.js';
@@ -82,12 +82,13 @@ class Pool {
   private seq = 0;
 
   constructor(
+    WorkerClass: typeof Worker,
     jobs: number,
     setup: WorkerSetup,
     private readonly local: FleetDecider,
   ) {
     for (let i = 0; i < jobs; i++) {
-      const worker = new Worker(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+      const worker = new WorkerClass(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
       const slot = { worker, busy: new Map<number, { piece: LinesPiece; file: string; done: (r: PieceResult) => void }>(), dead: false };
       worker.on('message', (r: PieceResult) => {
         const job = slot.busy.get(r.seq);
@@ -161,7 +162,8 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
     emit(r.text);
   };
   const jobs = Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.jobs ?? 1)));
-  const pool = jobs > 1 ? new Pool(jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
+  // worker_threads is loaded only when workers are asked for.
+  const pool = jobs > 1 ? new Pool((await import('node:worker_threads')).Worker, jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
   // Results in input order: pieces in flight are awaited first-in, first-out, so the output is the bytes of one thread.
   const queue: Promise<PieceResult>[] = [];
   const drain = async (keep: number) => {

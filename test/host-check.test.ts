@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { HOST_SCHEMA_FINGERPRINT, hostSchemaFingerprint, QUICK_HOST_CHECK_ENABLED, quickHostCheck } from '../src/host-check.js';
+import { currentHostSchemaFingerprint, hostSchemaFingerprint, quickHostCheck, quickHostCheckEnabled } from '../src/host-check.js';
 import { countKeysInText, DEFAULT_LIMITS, parseJsonLine, parseText, type SourceDocument } from '../src/load.js';
 import { normalizeHost } from '../src/normalize.js';
 import type { WrittenHost } from '../src/types.js';
@@ -303,28 +303,28 @@ const show = (tally: Record<string, number>) => JSON.stringify(tally);
 
 test('the check is on: the schema is the one it mirrors', () => {
   assert.ok(
-    QUICK_HOST_CHECK_ENABLED,
-    `schemas/host.schema.json has changed since src/host-check.ts was written (fingerprint ${HOST_SCHEMA_FINGERPRINT}): mirror the change in quickHostCheck, then record the new fingerprint`,
+    quickHostCheckEnabled(),
+    `schemas/host.schema.json has changed since src/host-check.ts was written (fingerprint ${currentHostSchemaFingerprint()}): mirror the change in quickHostCheck, then record the new fingerprint`,
   );
 });
 
 test('the fingerprint follows the constraints and ignores the annotations', () => {
   const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/host.schema.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
-  assert.is(hostSchemaFingerprint(schema), HOST_SCHEMA_FINGERPRINT);
+  assert.is(hostSchemaFingerprint(schema), currentHostSchemaFingerprint());
   const copy = () => structuredClone(schema);
   const annotated = copy();
   annotated.$defs!.sysfsName!['x-message'] = 'another message';
   annotated.$defs!.facts!.description = 'another description';
-  assert.is(hostSchemaFingerprint(annotated), HOST_SCHEMA_FINGERPRINT, 'messages and descriptions are no constraints');
+  assert.is(hostSchemaFingerprint(annotated), currentHostSchemaFingerprint(), 'messages and descriptions are no constraints');
   const longer = copy();
   (longer.properties!.metadata!.properties as Record<string, Record<string, unknown>>).name!.maxLength = 300;
-  assert.is.not(hostSchemaFingerprint(longer), HOST_SCHEMA_FINGERPRINT, 'a limit is');
+  assert.is.not(hostSchemaFingerprint(longer), currentHostSchemaFingerprint(), 'a limit is');
   const described = copy();
   delete (described.properties!.metadata!.properties as Record<string, unknown>).description;
-  assert.is.not(hostSchemaFingerprint(described), HOST_SCHEMA_FINGERPRINT, 'a property named description is a constraint');
+  assert.is.not(hostSchemaFingerprint(described), currentHostSchemaFingerprint(), 'a property named description is a constraint');
   const pattern = copy();
   pattern.$defs!.uuid!.pattern = '^[0-9a-f-]{36}$';
-  assert.is.not(hostSchemaFingerprint(pattern), HOST_SCHEMA_FINGERPRINT, 'a pattern is');
+  assert.is.not(hostSchemaFingerprint(pattern), currentHostSchemaFingerprint(), 'a pattern is');
 });
 
 test('property: common valid hosts are accepted, and accepted means the slow path says nothing', () => {

@@ -7,6 +7,7 @@
 // whichever way it came.
 
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { decisionHead } from './evaluate/decision.js';
@@ -162,8 +163,8 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
     emit(r.text);
   };
   const jobs = Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.jobs ?? 1)));
-  // worker_threads is loaded only when workers are asked for.
-  const pool = jobs > 1 ? new Pool((await import('node:worker_threads')).Worker, jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
+  // worker_threads is loaded only when workers are asked for (a require: the bundled CLI runs this module as a script, without dynamic import).
+  const pool = jobs > 1 ? new Pool((createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker, jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
   // Results in input order: pieces in flight are awaited first-in, first-out, so the output is the bytes of one thread.
   const queue: Promise<PieceResult>[] = [];
   const drain = async (keep: number) => {

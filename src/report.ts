@@ -40,6 +40,9 @@ export function renderNdjsonDestination(d: DestinationResult): string {
 export function renderNdjsonSummary(decision: Decision, counts?: { destinations: number; compatible: number }): string {
   return `${JSON.stringify({
     kind: 'Summary',
+    id: decision.id,
+    time: decision.time,
+    tool: decision.tool,
     compatible: decision.compatible,
     mode: decision.mode,
     policy: decision.policy,

@@ -28,6 +28,7 @@ import semver from 'semver';
 import { diagnostic, didYouMean, failed, ok, quote, warning, type Diagnostic, type Position, type Result } from './errors.js';
 import { MATCH_MODULES, targetProblem } from './matches/index.js';
 import { selectorMatches, selectorsMayOverlap } from './selector.js';
+import { digestOf } from './trace.js';
 import type { SourceDocument } from './load.js';
 import type { CheckPatch, EffectiveCheck, EffectivePolicy, MatchName, MdevType, ParentCapacity, PolicyRef, ValueTarget, WrittenCheck, WrittenOverlay, WrittenPolicy } from './types.js';
 
@@ -296,6 +297,8 @@ export interface PolicySet {
   forType(type: MdevType): EffectivePolicy;
   /** Warnings found while checking the overlays (e.g. overlapping patches). */
   warnings: Diagnostic[];
+  /** `sha256:…` of the documents (base, overlays in order) and the mode: what a Decision made with this set names. */
+  digest: string;
 }
 
 /** Every error in a base policy and its overlays, independent of mode and selectors, plus warnings. */
@@ -339,8 +342,11 @@ export function resolvePolicySet(base: PolicySource, overlays: readonly OverlayS
   }
   const matchers = overlays.map((o) => (type: MdevType) => selectorMatches(o.written.spec.selector, type));
   const cache = new Map<string, EffectivePolicy>();
+  // The set as loaded: the base and every overlay document, in order, and the mode (an overlay that applies to no source type still counts).
+  const digest = digestOf({ mode: chosen, policy: written, overlays: overlays.map((o) => o.written) });
   const set: PolicySet = {
     policy: { name: written.metadata.name, version: written.metadata.version },
+    digest,
     mode: chosen,
     modes,
     overlays: overlays.map((o) => ({ name: o.written.metadata.name, version: o.written.metadata.version })),

@@ -317,9 +317,16 @@ export interface DestinationResult {
 export interface Decision {
   apiVersion: typeof API_VERSION;
   kind: 'Decision';
+  /** A random UUID naming this decision (DESIGN §11: in the decision log, a scheduler's records, a bug report). */
+  id: string;
+  /** When it was made, ISO 8601 UTC. */
+  time: string;
+  /** The tool and version that made it. */
+  tool: { name: string; version: string };
   compatible: boolean;
   mode: string;
-  policy: PolicyRef & { overlays: PolicyRef[] };
+  /** The base policy, the overlays that applied to a source device, and the digest of the whole set as loaded (base, every overlay, mode). */
+  policy: PolicyRef & { overlays: PolicyRef[]; digest: string };
   source: { host: string; devices: { uuid: string; parent: string; type: string }[] };
   destinations: DestinationResult[];
   errors: Diagnostic[];

@@ -51,16 +51,24 @@ export function hostFrom(doc: unknown, file = 'host.yaml'): Host {
   return h.value;
 }
 
-/** A decision through json-rules-engine (the reference) by default, or through the bulk evaluator. */
-export async function decide(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[], engine: 'rules' | 'bulk' = 'rules'): Promise<Decision> {
+/** A decision through json-rules-engine (the reference) by default, or through the bulk closures or the specialised rules. */
+export async function decide(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[], engine: 'rules' | 'bulk' | 'compiled' = 'rules'): Promise<Decision> {
   return evaluate({ policy, source, destinations: destinations.map((host) => ({ host, errors: [] })), ...(devices ? { devices } : {}), destination: { engine } });
 }
 
-/** The same decision from both evaluators: it must be identical (DESIGN §4). */
+/** A Decision without what differs from one run to the next (its id and time): what two evaluators must agree on. */
+export function unstamped(d: Decision): Omit<Decision, 'id' | 'time'> {
+  const { id: _id, time: _time, ...rest } = d;
+  return rest;
+}
+
+/** The same decision from the three evaluators: it must be identical but for its id and time (DESIGN §4). */
 export async function decideBoth(policy: EffectivePolicy | PolicySet, source: Host, destinations: Host[], devices?: string[]): Promise<Decision> {
   const reference = await decide(policy, source, destinations, devices, 'rules');
-  const bulk = await decide(policy, source, destinations, devices, 'bulk');
-  if (JSON.stringify(bulk) !== JSON.stringify(reference)) throw new Error(`the bulk evaluator disagrees with json-rules-engine:\n${JSON.stringify(bulk)}\n${JSON.stringify(reference)}`);
+  for (const engine of ['bulk', 'compiled'] as const) {
+    const other = await decide(policy, source, destinations, devices, engine);
+    if (JSON.stringify(unstamped(other)) !== JSON.stringify(unstamped(reference))) throw new Error(`the ${engine} evaluator disagrees with json-rules-engine:\n${JSON.stringify(other)}\n${JSON.stringify(reference)}`);
+  }
   return reference;
 }
 

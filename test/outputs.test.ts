@@ -110,15 +110,20 @@ test('compile --type applies the overlays selected for that type', () => {
   assert.equal(nv.overlays, [{ name: 'nvidia-vgpu', version: '2.0.0' }, { name: 'platform', version: '1.0.0' }]);
 });
 
-test('--engine rules (json-rules-engine) and --engine bulk print the same Decision', () => {
+test('--engine rules (json-rules-engine), bulk and compiled print the same Decision (but for its id and time)', () => {
   for (const args of [
     ['-d', 'examples/host-b.yaml', '-d', 'examples/host-c.yaml', '--mode', 'cross-type'],
     ['-d', 'test/fixtures/fleet'],
   ]) {
     const rules = cli('eval', '-s', 'examples/host-a.yaml', ...args, '--json', '--engine', 'rules');
-    const bulk = cli('eval', '-s', 'examples/host-a.yaml', ...args, '--json', '--engine', 'bulk');
-    assert.equal(JSON.parse(bulk.stdout), JSON.parse(rules.stdout));
-    assert.is(bulk.status, rules.status);
+    for (const engine of ['bulk', 'compiled']) {
+      const other = cli('eval', '-s', 'examples/host-a.yaml', ...args, '--json', '--engine', engine);
+      // The same Decision but for its id and time (each run makes a new one).
+      const { id: _a, time: _b, ...got } = JSON.parse(other.stdout) as Record<string, unknown>;
+      const { id: _c, time: _d, ...want } = JSON.parse(rules.stdout) as Record<string, unknown>;
+      assert.equal(got, want, engine);
+      assert.is(other.status, rules.status);
+    }
   }
 });
 
@@ -207,7 +212,14 @@ test("README: the Decision example is eval's real output, trimmed", () => {
   const r = run(command);
   const real = JSON.parse(r.stdout);
   assert.is(r.status, 0);
-  for (const key of ['apiVersion', 'kind', 'compatible', 'mode', 'policy', 'source', 'errors']) assert.equal(shown[key], real[key], key);
+  for (const key of ['apiVersion', 'kind', 'tool', 'compatible', 'mode', 'source', 'errors']) assert.equal(shown[key], real[key], key);
+  // The policy as shown; its digest changes with any shipped policy file, so only its form is held to the real one.
+  assert.equal({ ...shown.policy, digest: undefined }, { ...real.policy, digest: undefined }, 'policy');
+  for (const d of [shown, real]) {
+    assert.match(d.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(d.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.match(d.policy.digest, /^sha256:[0-9a-f]{64}$/);
+  }
   assert.ok(shown.policy.overlays.length > 0, 'the example shows an overlay that applied');
   const [want, got] = [shown.destinations[0], real.destinations[0]];
   for (const key of ['host', 'compatible', 'placement', 'file']) assert.equal(want[key], got[key], key);

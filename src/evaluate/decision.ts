@@ -5,6 +5,7 @@
 // module never reads files or prints.
 
 import { diagnostic, type Diagnostic } from '../errors.js';
+import { decisionStamp, toolInfo } from '../trace.js';
 import type { PolicySet } from '../resolve.js';
 import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevType, Placement } from '../types.js';
 import { runBulk } from './bulk.js';
@@ -137,9 +138,11 @@ export function decisionHead(policy: PolicySet | EffectivePolicy, source: Host, 
   const decision: Decision = {
     apiVersion: 'mdev-policy/v1',
     kind: 'Decision',
+    ...decisionStamp(),
+    tool: toolInfo(),
     compatible: false,
     mode: policies.mode,
-    policy: { ...policies.policy, overlays: applied },
+    policy: { ...policies.policy, overlays: applied, digest: policies.digest },
     source: { host: source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
     destinations: [],
     errors: [...errors],

@@ -7,6 +7,7 @@ import type { PolicySet } from '../resolve.js';
 import type { EffectivePolicy, Host, MdevDevice, MdevType, SourceFact } from '../types.js';
 import { NO_ATTRIBUTES } from '../facts.js';
 import { buildEngine, type PolicyEngine } from './engine.js';
+import { digestOf } from '../trace.js';
 
 export interface SourceDevice {
   device: MdevDevice;
@@ -27,6 +28,7 @@ export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
     overlays: policy.overlays,
     selectors: policy.overlays.map(() => undefined),
     warnings: [],
+    digest: digestOf(policy),
     applicable: () => policy.overlays.map(() => true),
     forType: () => policy,
   };

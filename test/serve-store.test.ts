@@ -4,7 +4,7 @@
 // took, the inventory by host name, and watching (in place, by rename,
 // deleted and made again, half-written, closed). Every wait polls for an
 // outcome within a bound; none sleeps longer than a few debounce periods.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_LIMITS, DEFAULT_POLICY_FILE, defaultOverlayFiles, evaluate, loadPolicySet, typeForSelection, type Diagnostic, type Host, type PolicySet } from '../src/index.js';
 import { openStore } from '../src/serve/store.js';
 import type { ReloadOutcome, Store, StoreOptions } from '../src/serve/types.js';
-import { hostDoc, hostFrom, unstamped, UUID } from './helpers.js';
+import { decideBoth, hostDoc, hostFrom, unstamped, UUID } from './helpers.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'mdev-store-'));
 let n = 0;
@@ -271,6 +271,8 @@ test('a request keeps the set it took; new requests see the new one', async () =
     assert.is(JSON.stringify(heldHost), before);
     assert.is(held.findHost('Dst-2')?.name, 'Dst-2');
     assert.equal(unstamped(await decide(held.policyFor().value!, [held.findHost('dst-1')!])), unstamped(decision));
+    // Frozen hosts and documents suit every evaluator (json-rules-engine, bulk, specialised), which must agree.
+    assert.equal(unstamped(await decideBoth(held.policyFor().value!, hostFrom(SOURCE), [...held.inventory.values()])).compatible, true);
     const fresh = await decide(now.policyFor().value!, [now.findHost('dst-1')!]);
     assert.is(fresh.compatible, false);
     assert.is(now.findHost('Dst-2'), undefined);
@@ -448,6 +450,35 @@ test('watching: a file whose directory is removed and made again is still watche
     writeFileSync(f.overlay, overlay());
     writeFileSync(f.inventory, `${hostLine('dst-9')}\n`);
     await waitFor('the swap', () => store.current()?.findHost('dst-9'));
+  } finally {
+    await store.close();
+  }
+});
+
+test('watching: files behind links swapped atomically (a Kubernetes ConfigMap mount) are reloaded', async () => {
+  const dir = freshDir();
+  const version = (v: string, checks: string) => {
+    mkdirSync(path.join(dir, v));
+    writeFileSync(path.join(dir, v, 'policy.yaml'), policy(checks));
+    writeFileSync(path.join(dir, v, 'overlay.yaml'), overlay());
+    writeFileSync(path.join(dir, v, 'hosts.ndjson'), `${hostLine('dst-1')}\n`);
+  };
+  version('..v1', CHECK_DEVICE_API);
+  symlinkSync('..v1', path.join(dir, '..data'));
+  for (const name of ['policy.yaml', 'overlay.yaml', 'hosts.ndjson']) symlinkSync(path.join('..data', name), path.join(dir, name));
+  const f: Fixture = { dir, policy: path.join(dir, 'policy.yaml'), overlay: path.join(dir, 'overlay.yaml'), inventory: path.join(dir, 'hosts.ndjson') };
+  const store = await openStore(options(f));
+  try {
+    assert.equal(checkIds(store.current()!.policyFor().value!), ['device-api', 'same-type']);
+    // What kubelet does: the new version beside the old, a new link renamed over `..data`, the old version removed.
+    version('..v2', CHECK_DEVICE_API + CHECK_NAME);
+    symlinkSync('..v2', path.join(dir, '..data_tmp'));
+    renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+    rmSync(path.join(dir, '..v1'), { recursive: true });
+    await waitFor('the new version', () => checkIds(store.current()!.policyFor().value!).includes('type-name'));
+    // Then an edit of the new version's file (through the link) is seen too.
+    writeFileSync(path.join(dir, '..v2', 'hosts.ndjson'), `${hostLine('dst-7')}\n`);
+    await waitFor('the edited target', () => store.current()?.findHost('dst-7'));
   } finally {
     await store.close();
   }

@@ -86,7 +86,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       }
     }
     // Directories replaced or links retargeted since the last arming are watched anew.
-    if (watcher && !closed) await rearm(watcher);
+    // A directory that appeared since (say, made again after it was removed) is watched from now on; what was
+    // written in it before its watcher was armed is seen by one more attempt.
+    if (watcher && !closed && (await rearm(watcher))) onChange();
     return outcome;
   }
 
@@ -101,11 +103,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     return running;
   }
 
-  async function rearm(w: DirectoryWatchers): Promise<void> {
+  /** Whether a directory not watched before is watched now. */
+  async function rearm(w: DirectoryWatchers): Promise<boolean> {
     try {
-      await w.arm(await watchPlan(options));
+      return await w.arm(await watchPlan(options));
     } catch {
       // Only a bug gets here: the watchers armed before stay; the next change or reload tries again.
+      return false;
     }
   }
 
@@ -245,8 +249,9 @@ async function loadInventory(args: readonly string[], limits: LoadLimits): Promi
     if (errors.length > 1000) errors = capDiagnostics(sortDiagnostics(errors));
   }
   errors = capDiagnostics(sortDiagnostics(errors));
-  if (errors.length > 0) return { ok: false, errors, warnings };
-  return ok({ hosts, files: [...files] });
+  const kept = capDiagnostics(sortDiagnostics(warnings));
+  if (errors.length > 0) return { ok: false, errors, warnings: kept };
+  return ok({ hosts, files: [...files] }, kept);
 }
 
 // --- the loaded set ------------------------------------------------------------------
@@ -395,7 +400,8 @@ class DirectoryWatchers {
     this.#onChange = onChange;
   }
 
-  async arm(plan: WatchPlan): Promise<void> {
+  /** Watch what the plan names; whether a directory not watched before (or replaced since) is watched now. */
+  async arm(plan: WatchPlan): Promise<boolean> {
     // A missing directory is watched through its nearest existing ancestor, by the name of the next step down.
     const wanted: WatchPlan = new Map();
     const ids = new Map<string, { ino: number; dev: number }>();
@@ -421,7 +427,8 @@ class DirectoryWatchers {
       entry.documents ||= documents;
       wanted.set(at, entry);
     }
-    if (this.#closed) return;
+    if (this.#closed) return false;
+    let added = false;
     for (const [dir, w] of this.#watched) {
       const id = ids.get(dir);
       if (!wanted.has(dir) || !id || id.ino !== w.ino || id.dev !== w.dev) this.#drop(dir);
@@ -441,10 +448,12 @@ class DirectoryWatchers {
           this.#onChange();
         });
         this.#watched.set(dir, { watcher: w, ...id, names: want.names, documents: want.documents });
+        added = true;
       } catch {
         // Gone between the stat and the watch, or not watchable: the next reload tries again.
       }
     }
+    return added;
   }
 
   #event(dir: string, name: string | Buffer | null): void {
@@ -452,6 +461,14 @@ class DirectoryWatchers {
       const w = this.#watched.get(dir);
       if (!w || this.#closed) return;
       const entry = typeof name === 'string' ? name : name?.toString('utf8');
+      // The directory itself removed or moved (Linux names it in its own last events): this watcher sees no
+      // more, even if a directory of that name is made again (which may reuse the inode). Watched anew at
+      // the reload this starts; a child of the directory's own name only costs a new watcher.
+      if (entry === path.basename(dir)) {
+        this.#drop(dir);
+        this.#onChange();
+        return;
+      }
       // No name (some platforms, an overflowed queue): anything may have changed.
       if (entry === undefined || entry.startsWith('..') || w.names.has(entry) || (w.documents && DOCUMENT_NAME.test(entry))) this.#onChange();
     } catch {

@@ -16,9 +16,9 @@ const read = (f: string) => parse(readFileSync(path.join(ROOT, f), 'utf8')) as u
 test('serve --port 0: prints the bound address, answers over HTTP, takes flags from the environment, and stops on SIGTERM with the log flushed', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mdev-serve-cli-'));
   const log = path.join(dir, 'decisions.ndjson');
-  const child = spawn(process.execPath, ['bin/run.js', 'serve', '--port', '0', '--inventory', 'examples/fleet.ndjson'], {
+  const child = spawn(process.execPath, ['bin/run.js', 'serve', '--port', '0'], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', MDEV_POLICY_DECISION_LOG: log, MDEV_POLICY_MODE: 'superset', MDEV_POLICY_LOG_LEVEL: 'warn' },
+    env: { ...process.env, NO_COLOR: '1', MDEV_POLICY_INVENTORY: 'examples/fleet.ndjson', MDEV_POLICY_DECISION_LOG: log, MDEV_POLICY_MODE: 'superset', MDEV_POLICY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -40,7 +40,10 @@ test('serve --port 0: prints the bound address, answers over HTTP, takes flags f
     const health = await fetch(`${url}/health`);
     assert.is(health.status, 200);
     assert.equal(await health.json(), { status: 'ok' });
-    assert.is((await fetch(`${url}/ready`)).status, 200);
+    const ready = await fetch(`${url}/ready`);
+    assert.is(ready.status, 200);
+    // A repeatable flag from its environment variable: one path, not its characters.
+    assert.is(((await ready.json()) as { inventoryHosts: number }).inventoryHosts, readFileSync(path.join(ROOT, 'examples/fleet.ndjson'), 'utf8').trim().split('\n').length);
     const r = await fetch(`${url}/v1/decisions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -55,7 +55,9 @@ Logs (JSON lines) go to stderr; the address bound is printed there as \`listenin
     const { buildApp } = await import('../serve/app.js');
     const { openDecisionLog } = await import('../serve/decision-log.js');
     const limits = limitsFrom(flags, lib.DEFAULT_LIMITS);
-    const store = await openStore({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode, inventory: flags.inventory, limits });
+    // oclif gives a repeatable flag set from its environment variable as one string, not a list: one path either way.
+    const list = (v: string | readonly string[] | undefined): string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : [...v]);
+    const store = await openStore({ policy: flags.policy, overlays: list(flags.overlay), mode: flags.mode, inventory: list(flags.inventory), limits });
     let decisionLog;
     try {
       decisionLog = flags['decision-log'] === undefined ? undefined : await openDecisionLog(flags['decision-log']);

@@ -11,6 +11,7 @@ import ImportLibvirt from '../commands/import/libvirt.js';
 import ImportMdevctl from '../commands/import/mdevctl.js';
 import ImportNvidiaSmi from '../commands/import/nvidia-smi.js';
 import PolicyShow from '../commands/policy/show.js';
+import Serve from '../commands/serve.js';
 import Test from '../commands/test.js';
 import Validate from '../commands/validate.js';
 
@@ -22,6 +23,7 @@ export const COMMANDS = {
   'import:mdevctl': ImportMdevctl,
   'import:nvidia-smi': ImportNvidiaSmi,
   'policy:show': PolicyShow,
+  serve: Serve,
   test: Test,
   validate: Validate,
 };

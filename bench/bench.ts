@@ -6,11 +6,12 @@
 // (b) end-to-end `eval --format ndjson` of one source against generated
 // 10,000-host NDJSON inventories (sparse and dense) and a 50,000-host one,
 // against just stream-reading and JSON.parse-ing the same file; (c) a
-// single-pair `eval` against `mdev-policy --version` and `node -e 0`.
+// single-pair `eval` against `mdev-policy --version` and `node -e 0`; (d) the
+// decision service (`serve`) under a loopback load test, against the CLI.
 // Compared commands run interleaved (round r of each, then round r + 1), with
 // medians of the rounds, wall time beside CPU time (user + system), and peak
 // RSS from a preloaded hook.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -285,6 +286,96 @@ function singlePair(): void {
   target('--version / node -e 0', version.ms / node0.ms, 2, '≤', (x) => `${x.toFixed(2)}×`);
 }
 
+/** Start `mdev-policy serve` on a free loopback port; resolves with its URL and pid once it listens. */
+async function startService(args: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let err = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
+    let listening = false;
+    child.stderr.on('data', (d: Buffer) => {
+      // Once it listens, its logs are drained unread.
+      if (listening) return;
+      err += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) {
+        listening = true;
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { url, pid: child.pid!, stop };
+}
+
+/** Resident memory of a process (MiB), from /proc. */
+function rssMib(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * (d) The decision service: a loopback load test of POST /v1/decisions with
+ * autocannon (bounded in requests, 127.0.0.1 only) for one pair and for one
+ * source against 100 destinations; throughput and p50/p99 latency; the same
+ * pair through the CLI for the ratio; the server's RSS over 100,000 requests.
+ */
+async function service(): Promise<void> {
+  const autocannon = (await import('autocannon')).default;
+  const hostA = lib.parseText(readFileSync('examples/host-a.yaml', 'utf8'), 'a.yaml').value!.data;
+  const hostB = lib.parseText(readFileSync('examples/host-b.yaml', 'utf8'), 'b.yaml').value!.data;
+  const pair = JSON.stringify({ source: hostA, destinations: [hostB] });
+  const many = JSON.stringify({ source: sourceHost, destinations: Array.from({ length: 100 }, (_, i) => JSON.parse(fleetHost(i, false)) as unknown) });
+  // Logs at warn: a request log line per request is for debugging, not for a scheduler's hot path.
+  const svc = await startService(['--log-level', 'warn']);
+  const load = (body: string, amount: number, connections: number) =>
+    autocannon({ url: `${svc.url}/v1/decisions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, amount, connections, pipelining: 1 }) as Promise<{
+      requests: { average: number; total: number };
+      latency: { p50: number; p99: number; average: number };
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      duration: number;
+    }>;
+  try {
+    await load(pair, 2_000, 4); // warm up
+    // Latency at a steady load of one client (a scheduler asking one question at a time); throughput with four.
+    const steady = await load(pair, 10_000, 1);
+    const one = await load(pair, 20_000, 4);
+    const hundred = await load(many, 500, 4);
+    // Memory over 100,000 requests: RSS after the first 10,000, then after 100,000 in all.
+    await load(pair, 10_000, 8);
+    const rssStart = rssMib(svc.pid);
+    await load(pair, 90_000, 8);
+    const rssEnd = rssMib(svc.pid);
+    // The same pair through the CLI, medians of 7 runs.
+    const cliMs = median(Array.from({ length: 7 }, () => runOnce([BIN, 'eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '--json'], 'cli').ms));
+    const perSecond = (r: { requests: { total: number }; duration: number }) => r.requests.total / r.duration;
+    say('## (d) The decision service: `mdev-policy serve --log-level warn`, POST /v1/decisions over loopback (autocannon on the same 2 cores; latencies in whole ms, as autocannon records them)');
+    say('');
+    say('| request | connections | requests | req/s | p50 ms | p99 ms | errors + non-2xx |');
+    say('|---|---|---|---|---|---|---|');
+    for (const [label, c, r] of [['one pair (host-a → host-b)', 1, steady], ['one pair (host-a → host-b)', 4, one], ['one source, 100 destinations (a Decision listing 1,600 candidates)', 4, hundred]] as const) {
+      say(`| ${label} | ${c} | ${r.requests.total.toLocaleString('en')} | ${Math.round(perSecond(r)).toLocaleString('en')} | ${r.latency.p50.toFixed(0)} | ${r.latency.p99.toFixed(0)} | ${r.errors + r.timeouts + r.non2xx} |`);
+    }
+    say('');
+    say(`The same pair through the CLI (\`eval --json\`, a process per decision): ${cliMs.toFixed(0)} ms, ${(1000 / cliMs).toFixed(1)} decisions/s. The service decides ${(perSecond(one) / (1000 / cliMs)).toFixed(0)}× as many per second. Server RSS after 10,000 requests: ${rssStart.toFixed(0)} MiB; after 100,000: ${rssEnd.toFixed(0)} MiB.`);
+    // "Under 5 ms": autocannon records whole milliseconds, so a p99 of 4 means under 5.
+    target('service: p99 of a one-pair decision (1 client)', steady.latency.p99, 4, '≤', (x) => `${x.toFixed(0)} ms`);
+    target('service: requests without an error', [steady, one, hundred].reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0), 0, '≤', (x) => `${x} errors`);
+    target('service: decisions/s vs CLI calls/s', perSecond(one) / (1000 / cliMs), 100, '≥', (x) => `${x.toFixed(0)}×`);
+    target('service: RSS growth from 10,000 to 100,000 requests', rssEnd - rssStart, 16, '≤', (x) => `${x.toFixed(1)} MiB`);
+  } finally {
+    await svc.stop();
+  }
+}
+
 process.chdir(ROOT);
 const started = new Date();
 say('# Benchmark results');
@@ -299,7 +390,9 @@ if (!only || only === 'b') await fleet();
 say('');
 if (!only || only === 'c') singlePair();
 say('');
-say('## Targets (DESIGN §7, round 2)');
+if (!only || only === 'd') await service();
+say('');
+say('## Targets (DESIGN §7 round 2, and the decision service of issue 14)');
 say('');
 say('| what | this run | target | met |');
 say('|---|---|---|---|');

@@ -289,6 +289,55 @@ test('a bad edit keeps the old set serving: /ready stays 200 and shows the coded
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('hot reload under load: while decisions are in flight, a watched file is edited (valid, then bad, then valid); every answer is a whole Decision of one set, and only valid sets ever serve', async () => {
+  const { dir, file, good } = policyDir();
+  const store = await openStore({ policy: file, limits: DEFAULT_LIMITS, watch: true, debounceMs: 20 });
+  const a = await app({ store });
+  const digests = new Set<string>([store.current()!.digest]);
+  const seen = new Set<string>();
+  let stop = false;
+  let answered = 0;
+  // Four clients asking without pause until the edits are done.
+  const client = async () => {
+    while (!stop) {
+      const r = await a.inject(post({ source: hostA, destinations: [hostB, hostC] }));
+      assert.is(r.statusCode, 200, r.body);
+      const d = r.json<{ kind: string; policy: { digest: string; version: string }; destinations: unknown[] }>();
+      assert.is(d.kind, 'Decision');
+      assert.is(d.destinations.length, 2);
+      seen.add(d.policy.digest);
+      answered++;
+    }
+  };
+  const clients = Promise.all([client(), client(), client(), client()]);
+  const waitFor = async (what: () => boolean) => {
+    for (let i = 0; i < 400 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(what(), 'the store reacted to the edit in time');
+  };
+  // A valid edit: a new version, so a new digest.
+  writeFileSync(file, good.replace(/version: "?1\.0\.0"?/, 'version: 1.0.1'));
+  await waitFor(() => store.current()!.generation === 2);
+  digests.add(store.current()!.digest);
+  // A bad edit (a truncated save): refused, the last good set keeps serving.
+  writeFileSync(file, good.slice(0, Math.floor(good.length / 2)));
+  await waitFor(() => store.lastOutcome()?.ok === false);
+  assert.is(store.current()!.generation, 2);
+  // And valid again.
+  writeFileSync(file, good.replace(/version: "?1\.0\.0"?/, 'version: 1.0.2'));
+  await waitFor(() => store.current()!.generation === 3);
+  digests.add(store.current()!.digest);
+  await new Promise((r) => setTimeout(r, 50));
+  stop = true;
+  await clients;
+  assert.ok(answered > 20, `decisions answered during the edits (${answered})`);
+  // Every digest answered is one of a valid set's; the last valid set was served.
+  for (const d of seen) assert.ok(digests.has(d), `a decision named digest ${d}, of no valid set`);
+  assert.ok(seen.has(store.current()!.digest));
+  await a.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('GET /ready is 503 before any set is loaded, with the errors; decisions and the policy answer 503 not-ready', async () => {
   const { dir, file } = policyDir();
   writeFileSync(file, 'apiVersion: mdev-policy/v1\nkind: Policy\nkind: Policy\n');

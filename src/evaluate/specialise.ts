@@ -416,11 +416,23 @@ function generate(source: SourceDevice, failOnSkip: boolean): SpecialisedRules {
   const header = compiler.data.map((_, i) => js`const d${i} = D[${i}];`);
   const text = Code.join([js`'use strict';`, ...header, ...verdict, ...outcomes, js`return { verdict, outcomes };`], '\n').text;
   // DESIGN §8: the text is the compiler's own templates, identifiers and indices; every input-derived value is in `data`.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('D', 'H', text) as (data: readonly unknown[], hasOwn: typeof Object.hasOwn) => Pick<SpecialisedRules, 'verdict' | 'outcomes'>;
+  // The text depends on the policy's shape alone (the hostile-text test holds it to that), so one compiled factory serves
+  // every source device of that shape: a service deciding request after request compiles once, and V8's optimised code is shared.
+  let factory = factories.get(text);
+  if (factory === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    factory = new Function('D', 'H', text) as Factory;
+    if (factories.size >= FACTORIES_MAX) factories.clear();
+    factories.set(text, factory);
+  }
   const built = factory(Object.freeze([...compiler.data]), Object.hasOwn);
   return { text, count: rules.length, verdict: built.verdict, outcomes: built.outcomes };
 }
+
+type Factory = (data: readonly unknown[], hasOwn: typeof Object.hasOwn) => Pick<SpecialisedRules, 'verdict' | 'outcomes'>;
+/** Compiled factories by generated text (bounded: policies have few shapes; a hostile stream of them only recompiles). */
+const factories = new Map<string, Factory>();
+const FACTORIES_MAX = 256;
 
 const cache = new WeakMap<SourceDevice, [SpecialisedRules | undefined, SpecialisedRules | undefined]>();
 

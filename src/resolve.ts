@@ -342,11 +342,14 @@ export function resolvePolicySet(base: PolicySource, overlays: readonly OverlayS
   }
   const matchers = overlays.map((o) => (type: MdevType) => selectorMatches(o.written.spec.selector, type));
   const cache = new Map<string, EffectivePolicy>();
-  // The set as loaded: the base and every overlay document, in order, and the mode (an overlay that applies to no source type still counts).
-  const digest = digestOf({ mode: chosen, policy: written, overlays: overlays.map((o) => o.written) });
+  // The set as loaded: the base and every overlay document, in order, and the mode (an overlay that applies to no source type
+  // still counts). Made when first asked for.
+  let digest: string | undefined;
   const set: PolicySet = {
     policy: { name: written.metadata.name, version: written.metadata.version },
-    digest,
+    get digest() {
+      return (digest ??= digestOf({ mode: chosen, policy: written, overlays: overlays.map((o) => o.written) }));
+    },
     mode: chosen,
     modes,
     overlays: overlays.map((o) => ({ name: o.written.metadata.name, version: o.written.metadata.version })),

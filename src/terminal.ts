@@ -42,8 +42,16 @@ function escapeDeep(v: unknown): unknown {
   if (typeof v === 'string') return escapeForTerminal(v);
   if (Array.isArray(v)) return v.map(escapeDeep);
   if (v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
-    // fromEntries defines own properties: a `__proto__` key stays a key.
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeForTerminal(k), escapeDeep(x)]));
+    // Own properties defined (a `__proto__` key stays a key). A getter stays a getter (a Decision's id and policy digest are
+    // made when first read): escaping what is shown must not make what is not.
+    const out: Record<string, unknown> = {};
+    const descriptors = Object.getOwnPropertyDescriptors(v);
+    for (const k of Object.keys(descriptors)) {
+      const d = descriptors[k]!;
+      if (!d.enumerable) continue;
+      Object.defineProperty(out, escapeForTerminal(k), d.get ? { enumerable: true, configurable: true, get: () => escapeDeep(Reflect.get(v, k)) } : { enumerable: true, configurable: true, writable: true, value: escapeDeep(d.value) });
+    }
+    return out;
   }
   return v;
 }

@@ -3,8 +3,12 @@
 // made with — the same in the CLI's documents and the decision service's, so a
 // decision log line, a scheduler's record and a re-run can be tied together.
 
-import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** node:crypto, loaded when a digest or an id is first asked for (a text report asks for neither). */
+let crypto: typeof import('node:crypto') | undefined;
+const cryptoModule = () => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
 
 export interface Tool {
   name: string;
@@ -22,9 +26,14 @@ export function toolInfo(): Tool {
   return tool;
 }
 
-/** A new decision id (a random UUID) and the time, as ISO 8601 UTC. */
-export function decisionStamp(): { id: string; time: string } {
-  return { id: randomUUID(), time: new Date().toISOString() };
+/** A new decision id: a random UUID. */
+export function newDecisionId(): string {
+  return cryptoModule().randomUUID();
+}
+
+/** The time now, ISO 8601 UTC. */
+export function now(): string {
+  return new Date().toISOString();
 }
 
 /** JSON with every map's keys sorted: the same text for the same data, whatever order a document wrote it in. */
@@ -37,5 +46,5 @@ export function canonicalJson(value: unknown): string {
 
 /** `sha256:<hex>` of data's canonical JSON. */
 export function digestOf(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
+  return `sha256:${cryptoModule().createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
 }

@@ -5,7 +5,7 @@
 // module never reads files or prints.
 
 import { diagnostic, type Diagnostic } from '../errors.js';
-import { decisionStamp, toolInfo } from '../trace.js';
+import { newDecisionId, now, toolInfo } from '../trace.js';
 import type { PolicySet } from '../resolve.js';
 import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevType, Placement } from '../types.js';
 import { runBulk } from './bulk.js';
@@ -135,14 +135,26 @@ export function decisionHead(policy: PolicySet | EffectivePolicy, source: Host, 
   const { devices, errors } = selectSourceDevices(source, uuids, policies);
   // The overlays that applied to at least one source device, in the order given.
   const applied = policies.overlays.filter((_, i) => devices.some((d) => policies.applicable(d.fact.type)[i]));
+  // The id and the policy digest are made when first read (JSON output, a decision log line), not for a text report;
+  // each is made once, so every reader sees the same.
+  let id: string | undefined;
   const decision: Decision = {
     apiVersion: 'mdev-policy/v1',
     kind: 'Decision',
-    ...decisionStamp(),
+    get id() {
+      return (id ??= newDecisionId());
+    },
+    time: now(),
     tool: toolInfo(),
     compatible: false,
     mode: policies.mode,
-    policy: { ...policies.policy, overlays: applied, digest: policies.digest },
+    policy: {
+      ...policies.policy,
+      overlays: applied,
+      get digest() {
+        return policies.digest;
+      },
+    },
     source: { host: source.name, devices: devices.map((d) => ({ uuid: d.device.uuid, parent: d.device.parent, type: d.device.type })) },
     destinations: [],
     errors: [...errors],

@@ -28,7 +28,9 @@ export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
     overlays: policy.overlays,
     selectors: policy.overlays.map(() => undefined),
     warnings: [],
-    digest: digestOf(policy),
+    get digest() {
+      return digestOf(policy);
+    },
     applicable: () => policy.overlays.map(() => true),
     forType: () => policy,
   };

@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { DEFAULT_LIMITS, describePolicy, evaluate, loadPolicySet, typeForSelection, hostFromDocument, parseText } from '../src/index.js';
-import { buildApp } from '../src/serve/app.js';
+import { buildApp, type ApiError } from '../src/serve/app.js';
 import { decisionLogTo, openDecisionLog, type DecisionLogEntry } from '../src/serve/decision-log.js';
 import { openStore } from '../src/serve/store.js';
 import type { Store } from '../src/serve/types.js';
@@ -42,14 +42,9 @@ async function app(options: Partial<Parameters<typeof buildApp>[0]> = {}) {
 
 const post = (body: unknown) => ({ method: 'POST' as const, url: '/v1/decisions', headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
 
-interface ErrorBody {
-  code: string;
-  message: string;
-  path?: string;
-  line?: number;
-  col?: number;
-  hint?: string;
-  errors: { code: string; path?: string; line?: number; col?: number }[];
+/** The error body: the first error's fields, and every error. */
+interface ErrorBody extends ApiError {
+  errors: ApiError[];
 }
 
 test('GET /health answers 200 ok', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import './cli.js';
+import { cli } from './cli.js';
 import { ROOT } from './helpers.js';
 
 const read = (f: string) => parse(readFileSync(path.join(ROOT, f), 'utf8')) as unknown;
@@ -61,8 +61,10 @@ test('serve --port 0: prints the bound address, answers over HTTP, takes flags f
     child.kill('SIGTERM');
     assert.is(await exited, 0, stderr);
     const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
-    assert.is(lines.length, 1);
+    // One line per request: the decision, then the refused one.
+    assert.is(lines.length, 2);
     assert.is((JSON.parse(lines[0]!) as { id: string }).id, decision.id);
+    assert.equal(JSON.parse(lines[1]!) as { verdict: string; status: number }, { ...(JSON.parse(lines[1]!) as object), verdict: 'error', status: 400 });
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -77,6 +79,19 @@ test('serve: a port it cannot bind is a usage error (exit 2), not a stack trace'
   assert.is(code, 2, stderr);
   assert.match(stderr, /^usage: cannot listen on 203\.0\.113\.1:0/m);
   assert.not.match(stderr, /^\s+at /m);
+});
+
+test('serve: a policy choice or inventory that does not load at start is exit 2 with the coded errors; it never listens', () => {
+  for (const [args, code] of [
+    [['--inventory', '-'], 'usage'],
+    [['--mode', 'nosuch'], 'unknown-mode'],
+    [['--policy', 'test/nowhere.yaml'], 'file-unreadable'],
+  ] as const) {
+    const r = cli(['serve', '--port', '0', ...args], { timeout: 30_000 });
+    assert.is(r.status, 2, args.join(' '));
+    assert.ok(r.stderr.includes(`${code}:`), `${args.join(' ')}: ${r.stderr}`);
+    assert.not.ok(r.stderr.includes('listening on'), args.join(' '));
+  }
 });
 
 test.run();

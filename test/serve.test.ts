@@ -179,7 +179,7 @@ test('POST /v1/decisions: unknown mode, unknown device, unknown inventory host a
   await a.close();
 });
 
-test('oversized and too deep bodies are 413 input-too-large; other media types 415; unknown routes 404', async () => {
+test('oversized and too deep bodies are 413 input-too-large; other media types 415; unknown routes 404, known ones with another method 405', async () => {
   const store = await defaultStore();
   const small = await app({ store, limits: { ...DEFAULT_LIMITS, maxBytes: 500 } });
   let r = await small.inject(post({ source: hostA, destinations: [hostB, hostC] }));
@@ -203,7 +203,7 @@ test('oversized and too deep bodies are 413 input-too-large; other media types 4
   assert.is(nf.code, 'not-found');
   assert.match(nf.hint!, /POST \/v1\/decisions/);
   r = await a.inject({ method: 'GET', url: '/v1/decisions' });
-  assert.is(r.statusCode, 404);
+  assert.is(r.statusCode, 405);
   await a.close();
 });
 
@@ -375,7 +375,7 @@ test('GET /metrics: requests by route and status, decision latency, decisions by
   await a.close();
 });
 
-test('the decision log: one NDJSON line per decision with id, time, policy, mode, source, destinations asked, verdict, errors', async () => {
+test('the decision log: one NDJSON line per request with id, time, policy, mode, source, destinations asked, verdict, errors (a refused request too)', async () => {
   const out = new PassThrough();
   const chunks: string[] = [];
   out.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
@@ -386,16 +386,16 @@ test('the decision log: one NDJSON line per decision with id, time, policy, mode
   await a.close();
   const lines = chunks.join('').split('\n');
   assert.is(lines.pop(), '');
-  assert.is(lines.length, 2);
+  assert.is(lines.length, 3);
   const entries = lines.map((l) => JSON.parse(l) as DecisionLogEntry);
   const e = entries[0]!;
   assert.is(e.kind, 'DecisionLog');
   assert.is(e.id, first.id);
   assert.is(e.time, first.time);
-  assert.is(e.policy.name, 'vfio-mdev');
-  assert.is(e.policy.digest, first.policy.digest);
+  assert.is(e.policy!.name, 'vfio-mdev');
+  assert.is(e.policy!.digest, first.policy.digest);
   assert.is(e.mode, 'strict');
-  assert.is(e.source.host, 'host-a');
+  assert.is(e.source!.host, 'host-a');
   assert.equal(e.destinations, ['host-b', inventoryNames[0]]);
   assert.is(e.compatible, first.compatible);
   assert.is(e.verdict, first.compatible ? 'compatible' : 'incompatible');
@@ -403,6 +403,27 @@ test('the decision log: one NDJSON line per decision with id, time, policy, mode
   assert.is(e.generation, 1);
   assert.is(entries[1]!.mode, 'superset');
   assert.equal(entries[1]!.destinations, ['host-c']);
+  // The refused request: its own id, the status and the coded errors, the set that would have decided.
+  const refused = entries[2]!;
+  assert.is(refused.verdict, 'error');
+  assert.is(refused.status, 400);
+  assert.is(refused.errors[0]!.code, 'yaml-syntax');
+  assert.is(refused.policy!.digest, first.policy.digest);
+  assert.is.not(refused.id, e.id);
+});
+
+test('a route asked with another method is 405 with Allow; a body in another charset 415', async () => {
+  const a = await app();
+  const wrong = await a.inject({ method: 'GET', url: '/v1/decisions' });
+  assert.is(wrong.statusCode, 405);
+  assert.is(wrong.headers.allow, 'POST');
+  assert.is(wrong.json<ErrorBody>().code, 'method-not-allowed');
+  const utf16 = await a.inject({ method: 'POST', url: '/v1/decisions', headers: { 'content-type': 'application/json; charset=utf-16' }, payload: JSON.stringify({ source: hostA, destinations: [hostB] }) });
+  assert.is(utf16.statusCode, 415);
+  assert.is(utf16.json<ErrorBody>().code, 'unsupported-media-type');
+  const utf8 = await a.inject({ method: 'POST', url: '/v1/decisions', headers: { 'content-type': 'application/json; charset=UTF-8' }, payload: JSON.stringify({ source: hostA, destinations: [hostB] }) });
+  assert.is(utf8.statusCode, 200);
+  await a.close();
 });
 
 test('openDecisionLog appends to a file and flushes on close', async () => {

@@ -7,7 +7,7 @@ import { limitsFrom, maxBytesFlag, maxDepthFlag, overlayFlag, policyFlag } from 
 
 export default class Serve extends BaseCommand {
   static override summary = 'Run the decision service: POST /v1/decisions answers the Decision of `eval --format json` over HTTP.';
-  static override description = `A long-running HTTP/JSON service for schedulers: POST /v1/decisions (a source Host, optionally device UUIDs, destination Hosts inline or named from --inventory, a mode) answers the same Decision document as \`eval --format json\`; GET /v1/policy the effective policy (as \`policy show --format json\`) with its digest; GET /health, GET /ready (503 until a policy set is loaded), GET /metrics (Prometheus), GET /openapi.json. Policy files and the inventory reload on change; a bad edit keeps the previous set serving (logged, shown by /ready and a metric).
+  static override description = `A long-running HTTP/JSON service for schedulers: POST /v1/decisions (a source Host, optionally device UUIDs, destination Hosts inline or named from --inventory, a mode) answers the same Decision document as \`eval --format json\`; GET /v1/policy the effective policy (as \`policy show --format json\`) with its digest; GET /health, GET /ready, GET /metrics (Prometheus), GET /openapi.json. Policy files and the inventory reload on change; a bad edit keeps the previous set serving (logged, shown by /ready and a metric). A policy set or inventory that does not load at start is an error (exit 2) and the service does not start.
 
 Logs (JSON lines) go to stderr; the address bound is printed there as \`listening on http://HOST:PORT\`. SIGTERM or SIGINT stops accepting connections, finishes the requests in flight and flushes the decision log. Every flag can also be set by the environment variable named in its description.`;
 
@@ -58,6 +58,14 @@ Logs (JSON lines) go to stderr; the address bound is printed there as \`listenin
     // oclif gives a repeatable flag set from its environment variable as one string, not a list: one path either way.
     const list = (v: string | readonly string[] | undefined): string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : [...v]);
     const store = await openStore({ policy: flags.policy, overlays: list(flags.overlay), mode: flags.mode, inventory: list(flags.inventory), limits });
+    // Bad input at start is refused at start (exit 2, the coded errors), as every command does: a service that could never be
+    // ready (a mistyped flag, an inventory on stdin) must not listen. Later bad edits keep the previous set serving.
+    if (!store.current()) {
+      await store.close();
+      this.writeErr(lib.renderDiagnostics(store.lastOutcome()?.errors ?? []));
+      process.exitCode = 2;
+      return;
+    }
     let decisionLog;
     try {
       decisionLog = flags['decision-log'] === undefined ? undefined : await openDecisionLog(flags['decision-log']);

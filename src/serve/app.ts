@@ -20,7 +20,7 @@ import { parseJsonDocument, type LoadLimits, type SourceDocument, type ValuePath
 import { describePolicy } from '../report.js';
 import { typeForSelection } from '../resolve.js';
 import type { Host } from '../types.js';
-import { entryOf, type DecisionLog } from './decision-log.js';
+import { entryOf, refusedEntry, type DecisionLog } from './decision-log.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import type { Store } from './types.js';
 
@@ -193,8 +193,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: limits.maxBytes,
     // A request must arrive within the time limit too (slow clients hold a connection, not the event loop).
     requestTimeout: timeoutMs,
-    // Graceful shutdown: new requests on kept-alive connections get 503 while in-flight ones finish.
-    return503OnClosing: true,
+    // Graceful shutdown: new requests on kept-alive connections get the service's 503 (the onRequest hook) while in-flight ones finish.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: false } },
   });
@@ -205,6 +205,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Only JSON is read: Fastify's text/plain parser would hand the body schema a string (400) where 415 is the answer.
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    // JSON is UTF-8 (RFC 8259): a body declared in another charset is not read as if it were.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(serviceProblem(415, 'unsupported-media-type', `unsupported charset ${quote(charset)}`, 'send the body as UTF-8 JSON (`Content-Type: application/json`)'), undefined);
+      return;
+    }
     const parsed = parseJsonDocument(String(text), BODY, limits);
     if (!parsed.ok) {
       const tooLarge = parsed.errors.some((e) => e.code === 'input-too-large');
@@ -231,13 +237,40 @@ export function buildApp(options: AppOptions): FastifyInstance {
       request.log.error({ err: error }, 'internal error');
       answer = problem(500, [diagnostic('internal', 'internal error', {}, { hint: 'this is a bug in mdev-policy; the service log has the details' })]);
     }
-    if (request.routeOptions.url === '/v1/decisions') metrics.decisions.inc({ verdict: 'error' });
+    if (request.routeOptions.url === '/v1/decisions') {
+      metrics.decisions.inc({ verdict: 'error' });
+      // One decision log line per request (DESIGN §11), a refused one too: its status and errors.
+      const set = store.current();
+      options.decisionLog?.write(refusedEntry(answer.statusCode, answer.errors, set ? { policy: { name: set.base.written.metadata.name, version: set.base.written.metadata.version, digest: set.digest }, mode: set.mode, generation: set.generation } : undefined));
+    }
     return reply.status(answer.statusCode).type('application/json').send(errorBody(answer.errors));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const answer = serviceProblem(404, 'not-found', `no route ${quote(`${request.method} ${request.url.split('?')[0]}`)}`, `routes: ${ROUTES.map((r) => `\`${r}\``).join(', ')}`);
+    const url = request.url.split('?')[0]!;
+    // A route that exists for other methods: 405 with the methods it takes.
+    const allowed = ROUTES.filter((r) => r.slice(r.indexOf(' ') + 1) === url).map((r) => r.slice(0, r.indexOf(' ')));
+    if (allowed.length > 0) {
+      const answer = serviceProblem(405, 'method-not-allowed', `${quote(url)} does not take ${request.method}`, `use ${allowed.map((m) => `\`${m} ${url}\``).join(' or ')}`);
+      return reply.status(405).header('allow', allowed.join(', ')).type('application/json').send(errorBody(answer.errors));
+    }
+    const answer = serviceProblem(404, 'not-found', `no route ${quote(`${request.method} ${url}`)}`, `routes: ${ROUTES.map((r) => `\`${r}\``).join(', ')}`);
     return reply.status(404).type('application/json').send(errorBody(answer.errors));
+  });
+
+  // Graceful shutdown: once closing, a new request (on a kept-alive connection) gets the service's own 503; those in flight finish.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
+    const answer = serviceProblem(503, 'shutting-down', 'the service is shutting down', 'ask another replica, or again once it has restarted');
+    void reply.status(503).header('connection', 'close').type('application/json').send(errorBody(answer.errors));
   });
 
   app.addHook('onResponse', (request, reply, done) => {

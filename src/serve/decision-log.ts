@@ -5,25 +5,30 @@
 // goes by the sink; closing flushes what is buffered. Never read back.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Diagnostic } from '../errors.js';
+import { newDecisionId, now } from '../trace.js';
 import type { Decision } from '../types.js';
 
 export interface DecisionLogEntry {
   kind: 'DecisionLog';
+  /** The Decision's id; for a refused request, an id of its own. */
   id: string;
   time: string;
-  policy: { name: string; version: string; digest: string; overlays: { name: string; version: string }[] };
-  mode: string;
-  source: { host: string; devices: string[] };
+  /** The policy set that decided (absent when none was loaded). */
+  policy?: { name: string; version: string; digest: string; overlays: { name: string; version: string }[] };
+  mode?: string;
+  source?: { host: string; devices: string[] };
   /** The destinations the request asked about, by host name, in its order (inline ones first, then those named). */
   destinations: string[];
-  verdict: 'compatible' | 'incompatible';
+  /** `error`: the request was refused (its HTTP status in `status`), or some destination could not be decided. */
+  verdict: 'compatible' | 'incompatible' | 'error';
   compatible: boolean;
   /** The destinations that can take every source device. */
   compatibleDestinations: string[];
-  /** The loaded set's generation that decided it (1 for the first load, +1 per successful reload). */
+  /** The loaded set's generation that decided it (1 for the first load, +1 per successful reload; 0: none loaded). */
   generation: number;
-  errors: Diagnostic[];
+  /** The HTTP status of a refused request. */
+  status?: number;
+  errors: { code: string; message: string }[];
 }
 
 export interface DecisionLog {
@@ -43,11 +48,28 @@ export function entryOf(decision: Decision, asked: readonly string[], generation
     mode: decision.mode,
     source: { host: decision.source.host, devices: decision.source.devices.map((d) => d.uuid) },
     destinations: [...asked],
-    verdict: decision.compatible ? 'compatible' : 'incompatible',
+    verdict: decision.errors.length > 0 ? 'error' : decision.compatible ? 'compatible' : 'incompatible',
     compatible: decision.compatible,
     compatibleDestinations: compatible,
     generation,
     errors: decision.errors,
+  };
+}
+
+/** The log line of a request refused before any decision (DESIGN §11: one line per request), with its status and errors. */
+export function refusedEntry(status: number, errors: { code: string; message: string }[], set: { policy: { name: string; version: string; digest: string }; mode: string; generation: number } | undefined): DecisionLogEntry {
+  return {
+    kind: 'DecisionLog',
+    id: newDecisionId(),
+    time: now(),
+    ...(set ? { policy: { ...set.policy, overlays: [] }, mode: set.mode } : {}),
+    destinations: [],
+    verdict: 'error',
+    compatible: false,
+    compatibleDestinations: [],
+    generation: set?.generation ?? 0,
+    status,
+    errors,
   };
 }
 

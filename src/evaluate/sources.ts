@@ -21,6 +21,7 @@ export interface SourceDevice {
 /** A single effective policy seen as a policy set (every overlay in it applies to every type). */
 export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
   if ('forType' in policy) return policy;
+  let digest: string | undefined;
   return {
     policy: policy.policy,
     mode: policy.mode,
@@ -29,7 +30,7 @@ export function asPolicySet(policy: PolicySet | EffectivePolicy): PolicySet {
     selectors: policy.overlays.map(() => undefined),
     warnings: [],
     get digest() {
-      return digestOf(policy);
+      return (digest ??= digestOf(policy));
     },
     applicable: () => policy.overlays.map(() => true),
     forType: () => policy,

@@ -99,14 +99,18 @@ export function annotate(c: Condition, f: Facts): Record<string, unknown> {
   return { ...c, factResult, valueResult, result: op ? op(factResult, valueResult) : false };
 }
 
-/** A rule's outcome from the bulk path: its condition tree is annotated only if an explanation asks. */
-class BulkOutcome implements RuleOutcome {
-  absentBoth?: boolean;
+/**
+ * A rule's outcome with its condition tree annotated only if an explanation
+ * asks: what the bulk closures, the specialised rules and the fleet path hand
+ * to explanations.
+ */
+export class LazyOutcome implements RuleOutcome {
   constructor(
     readonly name: string,
     readonly result: boolean,
-    private readonly rule: BulkRule,
+    private readonly rule: { conditions: Condition },
     private readonly facts: Facts,
+    readonly absentBoth?: boolean,
   ) {}
   conditions(): Record<string, unknown> {
     return annotate(this.rule.conditions, this.facts);
@@ -133,11 +137,9 @@ export function runBulk(source: SourceDevice, destHost: Host, parent: HostParent
     if (rule.skipped) {
       // any: [absent-both, match]: the absent-both leaf once, then the match only when needed.
       const absent = rule.skipped(facts);
-      const o = new BulkOutcome(rule.name, absent || rule.match!(facts), rule, facts);
-      o.absentBoth = absent;
-      outcomes[i] = o;
+      outcomes[i] = new LazyOutcome(rule.name, absent || rule.match!(facts), rule, facts, absent);
     } else {
-      outcomes[i] = new BulkOutcome(rule.name, rule.test(facts), rule, facts);
+      outcomes[i] = new LazyOutcome(rule.name, rule.test(facts), rule, facts);
     }
   }
   return finishRun(source, parent.id, type, facts, outcomes, failOnSkip);

@@ -22,7 +22,7 @@ import { isListAttribute, normalizeAttribute, presentFacts, splitList } from '..
 import { renderNdjsonDestination } from '../report.js';
 import { hostFromDocument } from '../inputs.js';
 import { isWhenCheck, type EffectiveCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
-import { annotate } from './bulk.js';
+import { LazyOutcome } from './bulk.js';
 import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
 import { explainCheck, unknownType } from './explain.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
@@ -370,9 +370,7 @@ export class FleetDecider {
       let json = key === undefined ? undefined : c.memo.get(key);
       if (json === undefined) {
         const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
-        const rule = plan.source.engine.compiled.rules[i]!;
-        const outcome = { name: rule.name, result: code !== FAIL, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) };
-        json = JSON.stringify(explainCheck(c.check, outcome, f, failOnSkip).result);
+        json = JSON.stringify(explainCheck(c.check, outcomeOf(plan, i, code, f), f, failOnSkip).result);
         if (key !== undefined && c.memo.size < MEMO_LIMIT) c.memo.set(key, json);
       }
       text += text === '' ? json : `,${json}`;
@@ -400,8 +398,7 @@ export class FleetDecider {
       let claims = key === undefined ? undefined : c.claims.get(key);
       if (claims === undefined) {
         const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
-        const rule = plan.source.engine.compiled.rules[i]!;
-        claims = explainCheck(c.check, { name: rule.name, result: true, ...(code === SKIPPED ? { absentBoth: true } : {}), conditions: () => annotate(rule.conditions, f) }, f).claims ?? {};
+        claims = explainCheck(c.check, outcomeOf(plan, i, code, f), f).claims ?? {};
         if (key !== undefined && c.claims.size < MEMO_LIMIT) c.claims.set(key, claims);
       }
       if (key === undefined) exact = false;
@@ -446,6 +443,11 @@ export class FleetDecider {
     }
     return ids;
   }
+}
+
+/** Rule i's outcome from its code, for an explanation (its conditions annotated only if asked). */
+function outcomeOf(plan: SourcePlan, i: number, code: number, facts: Facts): LazyOutcome {
+  return new LazyOutcome(plan.names[i]!, code !== FAIL, plan.source.engine.compiled.rules[i]!, facts, code === SKIPPED);
 }
 
 /** Under `one`, a parent already running another type takes none of this one. */

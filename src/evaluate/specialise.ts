@@ -32,7 +32,7 @@ import { namesSetOnOperator, namesWithinOperator } from '../matches/sync.js';
 import { absentBoth, firstValue, isPresent, listIncludes, text, values } from '../matches/values.js';
 import { versionCompatibleOperator, versionCompatibleWith } from '../matches/version-compatible.js';
 import type { Condition, DestinationFact, FactRef, FamilyParams, Host, HostParent, LeafCondition, MdevType } from '../types.js';
-import { annotate } from './bulk.js';
+import { LazyOutcome } from './bulk.js';
 import { finishRun, type CandidateRun, type RuleOutcome } from './run.js';
 import type { SourceDevice } from './sources.js';
 
@@ -461,20 +461,6 @@ function skipFlags(rules: RuleDocument[]): boolean[] {
   return flags;
 }
 
-/** A rule's outcome from the specialised path: its condition tree is annotated only if an explanation asks. */
-class SpecialisedOutcome implements RuleOutcome {
-  absentBoth?: boolean;
-  constructor(
-    readonly name: string,
-    readonly result: boolean,
-    private readonly rule: RuleDocument,
-    private readonly facts: Facts,
-  ) {}
-  conditions(): Record<string, unknown> {
-    return annotate(this.rule.conditions, this.facts);
-  }
-}
-
 let scratch = new Uint8Array(64);
 
 /** Same contract and results as runBulk: a CandidateRun whose outcomes build `conditions()` lazily. */
@@ -489,9 +475,7 @@ export function runSpecialised(source: SourceDevice, destHost: Host, parent: Hos
   const outcomes: RuleOutcome[] = new Array<RuleOutcome>(spec.count);
   for (let i = 0; i < spec.count; i++) {
     const code = codes[i]!;
-    const o = new SpecialisedOutcome(rules[i]!.name, code !== FAIL, rules[i]!, facts);
-    if (skip[i]) o.absentBoth = code === SKIPPED;
-    outcomes[i] = o;
+    outcomes[i] = new LazyOutcome(rules[i]!.name, code !== FAIL, rules[i]!, facts, skip[i] ? code === SKIPPED : undefined);
   }
   return finishRun(source, parent.id, type, facts, outcomes, failOnSkip);
 }

@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   'unknown-device',
   'unknown-type',
   'input-too-large',
+  'model-mismatch',
+  'missing-metadata',
+  'timeout',
   'usage',
   'internal',
 ] as const;

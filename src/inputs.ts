@@ -8,7 +8,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failed, isError, ok, resultOf, type Result } from './errors.js';
-import { capDiagnostics, DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, type LoadLimits, type ReadOptions, type SourceDocument } from './load.js';
+import { capDiagnostics, DEFAULT_LIMITS, loadDocuments, loadFile, parseText, readText, readTextArgument, STDIN_NAME, type LoadLimits, type ReadOptions, type SourceDocument } from './load.js';
+import { parseDomain, type Domain } from './libvirt/domain.js';
 import { normalizeHost } from './normalize.js';
 import { checkPolicy, resolvePolicy, resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from './resolve.js';
 import { validateDocument } from './validate.js';
@@ -163,4 +164,10 @@ export async function* loadDestinations(args: readonly string[], limits: LoadLim
       yield { ...(host.value ? { host: host.value } : {}), errors: host.errors.filter(isError), warnings: [...host.warnings, ...host.errors.filter((e) => !isError(e))] };
     }
   }
+}
+
+/** A libvirt domain XML file (`-`: standard input) with its mdev hostdevs. */
+export async function loadDomain(arg: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<Domain>> {
+  const read = await readTextArgument(arg, limits);
+  return read.ok ? parseDomain(read.value, arg === '-' ? STDIN_NAME : arg, limits.maxDepth) : failed(read.errors);
 }

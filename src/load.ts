@@ -405,6 +405,16 @@ export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS
   return read.ok ? decodeUtf8(read.value, file) : read;
 }
 
+/** A text argument that may be `-`: standard input, read to its end (named `<stdin>` in messages), within the same limit. */
+export async function readTextArgument(arg: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<string>> {
+  if (arg !== '-') return readText(arg, limits);
+  const read = await readStreamBounded(process.stdin, STDIN_NAME, limits.maxBytes);
+  return read.ok ? decodeUtf8(read.value, STDIN_NAME) : read;
+}
+
+/** How standard input is named in messages. */
+export const STDIN_NAME = '<stdin>';
+
 function fileKind(info: Stats): string {
   if (info.isFIFO()) return 'a fifo';
   if (info.isCharacterDevice()) return 'a character device';

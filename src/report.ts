@@ -289,3 +289,31 @@ export function renderCaseReport(suite: string, c: CaseReport, options: TextOpti
   const lines = [`${c.passed ? paint('green', '✓') : paint('red', '✗')} ${escapeForTerminal(suite)} › ${escapeForTerminal(c.name)}`, ...c.problems.map((p) => `    ${escapeForTerminal(describeProblem(p))}`)];
   return `${lines.join('\n')}\n${renderDiagnostics(c.errors).replace(/^(?=.)/gm, '    ')}`;
 }
+
+/** The most failing checks a refusal line names per device (the rest are counted). */
+const REFUSAL_CHECKS_MAX = 4;
+
+/**
+ * Why a destination refused the VM, on one line (what libvirt shows the
+ * operator when the hook refuses a migration, what `--format plan` says when
+ * there is no plan): the destination's reason, then for each device the
+ * checks that failed on the candidates of its own type (else on any).
+ */
+export function renderRefusal(input: DestinationResult, ownType: ReadonlyMap<string, string>): string {
+  const dest = forTerminal(input);
+  const parts: string[] = [];
+  for (const [device, type] of ownType) {
+    const mine = dest.candidates.filter((c) => c.device === device && !c.compatible);
+    const own = mine.filter((c) => c.type === type);
+    const failed = new Map<string, string>();
+    for (const c of own.length > 0 ? own : mine) {
+      for (const k of c.checks) if (k.result === 'fail' && k.severity !== 'warning' && !failed.has(k.id)) failed.set(k.id, k.message);
+    }
+    if (failed.size === 0) continue;
+    const shown = [...failed].slice(0, REFUSAL_CHECKS_MAX).map(([id, message]) => `${id} (${message})`);
+    const more = failed.size - shown.length;
+    parts.push(`${device}: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+  }
+  const reason = dest.reason ?? 'no placement';
+  return `${dest.host} cannot take the VM: ${reason}${parts.length > 0 ? `; failing checks: ${parts.join('; ')}` : ''}`.replace(/\s*\n\s*/g, ' ');
+}

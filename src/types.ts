@@ -232,6 +232,12 @@ export interface Host {
   facts: Record<string, string>;
   parents: HostParent[];
   devices: MdevDevice[];
+  /**
+   * The VM's own devices this destination already holds (by uuid: where they
+   * run), released for the VM before it is decided (src/plan.ts): placement
+   * prefers them.
+   */
+  reserved?: ReadonlyMap<string, { parent: string; type: string }>;
 }
 
 // --- Facts handed to the rules (DESIGN §4) ---------------------------------
@@ -327,7 +333,7 @@ export interface Decision {
   mode: string;
   /** The base policy, the overlays that applied to a source device, and the digest of the whole set as loaded (base, every overlay, mode). */
   policy: PolicyRef & { overlays: PolicyRef[]; digest: string };
-  source: { host: string; devices: { uuid: string; parent: string; type: string }[] };
+  source: { host: string; devices: { uuid: string; parent: string; type: string }[]; /** The VM, when it was given as its domain XML (`--domain`). */ vm?: { name?: string; uuid?: string } };
   destinations: DestinationResult[];
   errors: Diagnostic[];
   warnings?: Diagnostic[];

@@ -28,7 +28,18 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     policy: policyFlag,
     overlay: overlayFlag,
     mode: modeFlag,
-    format: Flags.string({ options: ['text', 'json', 'ndjson'], default: 'text', description: 'Output format.' }),
+    domain: Flags.string({
+      exclusive: ['device'],
+      description: "The VM to migrate, as its libvirt domain XML (`virsh dumpxml VM`; - for stdin): its mdev hostdevs are the source devices. Each must be on the source host, with a model that is its type's device_api.",
+      helpValue: 'FILE|-',
+    }),
+    format: Flags.string({
+      options: ['text', 'json', 'ndjson', 'plan', 'domain-xml'],
+      default: 'text',
+      description:
+        'Output format. plan: a POSIX shell script of mdevctl commands creating the devices on the destination (the first compatible one, or --to); domain-xml: the domain XML (--domain) with each mdev hostdev pointing at its device on that destination.',
+    }),
+    to: Flags.string({ description: 'With --format plan or domain-xml: the destination to plan for (default: the first compatible one).', helpValue: 'HOST' }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     explain: Flags.boolean({ description: 'Show passing and skipped checks too (text), every check (ndjson).' }),
     'only-compatible': Flags.boolean({ description: 'Leave incompatible destinations out of the output (not out of the summary counts).' }),
@@ -76,29 +87,117 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     };
   }
 
+  /** Flag combinations oclif cannot express: one line, or undefined when they are fine. */
+  private usageProblem(flags: { domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
+    if (flags.domain === '-' && flags.dest.includes('-')) return '--domain - and --dest - both read standard input: give one of them as a file';
+    if (format === 'domain-xml' && flags.domain === undefined) return '--format domain-xml rewrites the domain XML given with --domain';
+    if (flags.to !== undefined && !planning) return '--to names the destination of --format plan or domain-xml';
+    if (flags['only-compatible'] && planning) return '--only-compatible filters a report; --format plan and domain-xml print one destination';
+    return undefined;
+  }
+
+  /** `--format plan | domain-xml`: the script or the XML for one compatible destination; else why there is none (exit 1). */
+  private async plan(
+    lib: typeof import('../index.js'),
+    input: {
+      flags: { dest: string[]; to?: string; 'fail-on-skip': boolean; engine: string; explain: boolean };
+      format: string;
+      limits: import('../load.js').LoadLimits;
+      policy: import('../resolve.js').PolicySet;
+      source: import('../types.js').Host;
+      devices?: readonly string[];
+      domain?: import('../libvirt/domain.js').Domain;
+      warnings: import('../errors.js').Diagnostic[];
+    },
+  ): Promise<void> {
+    const { flags, source, domain } = input;
+    if (flags.to !== undefined && lib.sameHost(flags.to, source.name)) {
+      this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', `\`${flags.to}\` is the source host: a VM does not migrate to the host it runs on`)]));
+      process.exitCode = 2;
+      return;
+    }
+    const picker = new lib.TargetPicker({ source: source.name, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(domain ? { vm: new Set(input.devices) } : {}) });
+    const counts = { destinations: 0, compatible: 0 };
+    const decision = await lib.evaluate({
+      counts,
+      policy: input.policy,
+      source,
+      ...(input.devices ? { devices: input.devices } : {}),
+      destinations: picker.destinations(lib.loadDestinations(flags.dest, input.limits)),
+      keep: false,
+      destination: { engine: flags.engine as 'compiled' | 'rules' | 'bulk', failOnSkip: flags['fail-on-skip'] },
+      onDestination: (d) => picker.decided(d),
+    });
+    const errors = lib.sortDiagnostics(decision.errors);
+    const warnings = [...input.warnings, ...(decision.warnings ?? [])];
+    const target = flags.to !== undefined ? picker.named : picker.chosen;
+    if (decision.source.devices.length > 0 && target?.result.compatible) {
+      const plan = lib.claimPlan(target.result, target.host.devices);
+      const refused = lib.unplannable(plan);
+      if (refused) errors.push(lib.diagnostic('input-too-large', refused, target.host.file ? { file: target.host.file } : {}));
+      else if (input.format === 'plan') {
+        const policy = decision.policy;
+        this.write(
+          lib.renderPlanScript(plan, {
+            ...(domain?.name !== undefined ? { vm: domain.name } : {}),
+            sourceHost: source.name,
+            policy: `${policy.name}@${policy.version}${policy.overlays.map((o) => ` + ${o.name}@${o.version}`).join('')}`,
+            digest: policy.digest,
+            mode: decision.mode,
+            decision: decision.id,
+            time: decision.time,
+            tool: `${decision.tool.name} ${decision.tool.version}`,
+          }),
+        );
+      } else this.write(lib.rewriteDomain(domain!, plan, target.host));
+    } else if (decision.source.devices.length > 0) {
+      const ownType = new Map(decision.source.devices.map((d) => [d.uuid, d.type]));
+      if (flags.to !== undefined && !target) errors.push(lib.diagnostic('usage', `no destination named \`${flags.to}\` among --dest`));
+      else if (target) this.writeErr(`${lib.renderRefusal(target.result, ownType)}\n`);
+      else this.writeErr(`no plan: ${counts.destinations === 0 ? 'no destination was decided' : `none of the ${counts.destinations} destination${counts.destinations === 1 ? '' : 's'} decided can take every device`}\n`);
+    }
+    this.writeErr(lib.renderDiagnostics([...lib.sortDiagnostics(errors), ...warnings]));
+    process.exitCode = errors.length > 0 ? 2 : target?.result.compatible ? 0 : 1;
+  }
+
   async run(): Promise<void> {
     const { flags } = await this.parse(Eval);
     const lib = await import('../index.js');
     const limits = limitsFrom(flags, lib.DEFAULT_LIMITS);
     const format = flags.json ? 'json' : flags.format;
-    const [policy, source] = await Promise.all([lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limits), lib.loadHost(flags.source, limits)]);
-    const early = [...policy.errors, ...source.errors];
-    if (!policy.value || !source.value) {
-      this.writeErr(lib.renderDiagnostics(early));
+    const planning = format === 'plan' || format === 'domain-xml';
+    const usage = this.usageProblem(flags, format, planning);
+    if (usage) {
+      this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', usage)]));
       process.exitCode = 2;
       return;
     }
+    const [policy, source, domain] = await Promise.all([
+      lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limits),
+      lib.loadHost(flags.source, limits),
+      flags.domain === undefined ? undefined : lib.loadDomain(flags.domain, limits),
+    ]);
+    const early = [...policy.errors, ...source.errors, ...(domain?.errors ?? [])];
+    const vm = domain?.value && source.value ? lib.vmDevices(domain.value, source.value) : undefined;
+    if (!policy.value || !source.value || (domain && !domain.value) || (vm && vm.errors.length > 0)) {
+      this.writeErr(lib.renderDiagnostics([...early, ...(vm?.errors ?? []), ...(vm?.warnings ?? [])]));
+      process.exitCode = 2;
+      return;
+    }
+    const devices = vm ? vm.uuids : flags.device;
+    if (planning) return this.plan(lib, { flags, format, limits, policy: policy.value, source: source.value, devices, domain: domain?.value, warnings: [...source.warnings, ...(vm?.warnings ?? [])] });
     const streaming = format === 'ndjson';
     const engine = flags.engine as 'compiled' | 'rules' | 'bulk';
     const counts = { destinations: 0, compatible: 0 };
     const progress = this.progress(counts);
     let decision;
-    if (streaming && engine === 'compiled') {
+    // The fleet path reads hosts as bytes; a VM's devices already on a destination are released on Host objects (the library path).
+    if (streaming && engine === 'compiled' && !vm) {
       // The fleet path: NDJSON inventories in pieces, one write per piece, no per-destination objects.
       const streamed = await lib.streamDecision({
         policy: policy.value,
         source: source.value,
-        devices: flags.device,
+        devices,
         destinations: flags.dest,
         limits,
         detail: flags.explain ? 'all' : 'failing',
@@ -115,11 +214,12 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       decision = streamed.decision;
       Object.assign(counts, streamed.counts);
     } else {
+      const picker = new lib.TargetPicker({ source: source.value.name, ...(vm ? { vm: new Set(vm.uuids) } : {}) });
       decision = await lib.evaluate({
         policy: policy.value,
         source: source.value,
-        devices: flags.device,
-        destinations: lib.loadDestinations(flags.dest, limits),
+        devices,
+        destinations: picker.destinations(lib.loadDestinations(flags.dest, limits)),
         // A stream keeps nothing per destination: memory stays flat whatever the fleet's size.
         keep: !streaming,
         counts,
@@ -132,8 +232,9 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     }
     progress.done();
     if (flags['only-compatible'] && !streaming) decision.destinations = decision.destinations.filter((d) => d.compatible);
+    if (domain?.value) decision.source.vm = lib.vmOf(domain.value);
     decision.errors = lib.sortDiagnostics(decision.errors);
-    const warnings = [...source.warnings, ...(decision.warnings ?? [])];
+    const warnings = [...source.warnings, ...(vm?.warnings ?? []), ...(decision.warnings ?? [])];
     // When bad input stopped the evaluation before it began (a bad policy, source or --device), stdout stays empty in every format.
     if (decision.source.devices.length > 0) {
       if (format === 'json') this.write(lib.renderJson(decision));

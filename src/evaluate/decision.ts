@@ -68,7 +68,10 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
   // Each device's compatible candidates, its own type first; the parent capacity of its policy (none: unbounded).
   const wanted = sources.map((s): PlacementDevice => {
     const own = runs.filter((r) => r.source === s && r.compatible && !takenByAnother(s, r));
-    own.sort((a, b) => Number(b.type.id === s.device.type) - Number(a.type.id === s.device.type));
+    // The device already prepared here for the VM first, then the device's own type.
+    const mine = dest.reserved?.get(s.device.uuid);
+    const rank = (r: CandidateRun) => (mine && r.parent === mine.parent && r.type.id === mine.type ? 2 : 0) + Number(r.type.id === s.device.type);
+    own.sort((a, b) => rank(b) - rank(a));
     return {
       id: s.device.uuid,
       options: own.map((r) => ({ parent: r.parent, type: r.type.id, available: r.capacity })),

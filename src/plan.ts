@@ -1,0 +1,178 @@
+// The claim plan made executable: for a compatible destination, which
+// device uuid each placed source device gets there, the POSIX shell script of
+// mdevctl commands that creates those devices (type on parent, every synced
+// attribute, started), and the inputs the domain XML rewrite needs.
+//
+// A device keeps its source uuid unless the destination already has a device
+// with that uuid that is not the one planned (same parent, same type): only
+// then is a new uuid made, derived from the source uuid and the destination
+// (a name-based UUID, version 5), so the plan is the same every time it is
+// made and running it twice creates nothing twice.
+//
+// A destination device that carries one of the VM's uuids and runs on the
+// parent and type the plan places it on is the plan already carried out
+// ("prepared"): before the destination is decided it is released, its
+// instance counted free for the VM, and the placement prefers it.
+
+import { createHash } from 'node:crypto';
+import type { DestinationResult, Host, MdevDevice } from './types.js';
+
+/** One device of the plan. */
+export interface PlannedDevice {
+  /** The source device's uuid. */
+  source: string;
+  /** The uuid it gets on the destination. */
+  uuid: string;
+  parent: string;
+  type: string;
+  set: Record<string, string | string[]>;
+}
+
+export interface ClaimPlan {
+  host: string;
+  devices: PlannedDevice[];
+}
+
+/** The VM's devices a destination already holds: uuid → where. */
+export type Prepared = ReadonlyMap<string, { parent: string; type: string }>;
+
+/** The destination with the VM's own devices (by uuid) taken out and their instances counted free again; undefined when it holds none. */
+export function releasePrepared(host: Host, uuids: ReadonlySet<string>): Host | undefined {
+  const mine = host.devices.filter((d) => uuids.has(d.uuid));
+  if (mine.length === 0) return undefined;
+  const freed = new Map<string, number>();
+  for (const d of mine) freed.set(`${d.parent}\u0000${d.type}`, (freed.get(`${d.parent}\u0000${d.type}`) ?? 0) + 1);
+  return {
+    ...host,
+    devices: host.devices.filter((d) => !uuids.has(d.uuid)),
+    parents: host.parents.map((p) => ({
+      ...p,
+      types: p.types.map((t) => {
+        const n = freed.get(`${p.id}\u0000${t.id}`);
+        const available = t.attributes.available_instances;
+        return n && typeof available === 'number' ? { ...t, attributes: { ...t.attributes, available_instances: available + n } } : t;
+      }),
+    })),
+    reserved: new Map(mine.map((d) => [d.uuid, { parent: d.parent, type: d.type }])),
+  };
+}
+
+// The namespace of the uuids mdev-policy derives (a fixed random uuid).
+const NAMESPACE = Buffer.from('5b0c6a4e9d2f4c1e8a7b3f6d2e1c0a98', 'hex');
+
+/** A name-based UUID (RFC 9562 version 5, SHA-1) in mdev-policy's namespace. */
+export function derivedUuid(name: string): string {
+  const bytes = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The plan for a compatible destination: each placed device with the uuid
+ * it gets there. `devices` are the destination's devices as collected
+ * (before any release).
+ */
+export function claimPlan(destination: DestinationResult, devices: readonly MdevDevice[]): ClaimPlan {
+  const taken = new Map(devices.map((d) => [d.uuid, d]));
+  const used = new Set<string>();
+  const planned: PlannedDevice[] = [];
+  for (const p of destination.placement) {
+    const existing = taken.get(p.device);
+    let uuid = p.device;
+    if (existing && (existing.parent !== p.parent || existing.type !== p.type)) {
+      for (let attempt = 0; ; attempt++) {
+        uuid = derivedUuid(`${p.device}@${destination.host.trim().toLowerCase()}${attempt === 0 ? '' : `#${attempt}`}`);
+        if (!taken.has(uuid) && !used.has(uuid)) break;
+      }
+    }
+    used.add(uuid);
+    planned.push({ source: p.device, uuid, parent: p.parent, type: p.type, set: p.set });
+  }
+  return { host: destination.host, devices: planned };
+}
+
+/** A word for the shell, whatever it holds: single-quoted, each `'` as `'\''`. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A comment line for the script: one line, nothing a terminal acts on. */
+function comment(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `# ${s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')}`;
+}
+
+export interface PlanContext {
+  /** The VM, when it was named (its domain XML). */
+  vm?: string;
+  sourceHost: string;
+  policy: string;
+  digest: string;
+  mode: string;
+  decision: string;
+  time: string;
+  tool: string;
+}
+
+/** Characters no value on a command line can carry (a NUL ends a C string); refused rather than passed cut short. */
+export function unplannable(plan: ClaimPlan): string | undefined {
+  for (const d of plan.devices) {
+    for (const v of [d.uuid, d.parent, d.type, ...Object.entries(d.set).flatMap(([k, v]) => [k, ...(Array.isArray(v) ? v : [v])])]) {
+      if (v.includes('\u0000')) return `a value of device \`${d.source}\` holds a NUL character, which no command argument can carry`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The plan as a POSIX shell script of mdevctl commands, to run as root on
+ * the destination. `set -eu`: the first command that fails stops it. Running
+ * it again changes nothing: a device already running as planned (its uuid on
+ * the planned parent with the planned type) is left as it is; a definition
+ * not running is replaced; a device running elsewhere or as another type
+ * stops the script before anything is changed for it.
+ */
+export function renderPlanScript(plan: ClaimPlan, context: PlanContext): string {
+  const q = shellQuote;
+  const lines = [
+    '#!/bin/sh',
+    comment(`mdev-policy claim plan for ${plan.host}: ${context.vm ? `VM ${context.vm}, ` : ''}${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'} from ${context.sourceHost}`),
+    comment(`policy ${context.policy} (${context.digest}), mode ${context.mode}; decision ${context.decision} at ${context.time} by ${context.tool}`),
+    comment(`Run as root on ${plan.host} before the migration. Running it again changes nothing: a device`),
+    comment('already running as planned is left as it is; a definition that is not running is replaced.'),
+    'set -eu',
+    '',
+    "command -v mdevctl >/dev/null 2>&1 || { echo 'mdev-policy plan: mdevctl is not installed' >&2; exit 1; }",
+    '',
+    '# needed UUID PARENT TYPE: false when UUID already runs on PARENT as TYPE; stops the script when it runs otherwise;',
+    '# removes a definition of UUID on PARENT that is not running, so that it is defined anew.',
+    'needed() {',
+    '  running=$(mdevctl list --uuid "$1")',
+    '  case $running in',
+    '    "") ;;',
+    '    "$1 $2 $3" | "$1 $2 $3 "*) echo "mdev-policy plan: $1 already runs on $2 as $3: left as it is" >&2; return 1 ;;',
+    '    *) echo "mdev-policy plan: $1 already runs, not as $3 on $2: $running" >&2; exit 1 ;;',
+    '  esac',
+    '  if [ -n "$(mdevctl list --defined --uuid "$1" --parent "$2")" ]; then',
+    '    mdevctl undefine --uuid "$1" --parent "$2"',
+    '  fi',
+    '  return 0',
+    '}',
+  ];
+  for (const d of plan.devices) {
+    const id = `--uuid ${q(d.uuid)} --parent ${q(d.parent)}`;
+    lines.push('');
+    lines.push(comment(`${d.uuid}: ${d.type} on ${d.parent}${d.uuid === d.source ? '' : ` (a new uuid: ${d.source} is taken on ${plan.host})`}`));
+    lines.push(`if needed ${q(d.uuid)} ${q(d.parent)} ${q(d.type)}; then`);
+    lines.push(`  mdevctl define ${id} --type ${q(d.type)} --auto`);
+    for (const [name, value] of Object.entries(d.set)) {
+      for (const v of Array.isArray(value) ? value : [value]) lines.push(`  mdevctl modify ${id} --addattr=${q(name)} --value=${q(v)}`);
+    }
+    lines.push(`  mdevctl start ${id}`);
+    lines.push('fi');
+  }
+  lines.push('');
+  return lines.join('\n');
+}

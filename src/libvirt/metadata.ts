@@ -100,7 +100,7 @@ export function readSourceFacts(domain: Domain, limits: LoadLimits): Result<Host
   if (!doc.ok) return failed(moved(doc.errors));
   const host = hostFromDocument(doc.value);
   if (!host.ok) return failed(moved(host.errors));
-  return { ok: true, value: host.value, errors: [], warnings: moved(host.warnings) } as Result<Host | undefined>;
+  return { ok: true, value: host.value, errors: [], warnings: moved(host.warnings) };
 }
 
 /** The edit that puts `element` in the domain's metadata: in place of mdev-policy's element, else inside `<metadata>`, else in a new `<metadata>`. */

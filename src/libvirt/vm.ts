@@ -64,16 +64,19 @@ export function rewriteDomain(domain: Domain, plan: ClaimPlan, destination: Host
       parents: destination.parents,
       devices: plan.devices.map((d) => ({ uuid: d.uuid, parent: d.parent, type: d.type, attributes: d.set })),
     };
-    const facts = hostSubset(placed, placed.devices.map((d) => d.uuid));
-    edits.push(metadataEdit(domain, metadataElement(facts, { time: now(), tool: `${toolInfo().name} ${toolInfo().version}` })));
+    edits.push(metadataEdit(domain, sourceFactsElement(placed, placed.devices.map((d) => d.uuid))));
   }
   return applyEdits(domain.text, edits);
 }
 
+/** mdev-policy's metadata element with a host's facts for some of its devices. */
+export function sourceFactsElement(host: Host, uuids: readonly string[]): string {
+  return metadataElement(hostSubset(host, uuids), { time: now(), tool: `${toolInfo().name} ${toolInfo().version}` });
+}
+
 /** The domain XML with the source host's facts for the VM's devices in its metadata (`annotate`). */
 export function annotateDomain(domain: Domain, source: Host, uuids: readonly string[]): string {
-  const facts = hostSubset(source, uuids);
-  return applyEdits(domain.text, [metadataEdit(domain, metadataElement(facts, { time: now(), tool: `${toolInfo().name} ${toolInfo().version}` }))]);
+  return applyEdits(domain.text, [metadataEdit(domain, sourceFactsElement(source, uuids))]);
 }
 
 /** The VM as a Decision names it. */

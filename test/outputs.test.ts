@@ -231,9 +231,9 @@ test("README: the Decision example is eval's real output, trimmed", () => {
   }
 });
 
-test('help: the import and policy topics are described as topics, not as one of their commands', () => {
+test('help: the hook, import and policy topics are described as topics, not as one of their commands', () => {
   const topics = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).oclif.topics as Record<string, { description: string }>;
-  assert.equal(Object.keys(topics).sort(), ['import', 'policy']);
+  assert.equal(Object.keys(topics).sort(), ['hook', 'import', 'policy']);
   const root = run(['--help']).stdout.replace(/\s+/g, ' ');
   for (const [name, { description }] of Object.entries(topics)) {
     assert.ok(root.includes(` ${name} ${description}`), `${name} in mdev-policy --help`);

@@ -5,6 +5,7 @@
 // mdev-policy's metadata describing the devices where they now are).
 
 import { diagnostic, didYouMean, warning, type Diagnostic } from '../errors.js';
+import { lineColAt } from '../json-text.js';
 import { now, toolInfo } from '../trace.js';
 import type { Host } from '../types.js';
 import type { ClaimPlan } from '../plan.js';
@@ -17,7 +18,7 @@ export function vmDevices(domain: Domain, source: Host): { uuids: string[]; erro
   const warnings: Diagnostic[] = [];
   const vm = domain.name ? `domain \`${domain.name}\`` : 'the domain';
   if (domain.mdevs.length === 0) {
-    errors.push(diagnostic('unknown-device', `${vm} has no mdev hostdev: nothing to decide`, { file: domain.file }, { hint: "an mdev is `<hostdev mode='subsystem' type='mdev' model='…'>` in `<devices>`" }));
+    errors.push(diagnostic('unknown-device', `${vm} has no mdev hostdev: nothing to decide`, { file: domain.file, ...lineColAt(domain.text, domain.root.start) }, { hint: "an mdev is `<hostdev mode='subsystem' type='mdev' model='…'>` in `<devices>`" }));
   }
   for (const m of domain.mdevs) {
     const device = source.devices.find((d) => d.uuid === m.uuid);

@@ -339,6 +339,30 @@ test('hook: the time limit refuses with the timeout code (stdin held open and ne
   assert.match(r.stderr, /^mdev-policy refused the migration of vm: error timeout: no decision within 1 s/m);
 });
 
+test('eval --domain without --source: the source host is the one the annotated domain carries; none carried is missing-metadata', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'annotated-'));
+  try {
+    const file = path.join(dir, 'vm.xml');
+    writeFileSync(file, cli(['annotate', '--domain', at('nvidia.xml'), '--source', at('hosts/vgpu-src.yaml')]).stdout);
+    const viaXml = cli(['eval', '--domain', file, '-d', at('hosts/vgpu-dst-ok.yaml'), '-d', at('hosts/vgpu-dst-bad.yaml'), '--format', 'json']);
+    const direct = cli(['eval', '--domain', file, '-s', at('hosts/vgpu-src.yaml'), '-d', at('hosts/vgpu-dst-ok.yaml'), '-d', at('hosts/vgpu-dst-bad.yaml'), '--format', 'json']);
+    assert.is(viaXml.status, 0, viaXml.stderr);
+    const strip = (t: string) => {
+      const d = JSON.parse(t) as Decision;
+      return { ...unstamped(d), destinations: d.destinations.map(({ file: _f, ...rest }) => rest) };
+    };
+    assert.equal(strip(viaXml.stdout), strip(direct.stdout));
+    const none = cli(['eval', '--domain', at('gvt-g.xml'), '-d', 'examples/host-b.yaml']);
+    assert.is(none.status, 2);
+    assert.equal(coded(none.stderr), [['missing-metadata', 'gvt-g.xml', 1, 1]]);
+    const neither = cli(['eval', '-d', 'examples/host-b.yaml']);
+    assert.is(neither.status, 2);
+    assert.match(neither.stderr, /^usage: /m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('annotate: the metadata replaces an earlier one in place (one element per namespace), other metadata kept', () => {
   const once = cli(['annotate', '--domain', at('gvt-g.xml'), '--source', 'examples/host-a.yaml']);
   const dir = mkdtempSync(path.join(tmpdir(), 'annotate-'));

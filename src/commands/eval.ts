@@ -22,7 +22,11 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
   ];
 
   static override flags = {
-    source: Flags.string({ char: 's', required: true, description: 'Host descriptor of the source host (YAML or JSON).', helpValue: 'FILE' }),
+    source: Flags.string({
+      char: 's',
+      description: "Host descriptor of the source host (YAML or JSON). Required, unless --domain carries the source host's facts in its metadata (`mdev-policy annotate`).",
+      helpValue: 'FILE',
+    }),
     device: Flags.string({ multiple: true, description: 'UUID of a source device to migrate (repeatable); default: every device on the source host.', helpValue: 'UUID' }),
     dest: Flags.string({ char: 'd', required: true, multiple: true, description: 'Destination host descriptor: a file, a directory of them, an .ndjson inventory (streamed), or - for NDJSON on stdin (repeatable).', helpValue: 'FILE|DIR|-' }),
     policy: policyFlag,
@@ -88,7 +92,8 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
   }
 
   /** Flag combinations oclif cannot express: one line, or undefined when they are fine. */
-  private usageProblem(flags: { domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
+  private usageProblem(flags: { source?: string; domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
+    if (flags.source === undefined && flags.domain === undefined) return 'give the source host with --source, or a domain XML annotated with its facts with --domain';
     if (flags.domain === '-' && flags.dest.includes('-')) return '--domain - and --dest - both read standard input: give one of them as a file';
     if (format === 'domain-xml' && flags.domain === undefined) return '--format domain-xml rewrites the domain XML given with --domain';
     if (flags.to !== undefined && !planning) return '--to names the destination of --format plan or domain-xml';
@@ -172,11 +177,13 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       process.exitCode = 2;
       return;
     }
-    const [policy, source, domain] = await Promise.all([
+    const [policy, domain, named] = await Promise.all([
       lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limits),
-      lib.loadHost(flags.source, limits),
       flags.domain === undefined ? undefined : lib.loadDomain(flags.domain, limits),
+      flags.source === undefined ? undefined : lib.loadHost(flags.source, limits),
     ]);
+    // Without --source, the source host's facts the domain carries (annotate): the VM decided as its destination's hook would.
+    const source = named ?? lib.sourceFromMetadata(domain);
     const early = [...policy.errors, ...source.errors, ...(domain?.errors ?? [])];
     const vm = domain?.value && source.value ? lib.vmDevices(domain.value, source.value) : undefined;
     if (!policy.value || !source.value || (domain && !domain.value) || (vm && vm.errors.length > 0)) {

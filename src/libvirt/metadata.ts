@@ -13,7 +13,7 @@
 // round trip is lossless for everything the checks read.
 
 import { diagnostic, failed, ok, type Diagnostic, type Result } from '../errors.js';
-import { parseJsonDocument, type LoadLimits } from '../load.js';
+import { DEFAULT_LIMITS, parseJsonDocument, type LoadLimits } from '../load.js';
 import { hostFromDocument } from '../inputs.js';
 import { API_VERSION, type Host, type WrittenHost } from '../types.js';
 import { lineColAt } from '../json-text.js';
@@ -132,4 +132,20 @@ export function metadataEdit(domain: Domain, element: string): TextEdit {
   const indent = before ? indentationOf(text, before.start) : indentationOf(text, root.start) + step;
   const at = before ? before.end : root.openEnd;
   return { start: at, end: at, text: `\n${indent}<metadata>\n${indent}${step}${element}\n${indent}</metadata>` };
+}
+
+/** The source host a loaded domain carries in its metadata, as a loaded host: an error when it carries none. */
+export function sourceFromMetadata(domain: Result<Domain> | undefined, limits: LoadLimits = DEFAULT_LIMITS): Result<Host> {
+  if (!domain) return failed([diagnostic('usage', 'no source host: give --source')]);
+  if (!domain.ok) return failed([]);
+  const facts = readSourceFacts(domain.value, limits);
+  if (!facts.ok) return failed(facts.errors);
+  if (!facts.value) {
+    return failed([
+      diagnostic('missing-metadata', "the domain carries no mdev-policy metadata (the source host's facts), and no --source was given", { file: domain.value.file, ...lineColAt(domain.value.text, domain.value.root.start) }, {
+        hint: 'give the source host with --source, or annotate the domain on it: `mdev-policy annotate --domain vm.xml --source host.yaml`',
+      }),
+    ]);
+  }
+  return { ...facts, value: facts.value };
 }

@@ -14,7 +14,7 @@
 // ("prepared"): before the destination is decided it is released, its
 // instance counted free for the VM, and the placement prefers it.
 
-import { createHash } from 'node:crypto';
+import { cryptoModule } from './trace.js';
 import type { DestinationResult, Host, MdevDevice } from './types.js';
 
 /** One device of the plan. */
@@ -62,7 +62,7 @@ const NAMESPACE = Buffer.from('5b0c6a4e9d2f4c1e8a7b3f6d2e1c0a98', 'hex');
 
 /** A name-based UUID (RFC 9562 version 5, SHA-1) in mdev-policy's namespace. */
 export function derivedUuid(name: string): string {
-  const bytes = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
+  const bytes = cryptoModule().createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 
 /** node:crypto, loaded when a digest or an id is first asked for (a text report asks for neither). */
 let crypto: typeof import('node:crypto') | undefined;
-const cryptoModule = () => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
+export const cryptoModule = () => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
 
 export interface Tool {
   name: string;

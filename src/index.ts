@@ -27,7 +27,7 @@ export { validateFiles, type FilesChecked } from './check-files.js';
 export { runSuiteFile, findSuites, type SuiteReport, type CaseReport } from './suite.js';
 export { parseDomain, MDEV_MODELS, type Domain, type DomainMdev } from './libvirt/domain.js';
 export { METADATA_NAMESPACE, hostSubset, readSourceFacts, sourceFromMetadata } from './libvirt/metadata.js';
-export { annotateDomain, rewriteDomain, sourceFactsElement, vmDevices, vmOf } from './libvirt/vm.js';
+export { annotateDomain, rewriteDomain, sourceFactsElement, vmDevices, vmOf, vmTypes } from './libvirt/vm.js';
 export { libvirtQemuHook, type HookOptions, type HookOutcome } from './libvirt/hook.js';
 export { claimPlan, derivedUuid, releasePrepared, renderPlanScript, shellQuote, unplannable, type ClaimPlan, type PlannedDevice, type PlanContext } from './plan.js';
 export { TargetPicker, type Target } from './evaluate/target.js';

@@ -9,10 +9,11 @@
 // (a name-based UUID, version 5), so the plan is the same every time it is
 // made and running it twice creates nothing twice.
 //
-// A destination device that carries one of the VM's uuids and runs on the
-// parent and type the plan places it on is the plan already carried out
-// ("prepared"): before the destination is decided it is released, its
-// instance counted free for the VM, and the placement prefers it.
+// A destination device that carries one of the VM's uuids, as the type of
+// that source device, is the plan already carried out ("prepared"): before the destination is decided it is
+// released, its instance counted free for that device only. The device may
+// then go nowhere else, and only if it is a compatible candidate there and
+// runs with the values the plan would give it; else the destination refuses.
 
 import { cryptoModule } from './trace.js';
 import type { DestinationResult, Host, MdevDevice } from './types.js';
@@ -36,15 +37,23 @@ export interface ClaimPlan {
 /** The VM's devices a destination already holds: uuid → where. */
 export type Prepared = ReadonlyMap<string, { parent: string; type: string }>;
 
-/** The destination with the VM's own devices (by uuid) taken out and their instances counted free again; undefined when it holds none. */
-export function releasePrepared(host: Host, uuids: ReadonlySet<string>): Host | undefined {
-  const mine = host.devices.filter((d) => uuids.has(d.uuid));
+/**
+ * The destination with the VM's own devices (`vm`: uuid → its type; a
+ * device of the VM's uuid running as its type) taken out and their
+ * instances counted free again, each kept in `reserved`: the decision then
+ * lets that source device go only there (src/evaluate/decision.ts), so the
+ * freed instance is its own and no other device's. Undefined when it holds none.
+ */
+export function releasePrepared(host: Host, vm: ReadonlyMap<string, string>): Host | undefined {
+  // The VM's own device runs its uuid as its type; a device of that uuid of another type is someone else's (it stays, taking its instance).
+  const mine = host.devices.filter((d) => vm.get(d.uuid) === d.type);
+  const isMine = new Set(mine);
   if (mine.length === 0) return undefined;
   const freed = new Map<string, number>();
   for (const d of mine) freed.set(`${d.parent}\u0000${d.type}`, (freed.get(`${d.parent}\u0000${d.type}`) ?? 0) + 1);
   return {
     ...host,
-    devices: host.devices.filter((d) => !uuids.has(d.uuid)),
+    devices: host.devices.filter((d) => !isMine.has(d)),
     parents: host.parents.map((p) => ({
       ...p,
       types: p.types.map((t) => {
@@ -53,7 +62,7 @@ export function releasePrepared(host: Host, uuids: ReadonlySet<string>): Host | 
         return n && typeof available === 'number' ? { ...t, attributes: { ...t.attributes, available_instances: available + n } } : t;
       }),
     })),
-    reserved: new Map(mine.map((d) => [d.uuid, { parent: d.parent, type: d.type }])),
+    reserved: new Map(mine.map((d) => [d.uuid, d])),
   };
 }
 
@@ -116,11 +125,18 @@ export interface PlanContext {
   tool: string;
 }
 
-/** Characters no value on a command line can carry (a NUL ends a C string); refused rather than passed cut short. */
+// Characters a script to be read and run as root must not hold: NUL (no command argument can carry it), the
+// other control characters but tab and newline (a terminal acts on them: an escape sequence can hide a line of
+// the script from whoever reads it), and the bidirectional controls (they reorder what is shown).
+// eslint-disable-next-line no-control-regex
+const UNSCRIPTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Why a plan cannot be written as a script: a value with a character no script should carry; undefined when it can. */
 export function unplannable(plan: ClaimPlan): string | undefined {
   for (const d of plan.devices) {
     for (const v of [d.uuid, d.parent, d.type, ...Object.entries(d.set).flatMap(([k, v]) => [k, ...(Array.isArray(v) ? v : [v])])]) {
-      if (v.includes('\u0000')) return `a value of device \`${d.source}\` holds a NUL character, which no command argument can carry`;
+      const bad = UNSCRIPTABLE.exec(v);
+      if (bad) return `a value for device \`${d.source}\` holds the character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which a script run as root must not carry`;
     }
   }
   return undefined;

@@ -233,11 +233,11 @@ export interface Host {
   parents: HostParent[];
   devices: MdevDevice[];
   /**
-   * The VM's own devices this destination already holds (by uuid: where they
-   * run), released for the VM before it is decided (src/plan.ts): placement
-   * prefers them.
+   * The VM's own devices this destination already holds (by uuid), released
+   * for the VM before it is decided (src/plan.ts): each such source device may
+   * go only where its own device runs, with the values it runs with.
    */
-  reserved?: ReadonlyMap<string, { parent: string; type: string }>;
+  reserved?: ReadonlyMap<string, MdevDevice>;
 }
 
 // --- Facts handed to the rules (DESIGN §4) ---------------------------------
@@ -297,9 +297,11 @@ export interface Placement {
  * compatible candidate), `capacity` (too few free instances even counted per
  * type), `shared-capacity` (the types of a parent share one pool, leaving too
  * few), `one-type` (a parent takes one type at a time), `search-limit` (the
- * placement search ran out of its budget: refused rather than guessed).
+ * placement search ran out of its budget: refused rather than guessed),
+ * `prepared-mismatch` (the VM's own device already runs there with other
+ * values than the ones it must be given).
  */
-export const UNPLACED_CODES = ['no-candidate', 'capacity', 'shared-capacity', 'one-type', 'search-limit'] as const;
+export const UNPLACED_CODES = ['no-candidate', 'capacity', 'shared-capacity', 'one-type', 'search-limit', 'prepared-mismatch'] as const;
 export type UnplacedCode = (typeof UNPLACED_CODES)[number];
 
 export interface DestinationResult {

@@ -32,6 +32,7 @@ interface DomainCase {
   vm?: Record<string, string>;
   compatible?: string[];
   failing?: string[];
+  reasonCode?: string;
   errors?: [string, string, number, number][];
   usage?: boolean;
 }
@@ -60,6 +61,7 @@ for (const c of readCases<DomainCase>('domains.yaml')) {
     if (c.devices) assert.equal(decision.source.devices.map((d) => [d.uuid, d.type]), c.devices);
     if (c.vm) assert.equal(decision.source.vm, c.vm);
     if (c.compatible) assert.equal(decision.destinations.filter((d) => d.compatible).map((d) => d.host), c.compatible);
+    if (c.reasonCode) assert.equal(decision.destinations.map((d) => d.reasonCode), [c.reasonCode]);
     if (c.failing) {
       const failed = new Set(decision.destinations.flatMap((d) => d.candidates.flatMap((k) => k.checks.filter((x) => x.result === 'fail' && x.severity !== 'warning').map((x) => x.id))));
       assert.equal([...failed].sort(), c.failing);
@@ -361,6 +363,57 @@ test('eval --domain without --source: the source host is the one the annotated d
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('annotate: several mdev-policy elements (or one in a namespace declared on an ancestor) become one; the hook then reads it', () => {
+  for (const f of ['two-metadata.xml', 'ns-on-parent.xml']) {
+    const once = cli(['annotate', '--domain', at(f), '--source', 'examples/host-a.yaml']);
+    assert.is(once.status, 0, once.stderr);
+    assert.is((once.stdout.match(/urn:mdev-policy:source:1/g) ?? []).length, f === 'ns-on-parent.xml' ? 2 : 1, once.stdout);
+    const back = parseDomain(once.stdout, f, 64);
+    assert.ok(back.ok);
+    assert.is(readSourceFacts(back.value, DEFAULT_LIMITS).value?.name, 'host-a', f);
+    const r = hook(['--host', 'examples/host-b.yaml', '--', 'vm', 'migrate', 'begin', '-'], once.stdout);
+    assert.is(r.status, 0, `${f}: ${r.stderr}`);
+  }
+});
+
+test('hook: libvirt arguments without --, or three of them, are still a migrate begin (a misplaced wrapper never lets a migration through unchecked)', () => {
+  const annotated = cli(['annotate', '--domain', at('gvt-g.xml'), '--source', 'examples/host-a.yaml']).stdout;
+  for (const args of [
+    ['--host', 'examples/host-c.yaml', 'vm', 'migrate', 'begin'],
+    ['--host', 'examples/host-c.yaml', 'vm', 'migrate', 'begin', '-'],
+    ['--host', 'examples/host-c.yaml', '--', 'vm', 'migrate', 'begin'],
+  ]) {
+    const r = hook(args, annotated);
+    assert.is(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^mdev-policy refused the migration of vm: .*software-version/);
+  }
+  const badFlag = hook(['--bogus', '--', 'vm', 'migrate', 'begin', '-'], annotated);
+  assert.is(badFlag.status, 2);
+  assert.match(badFlag.stderr, /^mdev-policy refused the migration of vm: error usage: .*--bogus\n$/);
+});
+
+test('plan: a value with a control or bidi character is not scripted (an escape sequence could hide a line from who reads it)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'esc-'));
+  try {
+    const src = readFileSync(at('hosts/hostile-src.yaml'), 'utf8').replace('fps: "-60\\n--addattr=x"', 'fps: "60\\u001b[2K\\u001b[1A"');
+    assert.ok(src.includes('u001b'), 'the fixture was edited');
+    writeFileSync(path.join(dir, 'src.yaml'), src);
+    const r = cli(['eval', '-s', path.join(dir, 'src.yaml'), '-d', 'examples/host-b.yaml', '--domain', at('gvt-g.xml'), '--format', 'plan']);
+    assert.is(r.status, 2, r.stderr);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /schema-violation: a value for device `83b8f4f2-509f-382f-3c1e-e6bfe0fa1001` holds the character U\+001B/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('eval --domain: more than 64 mdev hostdevs is input-too-large, at once', () => {
+  const many = domainWith(Array.from({ length: 65 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`));
+  const r = cli(['eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '--domain', '-'], { input: many });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /^<stdin>:\d+:\d+: input-too-large: more than 64 mdev hostdevs/m);
 });
 
 test('annotate: the metadata replaces an earlier one in place (one element per namespace), other metadata kept', () => {

@@ -92,11 +92,12 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
   }
 
   /** Flag combinations oclif cannot express: one line, or undefined when they are fine. */
-  private usageProblem(flags: { source?: string; domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
+  private usageProblem(flags: { explain: boolean; source?: string; domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
     if (flags.source === undefined && flags.domain === undefined) return 'give the source host with --source, or a domain XML annotated with its facts with --domain';
     if (flags.domain === '-' && flags.dest.includes('-')) return '--domain - and --dest - both read standard input: give one of them as a file';
     if (format === 'domain-xml' && flags.domain === undefined) return '--format domain-xml rewrites the domain XML given with --domain';
     if (flags.to !== undefined && !planning) return '--to names the destination of --format plan or domain-xml';
+    if (flags.explain && planning) return '--explain shows checks in a report; --format plan and domain-xml print no checks';
     if (flags['only-compatible'] && planning) return '--only-compatible filters a report; --format plan and domain-xml print one destination';
     return undefined;
   }
@@ -121,7 +122,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       process.exitCode = 2;
       return;
     }
-    const picker = new lib.TargetPicker({ source: source.name, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(domain ? { vm: new Set(input.devices) } : {}) });
+    const picker = new lib.TargetPicker({ source: source.name, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(domain ? { vm: lib.vmTypes(source, input.devices ?? []) } : {}) });
     const counts = { destinations: 0, compatible: 0 };
     const decision = await lib.evaluate({
       counts,
@@ -139,7 +140,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     if (decision.source.devices.length > 0 && target?.result.compatible) {
       const plan = lib.claimPlan(target.result, target.host.devices);
       const refused = lib.unplannable(plan);
-      if (refused) errors.push(lib.diagnostic('input-too-large', refused, target.host.file ? { file: target.host.file } : {}));
+      if (refused) errors.push(lib.diagnostic('schema-violation', refused, target.host.file ? { file: target.host.file } : {}));
       else if (input.format === 'plan') {
         const policy = decision.policy;
         this.write(
@@ -221,7 +222,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       decision = streamed.decision;
       Object.assign(counts, streamed.counts);
     } else {
-      const picker = new lib.TargetPicker({ source: source.value.name, ...(vm ? { vm: new Set(vm.uuids) } : {}) });
+      const picker = new lib.TargetPicker({ source: source.value.name, ...(vm ? { vm: lib.vmTypes(source.value, vm.uuids) } : {}) });
       decision = await lib.evaluate({
         policy: policy.value,
         source: source.value,

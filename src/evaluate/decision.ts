@@ -7,7 +7,7 @@
 import { diagnostic, type Diagnostic } from '../errors.js';
 import { newDecisionId, now, toolInfo } from '../trace.js';
 import type { PolicySet } from '../resolve.js';
-import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevType, Placement } from '../types.js';
+import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevDevice, MdevType, Placement } from '../types.js';
 import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
@@ -67,11 +67,10 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
     s.engine.boundedByCapacity && s.engine.policy.parentCapacity === 'one' && [...(running.get(r.parent) ?? [])].some((t) => t !== r.type.id);
   // Each device's compatible candidates, its own type first; the parent capacity of its policy (none: unbounded).
   const wanted = sources.map((s): PlacementDevice => {
-    const own = runs.filter((r) => r.source === s && r.compatible && !takenByAnother(s, r));
-    // The device already prepared here for the VM first, then the device's own type.
+    // A device of the VM already running here (released for it) may go only where it runs: its freed instance is its own.
     const mine = dest.reserved?.get(s.device.uuid);
-    const rank = (r: CandidateRun) => (mine && r.parent === mine.parent && r.type.id === mine.type ? 2 : 0) + Number(r.type.id === s.device.type);
-    own.sort((a, b) => rank(b) - rank(a));
+    const own = runs.filter((r) => r.source === s && r.compatible && !takenByAnother(s, r) && (!mine || (r.parent === mine.parent && r.type.id === mine.type)));
+    own.sort((a, b) => Number(b.type.id === s.device.type) - Number(a.type.id === s.device.type));
     return {
       id: s.device.uuid,
       options: own.map((r) => ({ parent: r.parent, type: r.type.id, available: r.capacity })),
@@ -96,8 +95,20 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       for (const id of skippedChecks(r)) skipped.add(id);
     }
     if (skipped.size > 0) result.skipped = [...skipped];
+    const stale = dest.reserved && preparedMismatch(result.placement, dest.reserved);
+    if (stale) {
+      result.compatible = false;
+      result.placement = [];
+      delete result.skipped;
+      result.reason = stale;
+      result.reasonCode = 'prepared-mismatch';
+    }
   } else if (placed) {
-    result.reason = placed.reason;
+    const pinned = sources.find((s, i) => dest.reserved?.has(s.device.uuid) && wanted[i]!.options.length === 0);
+    const held = pinned && dest.reserved!.get(pinned.device.uuid)!;
+    result.reason = held
+      ? `\`${held.uuid}\` already runs here as ${held.type} on ${held.parent} (the VM's own device, made ready for it), and that is no compatible candidate for it`
+      : placed.reason;
     result.reasonCode = placed.code;
   }
   return result;
@@ -230,4 +241,20 @@ export function sourceAsDestination(host: { name: string; file?: string }): Dest
 export function exitCodeOf(decision: Decision): 0 | 1 | 2 {
   if (decision.errors.length > 0) return 2;
   return decision.compatible ? 0 : 1;
+}
+
+/** Why the VM's own devices already running on a destination cannot serve as planned: a synced value differs from the one it must be given. */
+function preparedMismatch(placement: readonly Placement[], reserved: ReadonlyMap<string, MdevDevice>): string | undefined {
+  const same = (a: string | string[] | undefined, b: string | string[]) => (Array.isArray(b) ? Array.isArray(a) && a.length === b.length && a.every((x, i) => x === b[i]) : a === b);
+  for (const p of placement) {
+    const held = reserved.get(p.device);
+    if (!held) continue;
+    for (const [name, value] of Object.entries(p.set)) {
+      if (!same(held.attributes[name], value)) {
+        const shown = (v: string | string[] | undefined) => (v === undefined ? 'none' : `\`${Array.isArray(v) ? v.join(', ') : v}\``);
+        return `\`${p.device}\` already runs here (the VM's own device, made ready for it) with ${name} ${shown(held.attributes[name])}, not ${shown(value)}: stop it (\`mdevctl stop\`) and run the plan again`;
+      }
+    }
+  }
+  return undefined;
 }

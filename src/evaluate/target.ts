@@ -21,7 +21,8 @@ export class TargetPicker {
   named?: Target;
   private current?: Host;
 
-  constructor(private readonly options: { vm?: ReadonlySet<string>; to?: string; source: string }) {}
+  /** `vm`: the VM's devices, uuid → type, when the VM is known (its own devices on a destination are released for it). */
+  constructor(private readonly options: { vm?: ReadonlyMap<string, string>; to?: string; source: string }) {}
 
   /** The destinations to decide: the named one only (errors of the others still pass), each with the VM's devices released. */
   async *destinations(inputs: AsyncIterable<DestinationInput> | Iterable<DestinationInput>): AsyncGenerator<DestinationInput> {

@@ -10,7 +10,7 @@
 
 import { diagnostic, failed, ok, type Diagnostic, type Position, type Result } from '../errors.js';
 import { parseXml } from '../import/xml.js';
-import { lineColAt } from '../json-text.js';
+import { lineLocator } from '../json-text.js';
 
 /** An element of the document with where it is written. */
 export interface XmlElement {
@@ -187,11 +187,24 @@ export function textOf(xml: string, e: XmlElement): string {
   return out;
 }
 
+/** The largest domain XML read: libvirt's are a few kilobytes, and a hook must decide in moments. */
+export const MAX_DOMAIN_BYTES = 4 * 1024 * 1024;
+
+/** The most mdev hostdevs one domain may have (as many as one decision places). */
+export const MAX_DOMAIN_MDEVS = 64;
+
 /** The mdev hostdevs of `virsh dumpxml` output, its name and uuid; coded errors with line:col otherwise. */
 export function parseDomain(text: string, file: string, maxDepth: number): Result<Domain> {
+  const lineCol = lineLocator(text);
+  const at = (offset: number): Position => ({ file, ...lineCol(offset) });
+  if (Buffer.byteLength(text, 'utf8') > MAX_DOMAIN_BYTES) {
+    return failed([diagnostic('input-too-large', `a domain XML of more than ${MAX_DOMAIN_BYTES} bytes`, { file }, { hint: 'libvirt domain XML is a few kilobytes: is this `virsh dumpxml` output?' })]);
+  }
   const parsed = parseXml(text, file, { maxDepth, arrays: [], source: 'a domain XML from `virsh dumpxml`' });
   if (!parsed.ok) return failed(parsed.errors);
-  const at = (offset: number): Position => ({ file, ...lineColAt(text, offset) });
+  // libvirt never writes a doctype; one (even without entities) is where parsers disagree on what the document holds.
+  const doctype = text.search(/<!DOCTYPE/i);
+  if (doctype >= 0) return failed([diagnostic('schema-violation', 'a doctype is refused in a domain XML', at(doctype), { hint: 'libvirt writes none: give `virsh dumpxml` output' })]);
   const root = scan(text);
   if (!root || root.name !== 'domain') {
     return failed([diagnostic('schema-violation', `the root element is \`<${root?.name ?? ''}>\`, not \`<domain>\``, at(root?.start ?? 0), { hint: 'give the domain XML of the VM, as `virsh dumpxml VM` prints it' })]);
@@ -231,6 +244,10 @@ export function parseDomain(text: string, file: string, maxDepth: number): Resul
       if (mdevs.some((m) => m.uuid === lower)) {
         errors.push(diagnostic('schema-violation', `mdev \`${lower}\` is assigned twice`, uuidAt));
         continue;
+      }
+      if (mdevs.length === MAX_DOMAIN_MDEVS) {
+        errors.push(diagnostic('input-too-large', `more than ${MAX_DOMAIN_MDEVS} mdev hostdevs, the most one decision places`, where));
+        return failed(errors);
       }
       mdevs.push({ uuid: lower, model: model.value, at: uuidAt, uuidAttribute: uuid });
     }

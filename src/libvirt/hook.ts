@@ -22,7 +22,7 @@ import { claimPlan, unplannable } from '../plan.js';
 import type { Host } from '../types.js';
 import { parseDomain } from './domain.js';
 import { readSourceFacts } from './metadata.js';
-import { rewriteDomain, vmDevices } from './vm.js';
+import { rewriteDomain, vmDevices, vmTypes } from './vm.js';
 import { diagnostic } from '../errors.js';
 
 export interface HookOptions {
@@ -64,11 +64,15 @@ export async function libvirtQemuHook(args: readonly string[], options: HookOpti
     return refuse(2, `error ${formatDiagnostic({ ...first, hint: undefined }).split('\n')[0]!}${more > 0 ? ` (and ${more} more)` : ''}`);
   };
   let timer: NodeJS.Timeout | undefined;
+  const late = () => failed([diagnostic('timeout', `no decision within ${options.timeoutMs / 1000} s: refused rather than let the migration wait`)]);
   const timeout = new Promise<HookOutcome>((resolve) => {
-    timer = setTimeout(() => resolve(failed([diagnostic('timeout', `no decision within ${options.timeoutMs / 1000} s: refused rather than let the migration wait`)])), options.timeoutMs);
+    timer = setTimeout(() => resolve(late()), options.timeoutMs);
   });
+  // The timer cannot interrupt synchronous work (parsing, deciding): past the deadline, whatever was decided is refused.
+  const deadline = Date.now() + options.timeoutMs;
   try {
-    return await Promise.race([decide(vm, options, stdin, refuse, failed), timeout]);
+    const outcome = await Promise.race([decide(vm, options, stdin, refuse, failed), timeout]);
+    return Date.now() > deadline ? late() : outcome;
   } catch (e) {
     return failed([diagnostic('internal', `the hook failed: ${String((e as Error)?.message ?? e)}`)]);
   } finally {
@@ -101,7 +105,7 @@ async function decide(vm: string, options: HookOptions, stdin: string, refuse: (
   if (sameHost(here.name, source.value.name)) {
     return failed([diagnostic('missing-metadata', `the metadata describes this host (\`${here.name}\`) as the source: it is out of date`, { file: '<stdin>' }, { hint: 'annotate the domain on the host it runs on before migrating' })]);
   }
-  const picker = new TargetPicker({ source: source.value.name, to: here.name, vm: new Set(devices.uuids) });
+  const picker = new TargetPicker({ source: source.value.name, to: here.name, vm: vmTypes(source.value, devices.uuids) });
   const decision = await evaluate({
     policy: policy.value,
     source: source.value,
@@ -117,7 +121,7 @@ async function decide(vm: string, options: HookOptions, stdin: string, refuse: (
   if (!target.result.compatible) return refuse(1, `policy ${decision.policy.name}@${decision.policy.version} (decision ${decision.id}): ${renderRefusal(target.result, ownType)}`);
   const plan = claimPlan(target.result, target.host.devices);
   const refused = unplannable(plan);
-  if (refused) return failed([diagnostic('input-too-large', refused)]);
+  if (refused) return failed([diagnostic('schema-violation', refused)]);
   // Devices the plan has not created yet: QEMU will not start without them, so say which (libvirt logs it).
   const missing = plan.devices.filter((d) => !target.host.devices.some((x) => x.uuid === d.uuid && x.parent === d.parent && x.type === d.type));
   const notes = [...devices.warnings, ...source.warnings, ...local.warnings].map((w) => `mdev-policy: ${oneLine(formatDiagnostic({ ...w, hint: undefined }))}\n`);

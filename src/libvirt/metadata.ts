@@ -64,18 +64,22 @@ export function metadataElement(facts: WrittenHost, info: MetadataInfo): string 
   return `<${METADATA_PREFIX}:${LOCAL_NAME} xmlns:${METADATA_PREFIX}="${METADATA_NAMESPACE}" host="${escapeXml(facts.metadata.name)}" written="${escapeXml(info.time)}" by="${escapeXml(info.tool)}">${asciiJson(facts)}</${METADATA_PREFIX}:${LOCAL_NAME}>`;
 }
 
-/** The namespace an element is in, from its own declarations (libvirt writes each metadata element with its own). */
-function namespaceOf(e: XmlElement): string | undefined {
+/** The namespace an element is in: declared on itself (as libvirt writes each metadata element), else on the nearest of its ancestors that declares it. */
+function namespaceOf(e: XmlElement, ancestors: readonly XmlElement[]): string | undefined {
   const colon = e.name.indexOf(':');
   const declared = colon < 0 ? 'xmlns' : `xmlns:${e.name.slice(0, colon)}`;
-  return attribute(e, declared)?.value;
+  for (const x of [e, ...ancestors]) {
+    const a = attribute(x, declared);
+    if (a) return a.value;
+  }
+  return undefined;
 }
 
-/** The domain's `<metadata>` and mdev-policy's element inside it, when there are. */
+/** The domain's `<metadata>` and mdev-policy's elements inside it (libvirt keeps the first), when there are. */
 export function findMetadata(domain: Domain): { metadata?: XmlElement; ours: XmlElement[] } {
   const metadata = children(domain.root, 'metadata')[0];
   if (!metadata) return { ours: [] };
-  return { metadata, ours: metadata.children.filter((e) => namespaceOf(e) === METADATA_NAMESPACE) };
+  return { metadata, ours: metadata.children.filter((e) => namespaceOf(e, [metadata, domain.root]) === METADATA_NAMESPACE) };
 }
 
 /**
@@ -103,8 +107,23 @@ export function readSourceFacts(domain: Domain, limits: LoadLimits): Result<Host
   return { ok: true, value: host.value, errors: [], warnings: moved(host.warnings) };
 }
 
-/** The edit that puts `element` in the domain's metadata: in place of mdev-policy's element, else inside `<metadata>`, else in a new `<metadata>`. */
-export function metadataEdit(domain: Domain, element: string): TextEdit {
+/**
+ * The edits that put `element` in the domain's metadata: in place of
+ * mdev-policy's element (any further one removed, with its line), else inside
+ * `<metadata>`, else in a new `<metadata>`.
+ */
+export function metadataEdits(domain: Domain, element: string): TextEdit[] {
+  const { ours } = findMetadata(domain);
+  const text = domain.text;
+  const removals = ours.slice(1).map((e): TextEdit => {
+    const indent = indentationOf(text, e.start);
+    const ownLine = text.lastIndexOf('\n', e.start - 1) + 1 === e.start - indent.length && (text[e.end] === '\n' || e.end === text.length);
+    return ownLine ? { start: e.start - indent.length, end: Math.min(e.end + 1, text.length), text: '' } : { start: e.start, end: e.end, text: '' };
+  });
+  return [metadataEdit(domain, element), ...removals];
+}
+
+function metadataEdit(domain: Domain, element: string): TextEdit {
   const { metadata, ours } = findMetadata(domain);
   const text = domain.text;
   const root = domain.root;

@@ -10,7 +10,7 @@ import { now, toolInfo } from '../trace.js';
 import type { Host } from '../types.js';
 import type { ClaimPlan } from '../plan.js';
 import { applyEdits, type Domain, type TextEdit } from './domain.js';
-import { findMetadata, hostSubset, metadataEdit, metadataElement } from './metadata.js';
+import { findMetadata, hostSubset, metadataEdits, metadataElement } from './metadata.js';
 
 /** The uuids of the domain's mdevs, in the domain's order, once each is found on the source host with a type its model fits. */
 export function vmDevices(domain: Domain, source: Host): { uuids: string[]; errors: Diagnostic[]; warnings: Diagnostic[] } {
@@ -65,7 +65,7 @@ export function rewriteDomain(domain: Domain, plan: ClaimPlan, destination: Host
       parents: destination.parents,
       devices: plan.devices.map((d) => ({ uuid: d.uuid, parent: d.parent, type: d.type, attributes: d.set })),
     };
-    edits.push(metadataEdit(domain, sourceFactsElement(placed, placed.devices.map((d) => d.uuid))));
+    edits.push(...metadataEdits(domain, sourceFactsElement(placed, placed.devices.map((d) => d.uuid))));
   }
   return applyEdits(domain.text, edits);
 }
@@ -77,10 +77,20 @@ export function sourceFactsElement(host: Host, uuids: readonly string[]): string
 
 /** The domain XML with the source host's facts for the VM's devices in its metadata (`annotate`). */
 export function annotateDomain(domain: Domain, source: Host, uuids: readonly string[]): string {
-  return applyEdits(domain.text, [metadataEdit(domain, sourceFactsElement(source, uuids))]);
+  return applyEdits(domain.text, metadataEdits(domain, sourceFactsElement(source, uuids)));
 }
 
 /** The VM as a Decision names it. */
 export function vmOf(domain: Domain): { name?: string; uuid?: string } {
   return { ...(domain.name !== undefined ? { name: domain.name } : {}), ...(domain.uuid !== undefined ? { uuid: domain.uuid } : {}) };
+}
+
+/** The VM's devices as TargetPicker takes them: uuid → type on the source host. */
+export function vmTypes(source: Host, uuids: readonly string[]): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const u of uuids) {
+    const d = source.devices.find((x) => x.uuid === u);
+    if (d) types.set(u, d.type);
+  }
+  return types;
 }

@@ -1,5 +1,5 @@
 // `mdev-policy hook libvirt-qemu`: libvirt's qemu hook on the destination host (src/libvirt/hook.ts).
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
 import { factsFlag, limitFlags, limitsFrom, modeFlag, overlayFlag, policyFlag } from '../../cli/flags.js';
 import { isMigrateBegin } from '../../libvirt/hook.js';
@@ -15,13 +15,8 @@ Give the flags before \`--\` and libvirt's arguments after it (a wrapper script:
     { description: 'What libvirt runs on the destination', command: '<%= config.bin %> hook libvirt-qemu -- vm-gvt migrate begin - < vm.xml' },
     { description: 'With a site policy and a cached host descriptor', command: '<%= config.bin %> hook libvirt-qemu --policy /etc/mdev-policy/site.yaml --host /var/lib/mdev-policy/host.yaml -- vm-gvt migrate begin - < vm.xml' },
   ];
-  static override strict = false;
-  static override args = {
-    domain: Args.string({ description: "The domain's name." }),
-    operation: Args.string({ description: 'prepare, start, started, stopped, release, migrate, restore, reconnect, attach.' }),
-    suboperation: Args.string({ description: 'begin, end, …' }),
-    extra: Args.string({ description: '- (libvirt passes it always).' }),
-  };
+  static override usage = 'hook libvirt-qemu [FLAGS] -- DOMAIN OPERATION SUBOPERATION EXTRA';
+  // Only the flags are parsed (libvirtArguments): libvirt's arguments are taken as they come (a domain may be named `--help`).
   static override flags = {
     policy: policyFlag,
     overlay: overlayFlag,
@@ -37,12 +32,19 @@ Give the flags before \`--\` and libvirt's arguments after it (a wrapper script:
   };
 
   async run(): Promise<void> {
-    // libvirt's four arguments are the last four (after `--` when flags come first). Anything but `migrate begin`
-    // returns before any parsing: a hook that failed on `start` or `reconnect` would stop VMs or kill running ones.
-    const dashes = this.argv.indexOf('--');
-    const args = dashes >= 0 ? this.argv.slice(dashes + 1) : this.argv.slice(-4);
+    // Anything but `migrate begin` returns before any parsing: a hook that failed on `start` or `reconnect` would stop VMs or kill running ones.
+    const { args, flags: given } = libvirtArguments(this.argv);
     if (!isMigrateBegin(args)) return;
-    const { flags } = await this.parse(HookLibvirtQemu);
+    let flags;
+    try {
+      ({ flags } = await this.parse(HookLibvirtQemu, given));
+    } catch (e) {
+      // A wrapper with a wrong flag: the migration is refused, on the one line libvirt shows.
+      const { escapeForTerminal } = await import('../../terminal.js');
+      this.writeErr(`mdev-policy refused the migration of ${escapeForTerminal(args[0] ?? '')}: error usage: ${escapeForTerminal(String((e as Error).message ?? e).split('\n')[0]!)}\n`);
+      process.exitCode = 2;
+      return;
+    }
     const { libvirtQemuHook } = await import('../../libvirt/hook.js');
     const { DEFAULT_LIMITS } = await import('../../load.js');
     const outcome = await libvirtQemuHook(args, {
@@ -62,4 +64,20 @@ Give the flags before \`--\` and libvirt's arguments after it (a wrapper script:
     // A read of stdin still waiting when time ran out must not hold the process (and the migration) open.
     if (outcome.exit !== 0) process.exit(outcome.exit);
   }
+}
+
+/**
+ * libvirt's arguments (DOMAIN OPERATION SUBOPERATION EXTRA) and the flags
+ * before them: everything after `--`; without it, from the word before the
+ * last `migrate begin`, else the last four words. A call that holds `migrate
+ * begin` is always taken as one: a wrapper that misplaces its flags refuses
+ * rather than lets a migration pass unchecked.
+ */
+export function libvirtArguments(argv: readonly string[]): { args: string[]; flags: string[] } {
+  const dashes = argv.indexOf('--');
+  if (dashes >= 0) return { args: argv.slice(dashes + 1), flags: argv.slice(0, dashes) };
+  for (let i = argv.length - 2; i >= 0; i--) {
+    if (argv[i] === 'migrate' && argv[i + 1] === 'begin') return { args: [i > 0 ? argv[i - 1]! : '', ...argv.slice(i)], flags: argv.slice(0, Math.max(0, i - 1)) };
+  }
+  return { args: argv.slice(-4), flags: argv.slice(0, Math.max(0, argv.length - 4)) };
 }

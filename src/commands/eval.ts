@@ -174,7 +174,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     const planning = format === 'plan' || format === 'domain-xml';
     const usage = this.usageProblem(flags, format, planning);
     if (usage) {
-      this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', usage)]));
+      this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', usage, {}, { hint: 'see `mdev-policy eval --help`' })]));
       process.exitCode = 2;
       return;
     }

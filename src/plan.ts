@@ -10,10 +10,11 @@
 // made and running it twice creates nothing twice.
 //
 // A destination device that carries one of the VM's uuids, as the type of
-// that source device, is the plan already carried out ("prepared"): before the destination is decided it is
-// released, its instance counted free for that device only. The device may
-// then go nowhere else, and only if it is a compatible candidate there and
-// runs with the values the plan would give it; else the destination refuses.
+// that source device, is the plan already carried out ("prepared"): before
+// the destination is decided it is released, its instance counted free for
+// that device only. The device may then go nowhere else, and only if it is a
+// compatible candidate there and runs with the values the plan would give
+// it; else the destination refuses.
 
 import { cryptoModule } from './trace.js';
 import type { DestinationResult, Host, MdevDevice } from './types.js';

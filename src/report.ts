@@ -6,6 +6,7 @@
 // starts from forTerminal(input): no string of any input reaches a terminal
 // with a control or bidi character in it (JSON needs no such care).
 
+import { Ansis } from 'ansis';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './errors.js';
 import { text } from './matches/values.js';
 import type { PolicySet } from './resolve.js';
@@ -20,11 +21,12 @@ export interface TextOptions {
   counts?: { destinations: number; compatible: number };
 }
 
-const codes = { green: [32, 39], red: [31, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] } as const;
-type Style = keyof typeof codes;
+type Style = 'green' | 'red' | 'yellow' | 'dim' | 'bold';
 
+// Colour through ansis at a level the caller decided (src/terminal.ts colorWanted): 16 colours, or none.
+const COLOURS = new Ansis(1);
 function painter(color: boolean) {
-  return (style: Style, s: string) => (color ? `\u001b[${codes[style][0]}m${s}\u001b[${codes[style][1]}m` : s);
+  return (style: Style, s: string) => (color ? COLOURS[style](s) : s);
 }
 
 export function renderJson(decision: Decision): string {

@@ -55,3 +55,17 @@ function escapeDeep(v: unknown): unknown {
   }
   return v;
 }
+
+/**
+ * Whether to colour what goes to a stream: `--color` / `--no-color` when
+ * given; else FORCE_COLOR when set (`0` or `false` turn colour off, any other
+ * value on); else NO_COLOR when set and not empty (no-color.org: an empty
+ * NO_COLOR does not count); else only on a terminal that is not `dumb`.
+ */
+export function colorWanted(stream: { isTTY?: boolean }, flag?: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag !== undefined) return flag;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}

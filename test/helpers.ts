@@ -20,6 +20,10 @@ import {
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+// The tests decide colour and the policy in force themselves: a developer's FORCE_COLOR or MDEV_POLICY_* must not
+// reach the CLI runs they make (children inherit this environment).
+for (const name of Object.keys(process.env)) if (name === 'FORCE_COLOR' || name.startsWith('MDEV_POLICY_')) delete process.env[name];
+
 export function readCases<T>(name: string): T[] {
   return parse(readFileSync(new URL(`cases/${name}`, import.meta.url), 'utf8')) as T[];
 }

@@ -5,11 +5,16 @@
 // when --json is given (oclif/core#1423).
 
 import { Command, Flags } from '@oclif/core';
-import { escapeForTerminal } from '../terminal.js';
+import { colorWanted, escapeForTerminal } from '../terminal.js';
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
     debug: Flags.boolean({ description: 'Show stack traces of internal errors (for bug reports).', helpGroup: 'GLOBAL' }),
+    color: Flags.boolean({
+      allowNo: true,
+      description: 'Colour the text output, or not (--no-color). Default: on a terminal, unless NO_COLOR is set and not empty; FORCE_COLOR=1 forces it, FORCE_COLOR=0 turns it off.',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   protected write(text: string): void {
@@ -20,9 +25,11 @@ export abstract class BaseCommand extends Command {
     if (text) process.stderr.write(text);
   }
 
-  /** Colour only on a TTY, never with NO_COLOR. */
+  /** Whether to colour a stream's output: --color / --no-color (the last given), else FORCE_COLOR, NO_COLOR and the terminal (src/terminal.ts). */
   protected colorFor(stream: NodeJS.WriteStream): boolean {
-    return Boolean(stream.isTTY) && process.env.NO_COLOR === undefined;
+    const end = this.argv.indexOf('--');
+    const given = (end < 0 ? this.argv : this.argv.slice(0, end)).filter((a) => a === '--color' || a === '--no-color');
+    return colorWanted(stream, given.length > 0 ? given[given.length - 1] === '--color' : undefined);
   }
 
   protected override catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {

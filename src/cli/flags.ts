@@ -1,8 +1,13 @@
 // Flags shared by several commands, defined once.
+import path from 'node:path';
 import { Flags } from '@oclif/core';
+
+/** The variable holding overlay files when no --overlay is given. */
+export const OVERLAY_ENV = 'MDEV_POLICY_OVERLAY';
 
 export const policyFlag = Flags.string({
   char: 'p',
+  env: 'MDEV_POLICY_POLICY',
   description: 'Policy file to use instead of the shipped default (policies/vfio-mdev.yaml plus every overlay in policies/vendors/).',
   helpValue: 'FILE',
 });
@@ -10,12 +15,14 @@ export const policyFlag = Flags.string({
 export const overlayFlag = Flags.string({
   char: 'o',
   multiple: true,
-  description: 'Overlay file applied after the others, in the order given (repeatable).',
+  // Not oclif's `env`: it would give a repeatable flag one string, not a list (policyChoice reads the variable).
+  description: `[env: ${OVERLAY_ENV}, files separated by \`${path.delimiter}\`] Overlay file applied after the others, in the order given (repeatable).`,
   helpValue: 'FILE',
 });
 
 export const modeFlag = Flags.string({
   char: 'm',
+  env: 'MDEV_POLICY_MODE',
   description: "Mode of the policy (e.g. strict, superset, cross-type); default: the policy's defaultMode.",
   helpValue: 'MODE',
 });
@@ -61,3 +68,15 @@ export const factsFlag = Flags.string({
   description: 'Facts document (kind: Facts, YAML or JSON: host facts and parent facts by parent id, e.g. from `import nvidia-smi`) merged into the Host after what the host exposes; facts given win, later files over earlier ones (repeatable).',
   helpValue: 'FILE',
 });
+
+/**
+ * The policy choice of the policy flags: --policy, --overlay (repeatable),
+ * --mode, each else its environment variable (MDEV_POLICY_POLICY and
+ * MDEV_POLICY_MODE through oclif; MDEV_POLICY_OVERLAY here, a list of files
+ * separated like PATH). A flag given wins over its variable.
+ */
+export function policyChoice(flags: { policy?: string; overlay?: string[]; mode?: string }, env: NodeJS.ProcessEnv = process.env): { policy?: string; overlays?: string[]; mode?: string } {
+  const fromEnv = env[OVERLAY_ENV];
+  const overlays = flags.overlay ?? (fromEnv ? fromEnv.split(path.delimiter).filter((f) => f !== '') : undefined);
+  return { policy: flags.policy, overlays, mode: flags.mode };
+}

@@ -4,7 +4,8 @@
 // command) and, for the one run, the explicit command map (src/cli/commands.ts,
 // bundled as dist/cli-commands.mjs).
 import { fileURLToPath } from 'node:url';
-import { flush, handle, run, settings } from '@oclif/core';
+import { Config, flush, handle, run, settings } from '@oclif/core';
+import { didYouMean } from '../errors.js';
 import { escapeForTerminal } from '../terminal.js';
 
 // The exit code is the answer (0 compatible, 1 not, 2 bad input), so it must
@@ -34,10 +35,27 @@ const loadOptions = { root: fileURLToPath(import.meta.url), userPlugins: false, 
 // itself (an unknown command, before any command runs) quotes argv, so its
 // text is escaped for the terminal like every other input. Commands report
 // their own errors (BaseCommand.catch).
+// An unknown command is a usage error like any other: one line, a suggestion, exit 2 (oclif's own reads `Error: command … not found`).
+let config: Config | undefined;
 try {
-  await run(process.argv.slice(2), loadOptions);
+  config = await Config.load(loadOptions);
+  await run(process.argv.slice(2), config);
   await flush();
 } catch (error) {
+  const unknown = /^command (\S+) not found$/.exec(error instanceof Error ? error.message : '');
+  if (unknown && config) {
+    // oclif joins the words (arguments too) into one id: the unknown command is the first word, or a topic and the word after it.
+    const words = unknown[1]!.split(':');
+    const topics = config.topics.map((t) => t.name.replace(/:/g, ' '));
+    const id = words.slice(0, topics.includes(words[0]!) ? 2 : 1).join(' ');
+    const names = [...config.commands.filter((c) => !c.hidden).map((c) => c.id.replace(/:/g, ' ')), ...topics];
+    const suggestion = didYouMean(id, names);
+    process.stderr.write(`usage: unknown command \`${escapeForTerminal(id)}\`${suggestion ? `: ${suggestion}` : ''} (see \`mdev-policy --help\`)\n`);
+    process.exitCode = 2;
+  } else await report(error);
+}
+
+async function report(error: unknown): Promise<void> {
   if (error instanceof Error) {
     const e = error as Error & { suggestions?: unknown };
     e.message = escapeForTerminal(e.message);

@@ -1,7 +1,7 @@
 // `mdev-policy compile`: the json-rules-engine rule documents of a policy, mode
 // and source type, and the overlays left out for want of --device-api.
 import { BaseCommand } from '../cli/base.js';
-import { effectivePolicyFlags, limitFlags, limitsFrom } from '../cli/flags.js';
+import { effectivePolicyFlags, limitFlags, limitsFrom, policyChoice } from '../cli/flags.js';
 
 export default class Compile extends BaseCommand {
   static override summary = 'Print the json-rules-engine rules (JSON) that a policy compiles to for a mode.';
@@ -20,7 +20,7 @@ export default class Compile extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Compile);
     const lib = await import('../index.js');
-    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limitsFrom(flags, lib.DEFAULT_LIMITS));
+    const set = await lib.loadPolicySet(policyChoice(flags), limitsFrom(flags, lib.DEFAULT_LIMITS));
     if (!set.value) {
       this.writeErr(lib.renderDiagnostics(set.errors));
       process.exitCode = 2;

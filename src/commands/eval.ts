@@ -1,7 +1,7 @@
 // `mdev-policy eval`: can this VM's mdev devices live-migrate to these destinations?
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { modeFlag, overlayFlag, policyFlag, limitFlags, limitsFrom } from '../cli/flags.js';
+import { modeFlag, overlayFlag, policyFlag, limitFlags, limitsFrom, policyChoice } from '../cli/flags.js';
 
 export default class Eval extends BaseCommand {
   static override summary = "Decide whether a VM's mdev devices can live-migrate to each destination host, and what to claim there.";
@@ -179,7 +179,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       return;
     }
     const [policy, domain, named] = await Promise.all([
-      lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limits),
+      lib.loadPolicySet(policyChoice(flags), limits),
       flags.domain === undefined ? undefined : lib.loadDomain(flags.domain, limits),
       flags.source === undefined ? undefined : lib.loadHost(flags.source, limits),
     ]);

@@ -3,7 +3,7 @@
 // (src/serve/app.ts), listen, and close gracefully on SIGTERM/SIGINT.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { limitsFrom, maxBytesFlag, maxDepthFlag, overlayFlag, policyFlag } from '../cli/flags.js';
+import { limitsFrom, maxBytesFlag, maxDepthFlag, overlayFlag, policyChoice, policyFlag } from '../cli/flags.js';
 
 export default class Serve extends BaseCommand {
   static override summary = 'Run the decision service: POST /v1/decisions answers the Decision of `eval --format json` over HTTP.';
@@ -21,7 +21,7 @@ Logs (JSON lines) go to stderr; the address bound is printed there as \`listenin
     port: Flags.integer({ default: 8787, min: 0, max: 65535, env: 'MDEV_POLICY_PORT', description: 'TCP port to listen on; 0 picks a free one (env: MDEV_POLICY_PORT).', helpValue: 'PORT' }),
     host: Flags.string({ default: '127.0.0.1', env: 'MDEV_POLICY_HOST', description: 'Address to listen on (env: MDEV_POLICY_HOST).', helpValue: 'ADDRESS' }),
     policy: Flags.string({ char: 'p', env: 'MDEV_POLICY_POLICY', description: `${policyFlag.description} (env: MDEV_POLICY_POLICY)`, helpValue: 'FILE' }),
-    overlay: Flags.string({ char: 'o', multiple: true, env: 'MDEV_POLICY_OVERLAY', description: `${overlayFlag.description} (env: MDEV_POLICY_OVERLAY, one file)`, helpValue: 'FILE' }),
+    overlay: overlayFlag,
     mode: Flags.string({ char: 'm', env: 'MDEV_POLICY_MODE', description: "Mode of requests that name none; default: the policy's defaultMode (env: MDEV_POLICY_MODE).", helpValue: 'MODE' }),
     inventory: Flags.string({
       multiple: true,
@@ -57,7 +57,7 @@ Logs (JSON lines) go to stderr; the address bound is printed there as \`listenin
     const limits = limitsFrom(flags, lib.DEFAULT_LIMITS);
     // oclif gives a repeatable flag set from its environment variable as one string, not a list: one path either way.
     const list = (v: string | readonly string[] | undefined): string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : [...v]);
-    const store = await openStore({ policy: flags.policy, overlays: list(flags.overlay), mode: flags.mode, inventory: list(flags.inventory), limits });
+    const store = await openStore({ ...policyChoice(flags), inventory: list(flags.inventory), limits });
     // Bad input at start is refused at start (exit 2, the coded errors), as every command does: a service that could never be
     // ready (a mistyped flag, an inventory on stdin) must not listen. Later bad edits keep the previous set serving.
     if (!store.current()) {

@@ -1,7 +1,7 @@
 // `mdev-policy hook libvirt-qemu`: libvirt's qemu hook on the destination host (src/libvirt/hook.ts).
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { factsFlag, limitFlags, limitsFrom, modeFlag, overlayFlag, policyFlag } from '../../cli/flags.js';
+import { factsFlag, limitFlags, limitsFrom, modeFlag, policyChoice, overlayFlag, policyFlag } from '../../cli/flags.js';
 import { isMigrateBegin } from '../../libvirt/hook.js';
 
 export default class HookLibvirtQemu extends BaseCommand {
@@ -48,7 +48,7 @@ Give the flags before \`--\` and libvirt's arguments after it (a wrapper script:
     const { libvirtQemuHook } = await import('../../libvirt/hook.js');
     const { DEFAULT_LIMITS } = await import('../../load.js');
     const outcome = await libvirtQemuHook(args, {
-      policy: { policy: flags.policy, overlays: flags.overlay, mode: flags.mode },
+      policy: policyChoice(flags),
       ...(flags.host !== undefined ? { hostFile: flags.host } : {}),
       root: flags.root,
       ...(flags.name !== undefined ? { name: flags.name } : {}),

@@ -2,7 +2,7 @@
 // with provenance and the overlays left out for want of --device-api.
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { effectivePolicyFlags, limitFlags, limitsFrom } from '../../cli/flags.js';
+import { effectivePolicyFlags, limitFlags, limitsFrom, policyChoice } from '../../cli/flags.js';
 
 export default class PolicyShow extends BaseCommand {
   static override summary = 'Print the effective policy for a mode and a source type: every check with its match and origin.';
@@ -22,7 +22,7 @@ export default class PolicyShow extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(PolicyShow);
     const lib = await import('../../index.js');
-    const set = await lib.loadPolicySet({ policy: flags.policy, overlays: flags.overlay, mode: flags.mode }, limitsFrom(flags, lib.DEFAULT_LIMITS));
+    const set = await lib.loadPolicySet(policyChoice(flags), limitsFrom(flags, lib.DEFAULT_LIMITS));
     // Errors and warnings in one sorted list (file, line, col), as every command prints them.
     this.writeErr(lib.renderDiagnostics([...set.errors, ...set.warnings]));
     if (!set.value) {

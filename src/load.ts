@@ -405,11 +405,15 @@ export async function readText(file: string, limits: LoadLimits = DEFAULT_LIMITS
   return read.ok ? decodeUtf8(read.value, file) : read;
 }
 
-/** A text argument that may be `-`: standard input, read to its end (named `<stdin>` in messages), within the same limit. */
+/**
+ * A text argument that may be `-`: standard input, read to its end (named
+ * `<stdin>` in messages), within the same limit. A leading byte-order mark is
+ * kept (a caller that writes the text back keeps it too).
+ */
 export async function readTextArgument(arg: string, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<string>> {
-  if (arg !== '-') return readText(arg, limits);
-  const read = await readStreamBounded(process.stdin, STDIN_NAME, limits.maxBytes);
-  return read.ok ? decodeUtf8(read.value, STDIN_NAME) : read;
+  const name = arg === '-' ? STDIN_NAME : arg;
+  const read = arg === '-' ? await readStreamBounded(process.stdin, STDIN_NAME, limits.maxBytes) : await readBounded(arg, limits.maxBytes, { named: true });
+  return read.ok ? decodeUtf8(read.value, name, undefined, { keepBom: true }) : read;
 }
 
 /** How standard input is named in messages. */
@@ -533,9 +537,9 @@ export async function readBounded(file: string, maxBytes: number, { trustSize = 
 }
 
 /** Strict UTF-8: a byte sequence that is not valid text is an error, never replacement characters. */
-export function decodeUtf8(bytes: Uint8Array, file: string, line?: number): Result<string> {
+export function decodeUtf8(bytes: Uint8Array, file: string, line?: number, { keepBom = false }: { keepBom?: boolean } = {}): Result<string> {
   try {
-    return ok(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return ok(new TextDecoder('utf-8', { fatal: true, ignoreBOM: keepBom }).decode(bytes));
   } catch {
     const where: Position = line === undefined ? { file, line: 1, col: 1 } : { file, line, col: 1 };
     return failed([diagnostic('yaml-syntax', 'the file is not valid utf-8 text', where)]);

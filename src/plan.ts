@@ -3,18 +3,17 @@
 // mdevctl commands that creates those devices (type on parent, every synced
 // attribute, started), and the inputs the domain XML rewrite needs.
 //
-// A device keeps its source uuid unless the destination already has a device
-// with that uuid that is not the one planned (same parent, same type): only
-// then is a new uuid made, derived from the source uuid and the destination
-// (a name-based UUID, version 5), so the plan is the same every time it is
-// made and running it twice creates nothing twice.
+// A device keeps its source uuid unless the destination runs a device with
+// that uuid that is someone else's (another type, or elsewhere than planned):
+// only then is a new uuid made, derived from the source uuid and the
+// destination's name (a name-based UUID, version 5), the same every time.
 //
-// A destination device that carries one of the VM's uuids, as the type of
-// that source device, is the plan already carried out ("prepared"): before
-// the destination is decided it is released, its instance counted free for
-// that device only. The device may then go nowhere else, and only if it is a
-// compatible candidate there and runs with the values the plan would give
-// it; else the destination refuses.
+// A destination device that runs the uuid the plan gives a source device,
+// as that device's type (any type in cross-type mode), is the plan already
+// carried out ("prepared"): before the destination is decided it is
+// released, its instance counted free for that device only. The device may
+// then go nowhere else, and only if it is a compatible candidate there and
+// runs with the values the plan would give it; else the destination refuses.
 
 import { cryptoModule } from './trace.js';
 import type { DestinationResult, Host, MdevDevice } from './types.js';
@@ -38,23 +37,57 @@ export interface ClaimPlan {
 /** The VM's devices a destination already holds: uuid → where. */
 export type Prepared = ReadonlyMap<string, { parent: string; type: string }>;
 
+/** The most derived uuids tried for one device (each one further needs a destination device already holding the one before). */
+const MAX_DERIVED = 16;
+
 /**
- * The destination with the VM's own devices (`vm`: uuid → its type; a
- * device of the VM's uuid running as its type) taken out and their
- * instances counted free again, each kept in `reserved`: the decision then
- * lets that source device go only there (src/evaluate/decision.ts), so the
+ * The uuids a source device may get on a destination, in order: its own,
+ * then uuids derived from it and the destination's name. The plan takes the
+ * first that the destination does not run as someone else's device.
+ */
+function* uuidsFor(source: string, host: string): Generator<string> {
+  yield source;
+  const name = host.trim().toLowerCase();
+  for (let attempt = 0; attempt < MAX_DERIVED; attempt++) yield derivedUuid(`${source}@${name}${attempt === 0 ? '' : `#${attempt}`}`);
+}
+
+/**
+ * The VM's own device on a destination for one source device: the device
+ * running the first uuid of its chain (uuidsFor) that is not someone else's,
+ * when there is one. A device running one of those uuids as the source
+ * device's type is the VM's (the plan made it); as another type, someone
+ * else's — unless `anyType` (a mode in which the plan may give a device
+ * another type), where it is the VM's too and the policy judges it.
+ */
+function ownDevice(host: Host, source: string, type: string, anyType: boolean): MdevDevice | undefined {
+  for (const uuid of uuidsFor(source, host.name)) {
+    const d = host.devices.find((x) => x.uuid === uuid);
+    if (!d) return undefined;
+    if (d.type === type || anyType) return d;
+  }
+  return undefined;
+}
+
+/**
+ * The destination with the VM's own devices (`vm`: source uuid → its type)
+ * taken out and their instances counted free again, each kept in `reserved`
+ * by source uuid: the decision then lets that source device go only there,
+ * and only with the values it runs with (src/evaluate/decision.ts), so the
  * freed instance is its own and no other device's. Undefined when it holds none.
  */
-export function releasePrepared(host: Host, vm: ReadonlyMap<string, string>): Host | undefined {
-  // The VM's own device runs its uuid as its type; a device of that uuid of another type is someone else's (it stays, taking its instance).
-  const mine = host.devices.filter((d) => vm.get(d.uuid) === d.type);
-  const isMine = new Set(mine);
-  if (mine.length === 0) return undefined;
+export function releasePrepared(host: Host, vm: ReadonlyMap<string, string>, anyType = false): Host | undefined {
+  const reserved = new Map<string, MdevDevice>();
+  for (const [uuid, type] of vm) {
+    const own = ownDevice(host, uuid, type, anyType);
+    if (own) reserved.set(uuid, own);
+  }
+  if (reserved.size === 0) return undefined;
+  const mine = new Set(reserved.values());
   const freed = new Map<string, number>();
   for (const d of mine) freed.set(`${d.parent}\u0000${d.type}`, (freed.get(`${d.parent}\u0000${d.type}`) ?? 0) + 1);
   return {
     ...host,
-    devices: host.devices.filter((d) => !isMine.has(d)),
+    devices: host.devices.filter((d) => !mine.has(d)),
     parents: host.parents.map((p) => ({
       ...p,
       types: p.types.map((t) => {
@@ -63,7 +96,7 @@ export function releasePrepared(host: Host, vm: ReadonlyMap<string, string>): Ho
         return n && typeof available === 'number' ? { ...t, attributes: { ...t.attributes, available_instances: available + n } } : t;
       }),
     })),
-    reserved: new Map(mine.map((d) => [d.uuid, d])),
+    reserved,
   };
 }
 
@@ -81,22 +114,28 @@ export function derivedUuid(name: string): string {
 
 /**
  * The plan for a compatible destination: each placed device with the uuid
- * it gets there. `devices` are the destination's devices as collected
- * (before any release).
+ * it gets there — the VM's own device's (`reserved`, by source uuid), else
+ * the first of its chain (uuidsFor) the destination does not run, or runs
+ * on the planned parent as the planned type. `devices` are the
+ * destination's devices as collected (before any release).
  */
-export function claimPlan(destination: DestinationResult, devices: readonly MdevDevice[]): ClaimPlan {
+export function claimPlan(destination: DestinationResult, devices: readonly MdevDevice[], reserved?: ReadonlyMap<string, MdevDevice>): ClaimPlan {
   const taken = new Map(devices.map((d) => [d.uuid, d]));
   const used = new Set<string>();
   const planned: PlannedDevice[] = [];
   for (const p of destination.placement) {
-    const existing = taken.get(p.device);
-    let uuid = p.device;
-    if (existing && (existing.parent !== p.parent || existing.type !== p.type)) {
-      for (let attempt = 0; ; attempt++) {
-        uuid = derivedUuid(`${p.device}@${destination.host.trim().toLowerCase()}${attempt === 0 ? '' : `#${attempt}`}`);
-        if (!taken.has(uuid) && !used.has(uuid)) break;
+    let uuid = reserved?.get(p.device)?.uuid;
+    if (uuid === undefined) {
+      for (const u of uuidsFor(p.device, destination.host)) {
+        const there = taken.get(u);
+        if (!used.has(u) && (!there || (there.parent === p.parent && there.type === p.type))) {
+          uuid = u;
+          break;
+        }
       }
     }
+    // Past the chain (a destination holding every uuid of it): refused by unplannable, never a uuid in use.
+    uuid ??= '';
     used.add(uuid);
     planned.push({ source: p.device, uuid, parent: p.parent, type: p.type, set: p.set });
   }
@@ -111,7 +150,7 @@ export function shellQuote(s: string): string {
 /** A comment line for the script: one line, nothing a terminal acts on. */
 function comment(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return `# ${s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?')}`;
+  return `# ${s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?')}`;
 }
 
 export interface PlanContext {
@@ -135,6 +174,7 @@ const UNSCRIPTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f
 /** Why a plan cannot be written as a script: a value with a character no script should carry; undefined when it can. */
 export function unplannable(plan: ClaimPlan): string | undefined {
   for (const d of plan.devices) {
+    if (d.uuid === '') return `every uuid tried for device \`${d.source}\` is taken on ${plan.host}`;
     for (const v of [d.uuid, d.parent, d.type, ...Object.entries(d.set).flatMap(([k, v]) => [k, ...(Array.isArray(v) ? v : [v])])]) {
       const bad = UNSCRIPTABLE.exec(v);
       if (bad) return `a value for device \`${d.source}\` holds the character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which a script run as root must not carry`;

@@ -118,7 +118,10 @@ test('plan: --to a refused destination is exit 1, nothing on stdout, the failing
   const nothing = cli(['eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-c.yaml', '--domain', at('gvt-g.xml'), '--format', 'plan']);
   assert.is(nothing.status, 1);
   assert.is(nothing.stdout, '');
-  assert.match(nothing.stderr, /^no plan: none of the 1 destination decided can take every device$/m);
+  assert.match(nothing.stderr, /^no plan: host-c cannot take the VM: .*software-version/m, 'one destination: its own reason');
+  const neither = cli(['eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-c.yaml', '-d', at('hosts/vgpu-dst-bad.yaml'), '--domain', at('gvt-g.xml'), '--format', 'plan']);
+  assert.is(neither.status, 1);
+  assert.match(neither.stderr, /^no plan: none of the 2 destinations decided can take every device$/m);
 });
 
 /** A fake mdevctl: records each call's arguments (one JSON array per line) and keeps the devices it defined and started. */
@@ -392,6 +395,84 @@ test('hook: libvirt arguments without --, or three of them, are still a migrate 
   const badFlag = hook(['--bogus', '--', 'vm', 'migrate', 'begin', '-'], annotated);
   assert.is(badFlag.status, 2);
   assert.match(badFlag.stderr, /^mdev-policy refused the migration of vm: error usage: .*--bogus\n$/);
+});
+
+test('the plan ran before: its derived uuid is found again (released, kept), not a second one made; the hook points the VM at it', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ran-'));
+  try {
+    const first = cli(['eval', '-s', 'examples/host-a.yaml', '-d', at('hosts/taken-dst.yaml'), '--domain', at('gvt-g.xml'), '--format', 'plan']);
+    const derived = /mdevctl define --uuid '([0-9a-f-]{36})'/.exec(first.stdout)![1]!;
+    // host-d after the plan ran: the derived device runs as planned and took the one free V5_4 instance there was.
+    const ran = readFileSync(at('hosts/taken-dst.yaml'), 'utf8')
+      .replace('available_instances: 2', 'available_instances: 0')
+      .replace('        83b8f4f2-509f-382f-3c1e-e6bfe0fa1001:\n          type: i915-GVTg_V5_8', `        83b8f4f2-509f-382f-3c1e-e6bfe0fa1001:\n          type: i915-GVTg_V5_8\n        ${derived}:\n          type: i915-GVTg_V5_4\n          attributes: { aggregator: "2", fps: "60" }`);
+    assert.ok(ran.includes(derived));
+    writeFileSync(path.join(dir, 'host-d.yaml'), ran);
+    const again = cli(['eval', '-s', 'examples/host-a.yaml', '-d', path.join(dir, 'host-d.yaml'), '--domain', at('gvt-g.xml'), '--format', 'plan']);
+    assert.is(again.status, 0, again.stderr);
+    assert.equal([...again.stdout.matchAll(/mdevctl define --uuid '([0-9a-f-]{36})'/g)].map((m) => m[1]), [derived]);
+    const annotated = cli(['annotate', '--domain', at('gvt-g.xml'), '--source', 'examples/host-a.yaml']).stdout;
+    const r = hook(['--host', path.join(dir, 'host-d.yaml'), '--', 'vm-gvt', 'migrate', 'begin', '-'], annotated);
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(`<address uuid='${derived}'/>`));
+    assert.is(r.stderr, '', 'the device is there: nothing to create');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the VM device already there with other values: refused with or without --domain (plan), in cross-type too', () => {
+  const plan = cli(['eval', '-s', 'examples/host-a.yaml', '-d', at('hosts/prepared-wrongattr.yaml'), '--format', 'plan']);
+  assert.is(plan.status, 1);
+  assert.is(plan.stdout, '');
+  assert.match(plan.stderr, /^no plan: host-e cannot take the VM: `83b8f4f2-509f-382f-3c1e-e6bfe0fa1001` already runs here .* with aggregator `1`, not `2`/m);
+  const cross = cli(['eval', '-s', 'examples/host-a.yaml', '-d', at('hosts/prepared-wrongattr.yaml'), '--domain', at('gvt-g.xml'), '--mode', 'cross-type', '--format', 'json']);
+  assert.is(cross.status, 1);
+  assert.equal((JSON.parse(cross.stdout) as Decision).destinations.map((d) => d.reasonCode), ['prepared-mismatch']);
+});
+
+test('hook: wrapper shapes — no --, flags after the arguments, a VM named -- or migrate — act on migrate begin only', () => {
+  const annotated = cli(['annotate', '--domain', at('gvt-g.xml'), '--source', 'examples/host-a.yaml']).stdout;
+  const refusedFor = (vm: string) => new RegExp(`^mdev-policy refused the migration of ${vm}: .*software-version`);
+  for (const [args, status, vm] of [
+    [['vm', 'migrate', 'begin', '-', '--host', 'examples/host-c.yaml'], 1, 'vm'],
+    [['--host', 'examples/host-c.yaml', '--', '--', 'migrate', 'begin', '-'], 1, '--'],
+    [['--host', 'examples/host-c.yaml', '--', 'migrate', 'migrate', 'begin', '-'], 1, 'migrate'],
+  ] as [string[], number, string][]) {
+    const r = hook(args, annotated);
+    assert.is(r.status, status, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, refusedFor(vm));
+  }
+  for (const args of [['vm', 'reconnect', 'begin', '-'], ['vm', 'start', 'begin', '-', '--host', 'x'], ['migrate', 'started', 'begin', '-']]) {
+    const r = hook(args, annotated);
+    assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.is(r.stdout + r.stderr, '');
+  }
+});
+
+test('domain XML: a byte-order mark is kept in what is written back; a doctype with an internal subset is schema-violation too', () => {
+  const input = `\ufeff${readFileSync(at('gvt-g.xml'), 'utf8')}`;
+  const same = cli(['eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '--domain', '-', '--format', 'domain-xml'], { input });
+  assert.is(same.stdout, input);
+  const annotated = cli(['annotate', '--domain', '-', '--source', 'examples/host-a.yaml'], { input });
+  assert.ok(annotated.stdout.startsWith('\ufeff<domain'));
+  const subset = cli(['eval', '-s', 'examples/host-a.yaml', '-d', 'examples/host-b.yaml', '--domain', '-'], { input: `<!DOCTYPE domain [ <!ELEMENT domain ANY> ]>\n${readFileSync(at('gvt-g.xml'), 'utf8')}` });
+  assert.is(subset.status, 2);
+  assert.match(subset.stderr, /^<stdin>:1:1: schema-violation: a doctype is refused/m);
+});
+
+test('plan: host and VM names in its comments cannot reorder or hide what is shown (bidi and control characters replaced)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bidi-'));
+  try {
+    writeFileSync(path.join(dir, 'b.yaml'), readFileSync('examples/host-b.yaml', 'utf8').replace('name: host-b', 'name: "host-\u202eb\u001b[2K"'));
+    const r = cli(['eval', '-s', 'examples/host-a.yaml', '-d', path.join(dir, 'b.yaml'), '--domain', at('gvt-g.xml'), '--format', 'plan']);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^# mdev-policy claim plan for host-\?b\?\[2K:/m);
+    // eslint-disable-next-line no-control-regex
+    assert.not.match(r.stdout, /[\u202e\u001b]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('plan: a value with a control or bidi character is not scripted (an escape sequence could hide a line from who reads it)', () => {

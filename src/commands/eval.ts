@@ -122,7 +122,9 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       process.exitCode = 2;
       return;
     }
-    const picker = new lib.TargetPicker({ source: source.name, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(domain ? { vm: lib.vmTypes(source, input.devices ?? []) } : {}) });
+    // The VM's devices (named, or every device of the source): its own already on a destination are released for it, with or without --domain.
+    const vm = lib.vmTypes(source, input.devices ?? source.devices.map((d) => d.uuid));
+    const picker = new lib.TargetPicker({ source: source.name, vm, anyType: input.policy.mode === 'cross-type', ...(flags.to !== undefined ? { to: flags.to } : {}) });
     const counts = { destinations: 0, compatible: 0 };
     const decision = await lib.evaluate({
       counts,
@@ -138,7 +140,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     const warnings = [...input.warnings, ...(decision.warnings ?? [])];
     const target = flags.to !== undefined ? picker.named : picker.chosen;
     if (decision.source.devices.length > 0 && target?.result.compatible) {
-      const plan = lib.claimPlan(target.result, target.host.devices);
+      const plan = lib.claimPlan(target.result, target.host.devices, target.reserved);
       const refused = lib.unplannable(plan);
       if (refused) errors.push(lib.diagnostic('schema-violation', refused, target.host.file ? { file: target.host.file } : {}));
       else if (input.format === 'plan') {
@@ -160,6 +162,8 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       const ownType = new Map(decision.source.devices.map((d) => [d.uuid, d.type]));
       if (flags.to !== undefined && !target) errors.push(lib.diagnostic('usage', `no destination named \`${flags.to}\` among --dest`));
       else if (target) this.writeErr(`${lib.renderRefusal(target.result, ownType)}\n`);
+      // One destination decided: its own reason says more than a count.
+      else if (counts.destinations === 1 && picker.refused) this.writeErr(`no plan: ${lib.renderRefusal(picker.refused.result, ownType)}\n`);
       else this.writeErr(`no plan: ${counts.destinations === 0 ? 'no destination was decided' : `none of the ${counts.destinations} destination${counts.destinations === 1 ? '' : 's'} decided can take every device`}\n`);
     }
     this.writeErr(lib.renderDiagnostics([...lib.sortDiagnostics(errors), ...warnings]));
@@ -222,7 +226,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
       decision = streamed.decision;
       Object.assign(counts, streamed.counts);
     } else {
-      const picker = new lib.TargetPicker({ source: source.value.name, ...(vm ? { vm: lib.vmTypes(source.value, vm.uuids) } : {}) });
+      const picker = new lib.TargetPicker({ source: source.value.name, ...(vm ? { vm: lib.vmTypes(source.value, vm.uuids), anyType: policy.value.mode === 'cross-type' } : {}) });
       decision = await lib.evaluate({
         policy: policy.value,
         source: source.value,

@@ -4,7 +4,7 @@
 // devices on it are released for the VM (src/plan.ts), and with a name only
 // that host is decided.
 
-import type { DestinationResult, Host } from '../types.js';
+import type { DestinationResult, Host, MdevDevice } from '../types.js';
 import { releasePrepared } from '../plan.js';
 import { sameHost, type DestinationInput } from './decision.js';
 
@@ -12,6 +12,8 @@ export interface Target {
   result: DestinationResult;
   /** The destination as it was read, before any release. */
   host: Host;
+  /** The VM's own devices found on it (by source uuid), released for the VM. */
+  reserved?: ReadonlyMap<string, MdevDevice>;
 }
 
 export class TargetPicker {
@@ -19,10 +21,16 @@ export class TargetPicker {
   chosen?: Target;
   /** The named destination, decided (compatible or not). */
   named?: Target;
-  private current?: Host;
+  /** The first destination decided that cannot take the VM. */
+  refused?: Target;
+  private current?: { host: Host; reserved?: ReadonlyMap<string, MdevDevice> };
 
-  /** `vm`: the VM's devices, uuid → type, when the VM is known (its own devices on a destination are released for it). */
-  constructor(private readonly options: { vm?: ReadonlyMap<string, string>; to?: string; source: string }) {}
+  /**
+   * `vm`: the VM's devices, source uuid → type, when the VM is known (its own
+   * devices on a destination are released for it); `anyType`: the mode lets
+   * the plan give a device another type (cross-type).
+   */
+  constructor(private readonly options: { vm?: ReadonlyMap<string, string>; anyType?: boolean; to?: string; source: string }) {}
 
   /** The destinations to decide: the named one only (errors of the others still pass), each with the VM's devices released. */
   async *destinations(inputs: AsyncIterable<DestinationInput> | Iterable<DestinationInput>): AsyncGenerator<DestinationInput> {
@@ -33,18 +41,19 @@ export class TargetPicker {
         yield { errors: input.errors, ...(input.warnings ? { warnings: input.warnings } : {}) };
         continue;
       }
-      this.current = host;
-      const released = vm && !sameHost(host.name, this.options.source) ? releasePrepared(host, vm) : undefined;
+      const released = vm && !sameHost(host.name, this.options.source) ? releasePrepared(host, vm, this.options.anyType) : undefined;
+      this.current = { host, ...(released?.reserved ? { reserved: released.reserved } : {}) };
       yield released ? { ...input, host: released } : input;
     }
   }
 
   /** Called with each destination decided, in order (right after it was read). */
   decided(result: DestinationResult): void {
-    const host = this.current;
-    if (!host || result.isSource === true) return;
-    const target = { result, host };
+    const current = this.current;
+    if (!current || result.isSource === true) return;
+    const target = { result, ...current };
     if (this.options.to !== undefined) this.named ??= target;
     if (result.compatible) this.chosen ??= target;
+    else this.refused ??= target;
   }
 }

@@ -50,7 +50,10 @@ export interface DomainMdev {
 
 export interface Domain {
   file: string;
+  /** The text, without a leading byte-order mark. */
   text: string;
+  /** Whether the file began with a byte-order mark (written back with the text). */
+  bom: boolean;
   root: XmlElement;
   /** `<name>` of the domain, when it has one. */
   name?: string;
@@ -187,24 +190,29 @@ export function textOf(xml: string, e: XmlElement): string {
   return out;
 }
 
-/** The largest domain XML read: libvirt's are a few kilobytes, and a hook must decide in moments. */
-export const MAX_DOMAIN_BYTES = 4 * 1024 * 1024;
+/** The largest domain XML read: libvirt's are a few kilobytes, and virsh itself reads none larger than 10 MiB. */
+export const MAX_DOMAIN_BYTES = 10 * 1024 * 1024;
 
 /** The most mdev hostdevs one domain may have (as many as one decision places). */
 export const MAX_DOMAIN_MDEVS = 64;
 
 /** The mdev hostdevs of `virsh dumpxml` output, its name and uuid; coded errors with line:col otherwise. */
-export function parseDomain(text: string, file: string, maxDepth: number): Result<Domain> {
+export function parseDomain(input: string, file: string, maxDepth: number): Result<Domain> {
+  const bom = input.charCodeAt(0) === 0xfeff;
+  const text = bom ? input.slice(1) : input;
   const lineCol = lineLocator(text);
   const at = (offset: number): Position => ({ file, ...lineCol(offset) });
   if (Buffer.byteLength(text, 'utf8') > MAX_DOMAIN_BYTES) {
     return failed([diagnostic('input-too-large', `a domain XML of more than ${MAX_DOMAIN_BYTES} bytes`, { file }, { hint: 'libvirt domain XML is a few kilobytes: is this `virsh dumpxml` output?' })]);
   }
+  // libvirt never writes a doctype; one (even without entities) is where parsers disagree on what the document holds.
+  // Entity declarations are the XML reader's to refuse, at the declaration.
+  const doctype = text.search(/<!DOCTYPE/i);
+  if (doctype >= 0 && !/<!ENTITY/i.test(text)) {
+    return failed([diagnostic('schema-violation', 'a doctype is refused in a domain XML', at(doctype), { hint: 'libvirt writes none: give `virsh dumpxml` output' })]);
+  }
   const parsed = parseXml(text, file, { maxDepth, arrays: [], source: 'a domain XML from `virsh dumpxml`' });
   if (!parsed.ok) return failed(parsed.errors);
-  // libvirt never writes a doctype; one (even without entities) is where parsers disagree on what the document holds.
-  const doctype = text.search(/<!DOCTYPE/i);
-  if (doctype >= 0) return failed([diagnostic('schema-violation', 'a doctype is refused in a domain XML', at(doctype), { hint: 'libvirt writes none: give `virsh dumpxml` output' })]);
   const root = scan(text);
   if (!root || root.name !== 'domain') {
     return failed([diagnostic('schema-violation', `the root element is \`<${root?.name ?? ''}>\`, not \`<domain>\``, at(root?.start ?? 0), { hint: 'give the domain XML of the VM, as `virsh dumpxml VM` prints it' })]);
@@ -258,6 +266,7 @@ export function parseDomain(text: string, file: string, maxDepth: number): Resul
   return ok({
     file,
     text,
+    bom,
     root,
     ...(name ? { name: textOf(text, name).trim() } : {}),
     ...(uuid ? { uuid: textOf(text, uuid).trim() } : {}),
@@ -272,8 +281,9 @@ export interface TextEdit {
   text: string;
 }
 
-/** The text with the edits applied (they must not overlap). */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+/** The domain's text with the edits applied (they must not overlap), its byte-order mark kept. */
+export function applyEdits(domain: Pick<Domain, 'text' | 'bom'>, edits: readonly TextEdit[]): string {
+  const text = domain.text;
   const sorted = [...edits].sort((a, b) => a.start - b.start);
   let out = '';
   let at = 0;
@@ -281,7 +291,7 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
     out += text.slice(at, e.start) + e.text;
     at = e.end;
   }
-  return out + text.slice(at);
+  return `${domain.bom ? '\ufeff' : ''}${out}${text.slice(at)}`;
 }
 
 /** The whitespace before an element's start on its line (its indentation), or '' when something else precedes it. */

@@ -105,7 +105,7 @@ async function decide(vm: string, options: HookOptions, stdin: string, refuse: (
   if (sameHost(here.name, source.value.name)) {
     return failed([diagnostic('missing-metadata', `the metadata describes this host (\`${here.name}\`) as the source: it is out of date`, { file: '<stdin>' }, { hint: 'annotate the domain on the host it runs on before migrating' })]);
   }
-  const picker = new TargetPicker({ source: source.value.name, to: here.name, vm: vmTypes(source.value, devices.uuids) });
+  const picker = new TargetPicker({ source: source.value.name, to: here.name, vm: vmTypes(source.value, devices.uuids), anyType: policy.value.mode === 'cross-type' });
   const decision = await evaluate({
     policy: policy.value,
     source: source.value,
@@ -119,7 +119,7 @@ async function decide(vm: string, options: HookOptions, stdin: string, refuse: (
   if (!target) return failed([diagnostic('internal', 'this host was not decided')]);
   const ownType = new Map(decision.source.devices.map((d) => [d.uuid, d.type]));
   if (!target.result.compatible) return refuse(1, `policy ${decision.policy.name}@${decision.policy.version} (decision ${decision.id}): ${renderRefusal(target.result, ownType)}`);
-  const plan = claimPlan(target.result, target.host.devices);
+  const plan = claimPlan(target.result, target.host.devices, target.reserved);
   const refused = unplannable(plan);
   if (refused) return failed([diagnostic('schema-violation', refused)]);
   // Devices the plan has not created yet: QEMU will not start without them, so say which (libvirt logs it).

@@ -63,11 +63,17 @@ export function rewriteDomain(domain: Domain, plan: ClaimPlan, destination: Host
       name: destination.name,
       facts: destination.facts,
       parents: destination.parents,
-      devices: plan.devices.map((d) => ({ uuid: d.uuid, parent: d.parent, type: d.type, attributes: d.set })),
+      // A device already there is described as it runs; one the plan creates, with the values the plan gives it.
+      devices: plan.devices.map((d) => ({
+        uuid: d.uuid,
+        parent: d.parent,
+        type: d.type,
+        attributes: destination.devices.find((x) => x.uuid === d.uuid && x.parent === d.parent && x.type === d.type)?.attributes ?? d.set,
+      })),
     };
     edits.push(...metadataEdits(domain, sourceFactsElement(placed, placed.devices.map((d) => d.uuid))));
   }
-  return applyEdits(domain.text, edits);
+  return applyEdits(domain, edits);
 }
 
 /** mdev-policy's metadata element with a host's facts for some of its devices. */
@@ -77,7 +83,7 @@ export function sourceFactsElement(host: Host, uuids: readonly string[]): string
 
 /** The domain XML with the source host's facts for the VM's devices in its metadata (`annotate`). */
 export function annotateDomain(domain: Domain, source: Host, uuids: readonly string[]): string {
-  return applyEdits(domain.text, metadataEdits(domain, sourceFactsElement(source, uuids)));
+  return applyEdits(domain, metadataEdits(domain, sourceFactsElement(source, uuids)));
 }
 
 /** The VM as a Decision names it. */

@@ -1,5 +1,5 @@
 // `mdev-policy hook libvirt-qemu`: libvirt's qemu hook on the destination host (src/libvirt/hook.ts).
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
 import { factsFlag, limitFlags, limitsFrom, modeFlag, policyChoice, overlayFlag, policyFlag } from '../../cli/flags.js';
 import { isMigrateBegin } from '../../libvirt/hook.js';
@@ -17,6 +17,14 @@ Give the flags before \`--\` and libvirt's arguments after it (a wrapper script:
   ];
   static override usage = 'hook libvirt-qemu [FLAGS] -- DOMAIN OPERATION SUBOPERATION EXTRA';
   // Only the flags are parsed (libvirtArguments): libvirt's arguments are taken as they come (a domain may be named `--help`).
+  // They are declared so that oclif finds this command whatever words follow it.
+  static override strict = false;
+  static override args = {
+    domain: Args.string({ description: "The domain's name.", ignoreStdin: true }),
+    operation: Args.string({ description: 'prepare, start, started, stopped, release, migrate, restore, reconnect, attach.', ignoreStdin: true }),
+    suboperation: Args.string({ description: 'begin, end, …', ignoreStdin: true }),
+    extra: Args.string({ description: '- (libvirt passes it always).', ignoreStdin: true }),
+  };
   static override flags = {
     policy: policyFlag,
     overlay: overlayFlag,
@@ -68,16 +76,21 @@ Give the flags before \`--\` and libvirt's arguments after it (a wrapper script:
 
 /**
  * libvirt's arguments (DOMAIN OPERATION SUBOPERATION EXTRA) and the flags
- * before them: everything after `--`; without it, from the word before the
- * last `migrate begin`, else the last four words. A call that holds `migrate
- * begin` is always taken as one: a wrapper that misplaces its flags refuses
- * rather than lets a migration pass unchecked.
+ * around them. A call holding the words `migrate begin` is always taken as
+ * that call, whatever else it holds (a wrapper that misplaces its flags, or
+ * omits `--`, refuses rather than lets a migration pass unchecked): the word
+ * before the last `migrate begin` is the domain, the word after it libvirt's
+ * extra argument, and the flags are what comes before the domain (without a
+ * closing `--`) and after those four words. Any other call is not acted on.
  */
 export function libvirtArguments(argv: readonly string[]): { args: string[]; flags: string[] } {
-  const dashes = argv.indexOf('--');
-  if (dashes >= 0) return { args: argv.slice(dashes + 1), flags: argv.slice(0, dashes) };
   for (let i = argv.length - 2; i >= 0; i--) {
-    if (argv[i] === 'migrate' && argv[i + 1] === 'begin') return { args: [i > 0 ? argv[i - 1]! : '', ...argv.slice(i)], flags: argv.slice(0, Math.max(0, i - 1)) };
+    if (argv[i] !== 'migrate' || argv[i + 1] !== 'begin') continue;
+    const start = Math.max(0, i - 1);
+    const before = argv.slice(0, start);
+    if (before[before.length - 1] === '--') before.pop();
+    return { args: [i > 0 ? argv[i - 1]! : '', ...argv.slice(i, i + 3)], flags: [...before, ...argv.slice(i + 3)] };
   }
-  return { args: argv.slice(-4), flags: argv.slice(0, Math.max(0, argv.length - 4)) };
+  const dashes = argv.indexOf('--');
+  return { args: dashes >= 0 ? argv.slice(dashes + 1) : argv.slice(-4), flags: [] };
 }

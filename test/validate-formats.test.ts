@@ -20,7 +20,7 @@ import { toolInfo } from '../src/trace.js';
 import { cli, cliInProcess, type CliRun } from './cli.js';
 import { readCases, ROOT } from './helpers.js';
 
-// ajv 8 as the project has it; ajv-formats comes with fastify (not a dependency of its own here).
+// ajv 8 and ajv-formats (a dev dependency) as the project has them.
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as typeof import('ajv').default;
 const addFormats = require('ajv-formats') as (ajv: InstanceType<typeof Ajv>) => unknown;

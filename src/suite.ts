@@ -13,7 +13,7 @@
 
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, quote, type Diagnostic } from './errors.js';
+import { diagnostic, quote, sortDiagnostics, type Diagnostic } from './errors.js';
 import { evaluate, type DestinationInput } from './evaluate/decision.js';
 import { loadHost, loadOverlay, loadPolicySource } from './inputs.js';
 import { DEFAULT_LIMITS, loadFile, systemMessage, type SourceDocument } from './load.js';
@@ -288,9 +288,9 @@ export function countCases(run: TestRun): { passed: number; failed: number } {
   return { passed, failed: cases.length - passed };
 }
 
-/** Every error of the run, suites' and others, in the order met: what stderr shows, and what makes the exit status 2. */
+/** Every error of the run, suites' and others, sorted as stderr shows them: non-empty exactly when the exit status is 2. */
 export function runErrors(run: TestRun): Diagnostic[] {
-  return [...run.errors, ...run.suites.flatMap((s) => s.errors)];
+  return sortDiagnostics([...run.errors, ...run.suites.flatMap((s) => s.errors)]);
 }
 
 /**

@@ -5,16 +5,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 
-const coverageThreshold = Flags.custom<number>({
-  description: 'Exit 1 when a policy or overlay has less than this percentage of its checks exercised (0–100; implies --coverage).',
-  helpValue: 'PERCENT',
-  parse: (input) => {
-    const n = Number(input);
-    if (input.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) return Promise.reject(new Error(`--coverage-threshold takes a percentage from 0 to 100, not \`${input}\``));
-    return Promise.resolve(n);
-  },
-});
-
 export default class Test extends BaseCommand {
   static override summary = 'Run policy test suites (kind: TestSuite) and print `N passed, N failed`.';
   static override description = `Directories are searched for *.test.yaml, *.test.yml and *.test.json. Exit 0 when every case passes, 1 when one fails, 2 when a suite cannot be read or is invalid (a schema violation, a case name used twice), in every format.
@@ -38,14 +28,23 @@ export default class Test extends BaseCommand {
     json: Flags.boolean({ description: 'Same as --format json.' }),
     run: Flags.string({ description: 'Run only the cases whose name matches this JavaScript regular expression (case-sensitive).', helpValue: 'PATTERN' }),
     coverage: Flags.boolean({ description: 'Report which checks of each policy and overlay the cases exercised, and which they never did.' }),
-    'coverage-threshold': coverageThreshold(),
+    'coverage-threshold': Flags.string({
+      description: 'Exit 1 when a policy or overlay has less than this percentage of its checks exercised (0 to 100; implies --coverage).',
+      helpValue: 'PERCENT',
+    }),
   };
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Test);
     const lib = await import('../index.js');
     const format = flags.json ? 'json' : flags.format;
-    const threshold = flags['coverage-threshold'];
+    const written = flags['coverage-threshold'];
+    const threshold = written === undefined ? undefined : Number(written);
+    if (threshold !== undefined && (written!.trim() === '' || !Number.isFinite(threshold) || threshold < 0 || threshold > 100)) {
+      this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', `--coverage-threshold takes a percentage from 0 to 100, not ${lib.quote(written)}`, {}, { hint: 'see `mdev-policy test --help`' })]));
+      process.exitCode = 2;
+      return;
+    }
     const coverage = flags.coverage || threshold !== undefined;
     let select: ((name: string) => boolean) | undefined;
     if (flags.run !== undefined) {

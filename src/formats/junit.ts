@@ -3,7 +3,10 @@
 // junit-report-builder, which escapes every value: suite and case names,
 // file names and messages come from suites and reach the XML only as
 // attribute values, never as CDATA (its CDATA escaping handles one `]]>`
-// only). Deterministic: no timestamps, no durations, so the output of a run
+// only). Control and format characters in them are first made visible
+// escapes (src/terminal.ts), as in the text report: XML 1.0 cannot hold most
+// of them (the builder would drop them silently, making two names one), and
+// a CI page shows each name on one line. Deterministic: no timestamps, no durations, so the output of a run
 // is the same bytes every time.
 //
 // One <testsuite> per suite file (its name, the file as a property), one
@@ -16,6 +19,7 @@
 import junit, { type Builder, type TestCase } from 'junit-report-builder';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../errors.js';
 import { caseFailureMessage, reportedSuites, type TestRun } from '../suite.js';
+import { escapeForTerminal as visible } from '../terminal.js';
 
 // The package's types declare an ES default export, but its CommonJS module.exports is the builder itself, which is what
 // Node's default import (and esbuild's) gives; its ES build's default export is the builder too.
@@ -27,21 +31,23 @@ export const UNREADABLE_CASE = 'suite could not be run';
 export function renderJunit(run: TestRun): string {
   const report = builder.newBuilder().name('mdev-policy test');
   for (const s of reportedSuites(run)) {
-    const name = s.name ?? s.file;
-    const suite = report.testSuite().name(name).property('file', s.file);
+    const name = visible(s.name ?? s.file);
+    const file = visible(s.file);
+    const suite = report.testSuite().name(name).property('file', file);
     if (s.errors.length > 0) {
-      errorCase(suite.testCase(), name, s.file, s.errors);
+      errorCase(suite.testCase(), name, file, s.errors);
       continue;
     }
     for (const c of s.cases) {
-      const tc = suite.testCase().className(name).name(c.name).file(s.file);
-      if (c.errors.length > 0) tc.error(caseFailureMessage(c), c.errors[0]!.code);
-      else if (!c.passed) tc.failure(caseFailureMessage(c), c.problems.map((p) => p.kind).join(','));
+      const tc = suite.testCase().className(name).name(visible(c.name)).file(file);
+      if (c.errors.length > 0) tc.error(visible(caseFailureMessage(c)), c.errors[0]!.code);
+      else if (!c.passed) tc.failure(visible(caseFailureMessage(c)), c.problems.map((p) => p.kind).join(','));
     }
   }
   const byFile = new Map<string, Diagnostic[]>();
   for (const e of run.errors) byFile.set(e.file ?? '', [...(byFile.get(e.file ?? '') ?? []), e]);
-  for (const [file, errors] of byFile) {
+  for (const [written, errors] of byFile) {
+    const file = visible(written);
     const name = file || 'mdev-policy test';
     const suite = report.testSuite().name(name);
     if (file) suite.property('file', file);

@@ -4,18 +4,22 @@
 // claim plan — never on wording. Paths are relative to the suite file.
 // What differed is reported as data (a Problem of kind `verdict`, `failing`
 // or `set`, with the expected and actual values); describeProblem gives the
-// one line the CLI prints. A case name used twice in one suite is an error
+// one line the CLI prints. Each case report also holds the expectation and
+// what the decision gave (verdict, failing ids, claim plan), for the machine
+// formats (src/formats/). A case name used twice in one suite is an error
 // (as ESLint's RuleTester refuses duplicate cases): a report line must name
-// one case.
+// one case. Options select cases by name (`--run`; the others are not run
+// and not reported) and record what check coverage needs (src/coverage.ts).
 
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { diagnostic, quote, type Diagnostic } from './errors.js';
+import { diagnostic, quote, sortDiagnostics, type Diagnostic } from './errors.js';
 import { evaluate, type DestinationInput } from './evaluate/decision.js';
 import { loadHost, loadOverlay, loadPolicySource } from './inputs.js';
 import { DEFAULT_LIMITS, loadFile, systemMessage, type SourceDocument } from './load.js';
 import { normalizeHost } from './normalize.js';
 import { checkPolicySet, resolvePolicySet } from './resolve.js';
+import { checksExercised, checksOfDocuments, type ExercisedCheck, type SuiteCoverage } from './coverage.js';
 import { validateDocument } from './validate.js';
 import type { Decision, Host, WrittenHost } from './types.js';
 
@@ -27,7 +31,21 @@ interface WrittenCase {
   source: HostRef;
   destination?: HostRef;
   destinations?: HostRef[];
-  expect: { compatible: boolean; failing?: string[]; set?: Record<string, string | string[]> };
+  expect: Expectation;
+}
+
+/** What a case expects, as written. */
+export interface Expectation {
+  compatible: boolean;
+  failing?: string[];
+  set?: Record<string, string | string[]>;
+}
+
+/** What the decision gave, in the terms of an expectation: the verdict, the failing check ids (failingIds) and the claim plan of the first compatible destination. */
+export interface Outcome {
+  compatible: boolean;
+  failing: string[];
+  set: Record<string, unknown>;
 }
 
 export interface WrittenSuite {
@@ -49,14 +67,31 @@ export interface CaseReport {
   /** What differed from the expectation, one entry per difference, in the order verdict, failing, set. */
   problems: Problem[];
   errors: Diagnostic[];
+  /** The mode the case ran in (absent when its policy could not be resolved for it). */
+  mode?: string;
+  expected: Expectation;
+  /** What the decision gave (absent when the case could not be evaluated: see `errors`). */
+  actual?: Outcome;
+  /** With the `coverage` option: each check the case evaluated, by origin, id, mode and result (once each). */
+  checks?: ExercisedCheck[];
 }
 
 export interface SuiteReport {
   file: string;
   name?: string;
+  /** The cases run: all of them, or those the `select` option accepted, in written order. */
   cases: CaseReport[];
   /** Errors that stopped the whole suite from running (unreadable suite or policy). */
   errors: Diagnostic[];
+  /** With the `coverage` option: the checks of the policy and overlays the suite uses (for the modes its cases ran in). */
+  coverage?: SuiteCoverage;
+}
+
+export interface SuiteRunOptions {
+  /** Run only the cases whose name this accepts; the others are neither run nor reported. Default: every case. */
+  select?: (name: string) => boolean;
+  /** Record the checks each case evaluated and the checks of the suite's documents (src/coverage.ts). */
+  coverage?: boolean;
 }
 
 /**
@@ -127,7 +162,7 @@ export function failingIds(decision: Decision): string[] {
   return [...new Set(considered.flatMap((c) => c.checks.filter((k) => k.result === 'fail').map((k) => k.id)))].sort();
 }
 
-export async function runSuiteFile(file: string): Promise<SuiteReport> {
+export async function runSuiteFile(file: string, options: SuiteRunOptions = {}): Promise<SuiteReport> {
   const loaded = await loadFile(file, DEFAULT_LIMITS);
   if (!loaded.value) return { file, cases: [], errors: loaded.errors };
   const doc = loaded.value;
@@ -143,11 +178,16 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
   if (loadErrors.length === 0) loadErrors.push(...checkPolicySet(policySource.value!, overlays.map((o) => o.value!)).errors);
   if (loadErrors.length > 0) return { file, name: suite.metadata.name, cases: [], errors: loadErrors };
   const cases: CaseReport[] = [];
+  const modes = new Set<string>();
   for (const [i, c] of suite.spec.cases.entries()) {
+    if (options.select && !options.select(c.name)) continue;
     const at = ['spec', 'cases', i];
     const errors: Diagnostic[] = [];
     const problems: Problem[] = [];
+    let actual: Outcome | undefined;
+    let checks: ExercisedCheck[] | undefined;
     const policy = resolvePolicySet(policySource.value!, overlays.map((o) => o.value!), c.mode);
+    if (policy.value) modes.add(policy.value.mode);
     errors.push(...policy.errors.map((e) => (e.file ? e : { ...e, ...doc.locate([...at, 'mode']) })));
     const source = await hostFrom(c.source, base, doc, [...at, 'source']);
     errors.push(...source.errors);
@@ -160,11 +200,26 @@ export async function runSuiteFile(file: string): Promise<SuiteReport> {
     if (policy.value && source.host && errors.length === 0) {
       const decision = await evaluate({ policy: policy.value, source: source.host, devices: source.devices, destinations });
       errors.push(...decision.errors);
-      if (decision.errors.length === 0) problems.push(...compare(c, decision));
+      if (decision.errors.length === 0) {
+        actual = outcomeOf(decision);
+        problems.push(...compare(c, actual));
+      }
+      if (options.coverage) checks = checksExercised(decision, policy.value.mode);
     }
-    cases.push({ name: c.name, passed: errors.length === 0 && problems.length === 0, problems, errors });
+    cases.push({
+      name: c.name,
+      passed: errors.length === 0 && problems.length === 0,
+      problems,
+      errors,
+      ...(policy.value ? { mode: policy.value.mode } : {}),
+      expected: structuredClone(c.expect),
+      ...(actual ? { actual } : {}),
+      ...(checks ? { checks } : {}),
+    });
   }
-  return { file, name: suite.metadata.name, cases, errors: [] };
+  const report: SuiteReport = { file, name: suite.metadata.name, cases, errors: [] };
+  if (options.coverage) report.coverage = { documents: checksOfDocuments(policySource.value!, overlays.map((o) => o.value!), [...modes]) };
+  return report;
 }
 
 /** A case name used before in the same suite: `duplicate-case` at the later name, pointing back at the first. */
@@ -187,23 +242,119 @@ export function duplicateCaseNames(suite: WrittenSuite, doc: SourceDocument): Di
   return errors;
 }
 
-function compare(c: WrittenCase, decision: Decision): Problem[] {
+/** The decision in the terms a case expects. */
+function outcomeOf(decision: Decision): Outcome {
+  const placed = decision.destinations.find((d) => d.compatible);
+  const set: Record<string, unknown> = {};
+  for (const p of placed?.placement ?? []) Object.assign(set, p.set);
+  return { compatible: decision.compatible, failing: failingIds(decision), set };
+}
+
+function compare(c: WrittenCase, actual: Outcome): Problem[] {
   const problems: Problem[] = [];
-  if (decision.compatible !== c.expect.compatible) problems.push({ kind: 'verdict', expected: c.expect.compatible, actual: decision.compatible });
+  if (actual.compatible !== c.expect.compatible) problems.push({ kind: 'verdict', expected: c.expect.compatible, actual: actual.compatible });
   if (c.expect.failing) {
     const want = [...new Set(c.expect.failing)].sort();
-    const got = failingIds(decision);
+    const got = actual.failing;
     if (want.join(',') !== got.join(',')) problems.push({ kind: 'failing', expected: want, actual: got });
   }
   if (c.expect.set) {
-    const placed = decision.destinations.find((d) => d.compatible);
-    const got: Record<string, unknown> = {};
-    for (const p of placed?.placement ?? []) Object.assign(got, p.set);
+    const got = actual.set;
     const want = c.expect.set;
     const same = Object.keys(want).length === Object.keys(got).length && Object.entries(want).every(([k, v]) => Object.hasOwn(got, k) && JSON.stringify(got[k]) === JSON.stringify(v));
     if (!same) problems.push({ kind: 'set', expected: want, actual: got });
   }
   return problems;
+}
+
+// --- a whole run, for the machine formats (json here; junit and tap in src/formats/) ---
+
+/** A run of `mdev-policy test`: the suites run, in order, and the errors outside any suite (paths, usage). */
+export interface TestRun {
+  suites: SuiteReport[];
+  /** Errors that belong to no suite report: a path that cannot be read, no suite found, no case selected. */
+  errors: Diagnostic[];
+}
+
+/** The suites a report shows: those with a case run, or with errors (a suite none of whose cases `--run` selected is left out). */
+export function reportedSuites(run: TestRun): SuiteReport[] {
+  return run.suites.filter((s) => s.cases.length > 0 || s.errors.length > 0);
+}
+
+/** Cases passed and failed (a case that could not be evaluated failed). */
+export function countCases(run: TestRun): { passed: number; failed: number } {
+  const cases = run.suites.flatMap((s) => s.cases);
+  const passed = cases.filter((c) => c.passed).length;
+  return { passed, failed: cases.length - passed };
+}
+
+/** Every error of the run, suites' and others, sorted as stderr shows them: non-empty exactly when the exit status is 2. */
+export function runErrors(run: TestRun): Diagnostic[] {
+  return sortDiagnostics([...run.errors, ...run.suites.flatMap((s) => s.errors)]);
+}
+
+/**
+ * Why a case failed, on one line, from its problems and errors: `expected
+ * compatible, got not compatible; failing checks expected [a] got [b]`.
+ * Empty for a case that passed.
+ */
+export function caseFailureMessage(c: CaseReport): string {
+  const verdict = (v: boolean) => (v ? 'compatible' : 'not compatible');
+  const parts = c.problems.map((p) => {
+    switch (p.kind) {
+      case 'verdict':
+        return `expected ${verdict(p.expected)}, got ${verdict(p.actual)}`;
+      case 'failing':
+        return `failing checks expected [${p.expected.join(', ')}] got [${p.actual.join(', ')}]`;
+      case 'set':
+        return `claim plan expected ${JSON.stringify(p.expected)} got ${JSON.stringify(p.actual)}`;
+    }
+  });
+  if (c.errors.length > 0) parts.push(`could not be evaluated: ${c.errors.map((e) => `${e.code}: ${e.message}`).join('; ')}`);
+  return parts.join('; ').replace(/\s*\n\s*/g, ' ');
+}
+
+export interface TestReport {
+  apiVersion: 'mdev-policy/v1';
+  kind: 'TestReport';
+  tool: { name: string; version: string };
+  passed: number;
+  failed: number;
+  suites: {
+    file: string;
+    name?: string;
+    cases: { name: string; passed: boolean; mode?: string; expected: Expectation; actual?: Outcome; problems: Problem[]; errors: Diagnostic[] }[];
+    errors: Diagnostic[];
+  }[];
+  /** Every error of the run (each suite's too): non-empty exactly when the exit status is 2. */
+  errors: Diagnostic[];
+  coverage?: unknown;
+}
+
+/** The `--format json` document of a run. */
+export function testReport(run: TestRun, tool: { name: string; version: string }, extra: { coverage?: unknown } = {}): TestReport {
+  return {
+    apiVersion: 'mdev-policy/v1',
+    kind: 'TestReport',
+    tool,
+    ...countCases(run),
+    suites: reportedSuites(run).map((s) => ({
+      file: s.file,
+      ...(s.name !== undefined ? { name: s.name } : {}),
+      cases: s.cases.map((c) => ({
+        name: c.name,
+        passed: c.passed,
+        ...(c.mode !== undefined ? { mode: c.mode } : {}),
+        expected: c.expected,
+        ...(c.actual ? { actual: c.actual } : {}),
+        problems: c.problems,
+        errors: c.errors,
+      })),
+      errors: s.errors,
+    })),
+    errors: runErrors(run),
+    ...(extra.coverage !== undefined ? { coverage: extra.coverage } : {}),
+  };
 }
 
 /** The one line the CLI prints for a problem (it lives with the other text renderers). */

@@ -16,20 +16,28 @@
 // loaded is a <testsuite> holding one <testcase> with an <error> carrying
 // its diagnostics, as are errors outside any suite (grouped by file).
 
-import junit, { type Builder, type TestCase } from 'junit-report-builder';
+import { createRequire } from 'node:module';
+import type { Builder, TestCase } from 'junit-report-builder';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../errors.js';
 import { caseFailureMessage, reportedSuites, type TestRun } from '../suite.js';
 import { escapeForTerminal as visible } from '../terminal.js';
 
-// The package's types declare an ES default export, but its CommonJS module.exports is the builder itself, which is what
-// Node's default import (and esbuild's) gives; its ES build's default export is the builder too.
-const builder = ((junit as unknown as { default?: Builder }).default ?? junit) as unknown as Builder;
+// Loaded when a JUnit report is asked for, from node_modules (not bundled: the CLI's start-up stays small). Its CommonJS
+// module.exports is the builder itself (the package's types declare an ES default export).
+let loaded: Builder | undefined;
+const junitBuilder = (): Builder => {
+  if (!loaded) {
+    const junit = createRequire(import.meta.url)('junit-report-builder') as Builder & { default?: Builder };
+    loaded = junit.default ?? junit;
+  }
+  return loaded;
+};
 
 /** The name of the test case standing for a suite (or a path) that could not be run. */
 export const UNREADABLE_CASE = 'suite could not be run';
 
 export function renderJunit(run: TestRun): string {
-  const report = builder.newBuilder().name('mdev-policy test');
+  const report = junitBuilder().newBuilder().name('mdev-policy test');
   for (const s of reportedSuites(run)) {
     const name = visible(s.name ?? s.file);
     const file = visible(s.file);

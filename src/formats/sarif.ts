@@ -5,7 +5,8 @@
 // timestamps, no absolute paths, rules and results in a fixed order.
 
 import path from 'node:path';
-import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from 'node-sarif-builder';
+import { createRequire } from 'node:module';
+import type * as SarifBuilders from 'node-sarif-builder';
 import type { Log } from 'sarif';
 import { sortDiagnostics, type Diagnostic, type ErrorCode } from '../errors.js';
 import { toolInfo } from '../trace.js';
@@ -48,6 +49,8 @@ export interface SarifOptions {
 export function sarifLog(diagnostics: readonly Diagnostic[], options: SarifOptions = {}): Log {
   const cwd = options.cwd ?? process.cwd();
   const tool = toolInfo();
+  // Loaded when a SARIF log is asked for, from node_modules (not bundled: the CLI's start-up stays small).
+  const { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } = createRequire(import.meta.url)('node-sarif-builder') as typeof SarifBuilders;
   const run = new SarifRunBuilder({ columnKind: 'utf16CodeUnits' }).initSimple({ toolDriverName: tool.name, toolDriverVersion: tool.version });
   for (const code of [...new Set(diagnostics.map((d) => d.code))].sort()) {
     run.addRule(new SarifRuleBuilder().initSimple({ ruleId: code, shortDescriptionText: RULE_DESCRIPTIONS[code] }));

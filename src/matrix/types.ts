@@ -1,0 +1,82 @@
+// The compatibility matrix of a fleet (`mdev-policy matrix`, issue 17): hosts
+// grouped into classes whose every fact the policy reads is the same, and,
+// for every mdev type present, which class's VMs of that type can move to
+// which class. The JSON output is this document; the CSV, HTML, Nova-traits
+// and Kubernetes-labels outputs are renderings of it.
+
+import type { Diagnostic } from '../errors.js';
+import type { Tool } from '../trace.js';
+import type { PolicyRef } from '../types.js';
+
+/** What would make one failing check pass (issue 17 §1; the Decision's `fix`). */
+export interface Fix {
+  /** The attribute (or fact) to change, as the check names it. */
+  attribute: string;
+  /** Where it lives: the type, the parent, the host, or the device instance. */
+  scope: 'type' | 'parent' | 'host' | 'device';
+  /** Which host must change for the check to pass. */
+  side: 'source' | 'destination';
+  /** Its value now (absent when it is missing). */
+  from?: unknown;
+  /** What it must become: a value, or a range / condition in words (`≥ 1.2.0 <2.0.0`, `enabled`, `one more free instance`). */
+  to: string;
+}
+
+/** One failing check of a refused class pair. */
+export interface FailingCheck {
+  check: string;
+  origin: string;
+  message: string;
+  fix?: Fix;
+}
+
+/** A class: the hosts whose every fact the policy reads is identical. */
+export interface HostClass {
+  /** `C1`, `C2`, … in order of first appearance in the input. */
+  id: string;
+  /** Member host names, in input order. */
+  members: string[];
+  size: number;
+  /** The shared facts that define the class (what the policy reads), for display. */
+  facts: {
+    host: Record<string, string>;
+    /** Each distinct parent shape, with how many parents of each member have it. */
+    parents: { count: number; attributes: Record<string, string>; types: Record<string, Record<string, unknown>> }[];
+  };
+  /** mdev types its hosts offer. */
+  types: string[];
+}
+
+/** The decision for VMs of one type on a host of class `from` moving to a host of class `to`. */
+export interface ClassPair {
+  type: string;
+  from: string;
+  to: string;
+  compatible: boolean;
+  /** Checks that could not be verified (absent on both sides), when compatible. */
+  skipped?: string[];
+  /** Why not, when refused: the placement reason code and text. */
+  reasonCode?: string;
+  reason?: string;
+  failing?: FailingCheck[];
+  /** The fixes that together would admit the VM (one per failing check that has one). */
+  fixes?: Fix[];
+}
+
+export interface CompatibilityMatrix {
+  apiVersion: 'mdev-policy/v1';
+  kind: 'CompatibilityMatrix';
+  id: string;
+  time: string;
+  tool: Tool;
+  mode: string;
+  policy: PolicyRef & { overlays: PolicyRef[]; digest: string };
+  /** Hosts read (valid ones), and the errors of the inputs that were not. */
+  hosts: number;
+  errors: Diagnostic[];
+  classes: HostClass[];
+  /** Every mdev type some host offers, sorted. */
+  types: string[];
+  /** Every (type, from, to) with from a class offering the type as a source; `to` every class (itself too, when it has two or more hosts). */
+  relation: ClassPair[];
+}

@@ -26,6 +26,10 @@
 //   - Percentages are rounded down to one decimal (99.95 % shows as 99.9 %,
 //     never as 100 %); thresholds compare the exact ratio.
 
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_POLICY_FILE, loadPolicySource, overlayFromDocument, policyFromDocument } from './inputs.js';
+import { DEFAULT_LIMITS, loadFile, type LoadLimits } from './load.js';
 import { escapeForTerminal } from './terminal.js';
 import { resolvePolicy, resolvePolicySet, typeForSelection, type OverlaySource, type PolicySource } from './resolve.js';
 import type { CheckOutcome, Decision } from './types.js';
@@ -137,7 +141,7 @@ export function percentOf(covered: number, total: number): number {
 }
 
 /** The coverage of the suites run: every document any of them uses, with what their cases exercised. */
-export function coverageOf(suites: readonly SuiteReport[]): CoverageReport {
+export function coverageOf(suites: readonly SuiteReport[], others: readonly DocumentChecks[] = []): CoverageReport {
   const documents = new Map<string, { name: string; version: string; kind: DocumentKind; checks: Map<string, CheckCoverage> }>();
   const entry = (name: string, version: string, kind: DocumentKind) => {
     const ref = refOf({ name, version });
@@ -150,11 +154,9 @@ export function coverageOf(suites: readonly SuiteReport[]): CoverageReport {
     if (!c) d.checks.set(id, (c = { id, covered: false, modes: {} }));
     return c;
   };
-  for (const s of suites) {
-    for (const d of s.coverage?.documents ?? []) {
-      const e = entry(d.name, d.version, d.kind);
-      for (const id of d.checks) check(e, id);
-    }
+  for (const d of [...suites.flatMap((s) => s.coverage?.documents ?? []), ...others]) {
+    const e = entry(d.name, d.version, d.kind);
+    for (const id of d.checks) check(e, id);
   }
   for (const s of suites) {
     for (const c of s.cases) {
@@ -218,4 +220,54 @@ export function renderThresholdFailures(below: readonly DocumentCoverage[], thre
         (d.uncovered.length > 0 ? `  hint: never exercised: ${d.uncovered.map((id) => `\`${escapeForTerminal(id)}\``).join(', ')}\n` : ''),
     )
     .join('');
+}
+
+/**
+ * The policies and overlays written under the directories given to `test`
+ * (every `*.yaml`, `*.yml` or `*.json` that is not a suite and whose kind is
+ * Policy or Overlay), with their checks for every mode of their base: the
+ * documents a `--coverage-threshold` must hold for even when no suite loads
+ * them (an overlay shipped without a suite is then 0 %, not absent). Files
+ * that do not load are left to `validate`.
+ */
+export async function documentsUnder(paths: readonly string[], limits: LoadLimits = DEFAULT_LIMITS): Promise<DocumentChecks[]> {
+  const files: string[] = [];
+  const walk = async (p: string, depth: number): Promise<void> => {
+    const info = await stat(p).catch(() => undefined);
+    if (!info?.isDirectory() || depth > 8) return;
+    for (const entry of (await readdir(p).catch(() => [] as string[])).sort()) {
+      if (entry === 'node_modules' || entry.startsWith('.')) continue;
+      const full = path.join(p, entry);
+      if (/\.(ya?ml|json)$/i.test(entry) && !/\.test\.(ya?ml|json)$/i.test(entry)) files.push(full);
+      else await walk(full, depth + 1);
+    }
+  };
+  for (const p of paths) await walk(p, 0);
+  const policies: PolicySource[] = [];
+  const overlays: OverlaySource[] = [];
+  for (const file of files) {
+    const loaded = await loadFile(file, limits);
+    if (!loaded.ok) continue;
+    const kind = (loaded.value.data as { kind?: unknown } | null)?.kind;
+    if (kind === 'Policy') {
+      const p = policyFromDocument(loaded.value);
+      if (p.ok) policies.push(p.value);
+    } else if (kind === 'Overlay') {
+      const o = overlayFromDocument(loaded.value);
+      if (o.ok) overlays.push(o.value);
+    }
+  }
+  const documents: DocumentChecks[] = [];
+  const bases = [...policies];
+  const orphans = overlays.filter((o) => !policies.some((p) => p.written.metadata.name === o.written.spec.extends.policy));
+  if (orphans.length > 0) {
+    const shipped = await loadPolicySource(DEFAULT_POLICY_FILE, limits);
+    if (shipped.ok && !bases.some((p) => p.written.metadata.name === shipped.value.written.metadata.name)) bases.push(shipped.value);
+  }
+  for (const base of bases) {
+    const own = overlays.filter((o) => o.written.spec.extends.policy === base.written.metadata.name);
+    const found = checksOfDocuments(base, own, Object.keys(base.written.spec.modes));
+    documents.push(...(policies.includes(base) ? found : found.slice(1)));
+  }
+  return documents;
 }

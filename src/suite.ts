@@ -302,8 +302,11 @@ export function caseFailureMessage(c: CaseReport): string {
   const verdict = (v: boolean) => (v ? 'compatible' : 'not compatible');
   const parts = c.problems.map((p) => {
     switch (p.kind) {
-      case 'verdict':
-        return `expected ${verdict(p.expected)}, got ${verdict(p.actual)}`;
+      case 'verdict': {
+        // The checks that refused it, when the case did not name them (a failing-set problem names them itself).
+        const failing = c.problems.some((q) => q.kind === 'failing') ? [] : (c.actual?.failing ?? []);
+        return `expected ${verdict(p.expected)}, got ${verdict(p.actual)}${failing.length > 0 ? ` (failing: ${failing.join(', ')})` : ''}`;
+      }
       case 'failing':
         return `failing checks expected [${p.expected.join(', ')}] got [${p.actual.join(', ')}]`;
       case 'set':

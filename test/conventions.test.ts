@@ -137,4 +137,24 @@ test('unknown command: one line, coded usage, a suggestion when one is close, ex
   }
 });
 
+test('errors before any command are one coded line, exit 2: extra words, help, a plugin usage error, an unwritable completion cache', () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [['eval', 'extra'], {}, /^usage: unexpected argument `extra` for `eval` \(see `mdev-policy eval --help`\)\n$/],
+    [['policy', 'show', 'extra'], {}, /^usage: unexpected argument `extra` for `policy show`/],
+    [['help', 'eval'], {}, /^usage: unknown command `help`: ask a command for its help, `mdev-policy COMMAND --help`/],
+    [['autocomplete', 'fish'], {}, /^usage: expected fish to be one of: zsh, bash, powershell\n$/],
+    [['autocomplete', '--nosuch'], {}, /^usage: nonexistent flag: --nosuch\n$/],
+    [['autocomplete', 'bash'], { MDEV_POLICY_CACHE_DIR: '/proc/mdev-policy-nonexistent' }, /^file-unreadable: cannot write the completion cache `\/proc\/mdev-policy-nonexistent\/autocomplete`/],
+    [['autocomplete', '--refresh-cache'], { MDEV_POLICY_CACHE_DIR: path.join(ROOT, 'package.json') }, /^file-unreadable: cannot write the completion cache/],
+  ];
+  for (const [args, env, want] of cases) {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, want);
+    assert.is(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+    assert.ok(Date.now() - started < 20_000);
+  }
+});
+
 test.run();

@@ -392,6 +392,47 @@ test('--coverage-threshold outside 0–100 is a usage error', async () => {
   }
 });
 
+test('junit: a case that expected only a verdict still names the checks that refused it', async () => {
+  const run = await cliInProcess(['test', `${DIR}/verdict-only/verdict.test.yaml`, '--format', 'junit']);
+  assert.is(run.status, 1);
+  assert.match(run.stdout, /<failure message="expected compatible, got not compatible \(failing: capacity\)"/);
+});
+
+test('--json with another --format is a usage error, not a silent switch to JSON', async () => {
+  const run = await cliInProcess(['test', `${DIR}/mixed.test.yaml`, '--format', 'junit', '--json']);
+  assert.is(run.status, 2);
+  assert.is(run.stdout, '');
+  assert.equal(codes(run.stderr), ['usage']);
+});
+
+test('--coverage-threshold takes a plain percentage (80, 62.5, 80%), never 0x10, 1e2 or +50', async () => {
+  for (const value of ['0x10', '1e2', '+50', '']) {
+    const run = await cliInProcess(['test', `${DIR}/mixed.test.yaml`, '--coverage-threshold', value]);
+    assert.is(run.status, 2, value);
+  }
+  for (const value of ['0', '0%', '12.5']) {
+    const run = await cliInProcess(['test', `${DIR}/verdict-only/verdict.test.yaml`, '--coverage-threshold', value]);
+    assert.is(run.status, 1, `${value}: the case fails, the threshold holds`);
+    assert.not.match(run.stderr, /coverage-threshold/);
+  }
+});
+
+test('--run is a Unicode pattern: \\p{L} is a letter class', async () => {
+  const run = await cliInProcess(['test', `${DIR}/verdict-only/verdict.test.yaml`, '--run', '^\\p{L}+ ', '--json']);
+  assert.is(run.status, 1, run.stderr);
+  assert.is((JSON.parse(run.stdout) as JsonReport).failed, 1);
+});
+
+test('coverage counts every policy and overlay under the directories given, a suite loading it or not (0 % for one without)', () => {
+  const run = cli(['test', 'test/fixtures/formats/orphan', '--coverage-threshold', '100', '--json']);
+  assert.is(run.status, 1, run.stderr);
+  const report = JSON.parse(run.stdout) as JsonReport;
+  const orphan = report.coverage!.documents.find((d) => d.name === 'no-suite');
+  assert.ok(orphan, 'the overlay without a suite is listed');
+  assert.equal(report.coverage!.below, ['no-suite@1.0.0']);
+  assert.match(run.stderr, /overlay `no-suite@1.0.0` covers 0%/);
+});
+
 // --- the shipped policies -------------------------------------------------------
 
 test('the shipped suites exercise every check of every shipped policy and overlay (test policies --coverage-threshold 100)', () => {

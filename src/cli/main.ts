@@ -3,6 +3,8 @@
 // commands through oclif.manifest.json (help, --version and topics import no
 // command) and, for the one run, the explicit command map (src/cli/commands.ts,
 // bundled as dist/cli-commands.mjs).
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config, flush, handle, run, settings } from '@oclif/core';
 import { didYouMean } from '../errors.js';
@@ -31,36 +33,75 @@ settings.enableAutoTranspile = false;
 // path, in a tool run as root.
 const loadOptions = { root: fileURLToPath(import.meta.url), userPlugins: false, devPlugins: false };
 
-// What oclif's execute() does, with one step more: an error oclif reports
-// itself (an unknown command, before any command runs) quotes argv, so its
-// text is escaped for the terminal like every other input. Commands report
-// their own errors (BaseCommand.catch).
-// An unknown command is a usage error like any other: one line, a suggestion, exit 2 (oclif's own reads `Error: command … not found`).
+// What oclif's execute() does, with one rule more: whatever fails before a
+// command runs (an unknown command, a plugin's own usage error, a file it
+// cannot write) is one coded line on stderr, exit 2, its text escaped for
+// the terminal like every other input — never oclif's multi-line `Error:`
+// block. Commands report their own errors (BaseCommand.catch).
 let config: Config | undefined;
+const argv = process.argv.slice(2);
 try {
   config = await Config.load(loadOptions);
-  await run(process.argv.slice(2), config);
+  if (argv[0] === 'autocomplete') completionCacheWritable(config.cacheDir);
+  await run(argv, config);
   await flush();
 } catch (error) {
-  const unknown = /^command (\S+) not found$/.exec(error instanceof Error ? error.message : '');
+  const e = error as Error & { oclif?: { exit?: number }; code?: string; syscall?: string };
+  if (e?.code === 'EEXIT' || e?.oclif?.exit === 0) await handle(e);
+  else {
+    process.stderr.write(`${oneLine(e, config)}\n`);
+    if (argv.includes('--debug') || /(^|,)mdev-policy(,|$)/.test(process.env.DEBUG ?? '')) process.stderr.write(`${escapeForTerminal(String(e?.stack ?? ''))}\n`);
+    process.exitCode = 2;
+  }
+}
+
+/** The one line for an error raised outside any command. */
+function oneLine(e: Error & { oclif?: { exit?: number }; code?: string; path?: string }, config: Config | undefined): string {
+  const message = String(e?.message ?? e);
+  const unknown = /^command (\S+) not found\.?$/i.exec(message);
   if (unknown && config) {
-    // oclif joins the words (arguments too) into one id: the unknown command is the first word, or a topic and the word after it.
+    // oclif joins the words (arguments too) into one id.
     const words = unknown[1]!.split(':');
+    const ids = new Set(config.commands.map((c) => c.id));
+    for (let k = words.length - 1; k > 0; k--) {
+      const id = words.slice(0, k).join(':');
+      if (ids.has(id)) {
+        const command = id.replace(/:/g, ' ');
+        return `usage: unexpected argument \`${escapeForTerminal(words.slice(k).join(' '))}\` for \`${command}\` (see \`mdev-policy ${command} --help\`)`;
+      }
+    }
+    if (words[0] === 'help') return 'usage: unknown command `help`: ask a command for its help, `mdev-policy COMMAND --help` (or `mdev-policy --help`)';
     const topics = config.topics.map((t) => t.name.replace(/:/g, ' '));
     const id = words.slice(0, topics.includes(words[0]!) ? 2 : 1).join(' ');
     const names = [...config.commands.filter((c) => !c.hidden).map((c) => c.id.replace(/:/g, ' ')), ...topics];
     const suggestion = didYouMean(id, names);
-    process.stderr.write(`usage: unknown command \`${escapeForTerminal(id)}\`${suggestion ? `: ${suggestion}` : ''} (see \`mdev-policy --help\`)\n`);
-    process.exitCode = 2;
-  } else await report(error);
+    return `usage: unknown command \`${escapeForTerminal(id)}\`${suggestion ? `: ${suggestion}` : ''} (see \`mdev-policy --help\`)`;
+  }
+  const first = escapeForTerminal(message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? message);
+  if (e?.oclif !== undefined) return `usage: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return `file-unreadable: ${first}`;
+  return `internal: ${first}\n  hint: this is a bug in mdev-policy; run again with --debug and report the output`;
 }
 
-async function report(error: unknown): Promise<void> {
-  if (error instanceof Error) {
-    const e = error as Error & { suggestions?: unknown };
-    e.message = escapeForTerminal(e.message);
-    if (Array.isArray(e.suggestions)) e.suggestions = e.suggestions.map((x) => escapeForTerminal(String(x)));
-    if (typeof e.stack === 'string') e.stack = e.stack.split('\n').map(escapeForTerminal).join('\n');
+/**
+ * The autocomplete plugin's cache directory must be one it can write: the
+ * plugin would otherwise loop or say `done` having written nothing. A coded
+ * error (exit 2) instead.
+ */
+function completionCacheWritable(cacheDir: string): void {
+  const dir = path.join(cacheDir, 'autocomplete');
+  try {
+    // Made one level at a time: a recursive mkdir loops for ever where a directory cannot be made (under /proc).
+    const missing: string[] = [];
+    let at = dir;
+    while (!existsSync(at) && path.dirname(at) !== at) {
+      missing.unshift(at);
+      at = path.dirname(at);
+    }
+    for (const d of missing) mkdirSync(d);
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw Object.assign(new Error(`cannot write the completion cache \`${dir}\`: ${String((e as Error).message ?? e).replace(/^[A-Z]+: /, '')}`), { code: 'ECACHE' });
   }
-  await handle(error as Error);
 }

@@ -68,7 +68,8 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
 
   /** A progress line on stderr, only when stderr is a terminal: hosts read, compatible so far, rate. */
   private progress(counts: { destinations: number; compatible: number }): { tick(): void; done(): void } {
-    if (!process.stderr.isTTY) return { tick() {}, done() {} };
+    // Cursor control, like colour, only on a terminal that understands it.
+    if (!process.stderr.isTTY || process.env.TERM === 'dumb') return { tick() {}, done() {} };
     const start = Date.now();
     let last = 0;
     let shown = false;
@@ -92,7 +93,8 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
   }
 
   /** Flag combinations oclif cannot express: one line, or undefined when they are fine. */
-  private usageProblem(flags: { explain: boolean; source?: string; domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
+  private usageProblem(flags: { json: boolean; format: string; explain: boolean; source?: string; domain?: string; dest: string[]; to?: string; 'only-compatible': boolean }, format: string, planning: boolean): string | undefined {
+    if (flags.json && flags.format !== 'text' && flags.format !== 'json') return `--json is --format json, not \`${flags.format}\``;
     if (flags.source === undefined && flags.domain === undefined) return 'give the source host with --source, or a domain XML annotated with its facts with --domain';
     if (flags.domain === '-' && flags.dest.includes('-')) return '--domain - and --dest - both read standard input: give one of them as a file';
     if (format === 'domain-xml' && flags.domain === undefined) return '--format domain-xml rewrites the domain XML given with --domain';

@@ -18,34 +18,34 @@ Logs (JSON lines) go to stderr; the address bound is printed there as \`listenin
   ];
 
   static override flags = {
-    port: Flags.integer({ default: 8787, min: 0, max: 65535, env: 'MDEV_POLICY_PORT', description: 'TCP port to listen on; 0 picks a free one (env: MDEV_POLICY_PORT).', helpValue: 'PORT' }),
-    host: Flags.string({ default: '127.0.0.1', env: 'MDEV_POLICY_HOST', description: 'Address to listen on (env: MDEV_POLICY_HOST).', helpValue: 'ADDRESS' }),
-    policy: Flags.string({ char: 'p', env: 'MDEV_POLICY_POLICY', description: `${policyFlag.description} (env: MDEV_POLICY_POLICY)`, helpValue: 'FILE' }),
+    port: Flags.integer({ default: 8787, min: 0, max: 65535, env: 'MDEV_POLICY_PORT', description: 'TCP port to listen on; 0 picks a free one.', helpValue: 'PORT' }),
+    host: Flags.string({ default: '127.0.0.1', env: 'MDEV_POLICY_HOST', description: 'Address to listen on.', helpValue: 'ADDRESS' }),
+    policy: Flags.string({ char: 'p', env: 'MDEV_POLICY_POLICY', description: `${policyFlag.description}`, helpValue: 'FILE' }),
     overlay: overlayFlag,
-    mode: Flags.string({ char: 'm', env: 'MDEV_POLICY_MODE', description: "Mode of requests that name none; default: the policy's defaultMode (env: MDEV_POLICY_MODE).", helpValue: 'MODE' }),
+    mode: Flags.string({ char: 'm', env: 'MDEV_POLICY_MODE', description: "Mode of requests that name none; default: the policy's defaultMode.", helpValue: 'MODE' }),
     inventory: Flags.string({
       multiple: true,
       env: 'MDEV_POLICY_INVENTORY',
-      description: 'Destination hosts a request may name by host name (destinationHosts): an .ndjson inventory, a Host file or a directory of them; reloaded on change like the policies (repeatable; env: MDEV_POLICY_INVENTORY, one path).',
+      description: 'Destination hosts a request may name by host name (destinationHosts): an .ndjson inventory, a Host file or a directory of them; reloaded on change like the policies (repeatable; the variable holds one path).',
       helpValue: 'FILE|DIR',
     }),
-    'decision-log': Flags.string({ env: 'MDEV_POLICY_DECISION_LOG', description: 'Append one NDJSON line per decision to FILE, or - for stdout (env: MDEV_POLICY_DECISION_LOG).', helpValue: 'FILE|-' }),
+    'decision-log': Flags.string({ env: 'MDEV_POLICY_DECISION_LOG', description: 'Append one NDJSON line per decision to FILE, or - for stdout.', helpValue: 'FILE|-' }),
     'request-timeout': Flags.integer({
       default: 10_000,
       min: 1,
       env: 'MDEV_POLICY_REQUEST_TIMEOUT',
-      description: 'Longest a request may take to arrive and be decided, in milliseconds; past it the answer is 503 `timeout` (env: MDEV_POLICY_REQUEST_TIMEOUT).',
+      description: 'Longest a request may take to arrive and be decided, in milliseconds; past it the answer is 503 `timeout`.',
       helpValue: 'MS',
     }),
-    'log-level': Flags.string({ default: 'info', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], env: 'MDEV_POLICY_LOG_LEVEL', description: 'Level of the JSON logs on stderr (env: MDEV_POLICY_LOG_LEVEL).' }),
+    'log-level': Flags.string({ default: 'info', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], env: 'MDEV_POLICY_LOG_LEVEL', description: 'Level of the JSON logs on stderr.' }),
     'max-bytes': Flags.integer({
       default: maxBytesFlag.default as number,
       min: 1,
       env: 'MDEV_POLICY_MAX_BYTES',
-      description: 'Largest request body accepted, in bytes (413 beyond); also each policy and inventory document (env: MDEV_POLICY_MAX_BYTES).',
+      description: 'Largest request body accepted, in bytes (413 beyond); also each policy and inventory document.',
       helpValue: 'BYTES',
     }),
-    'max-depth': Flags.integer({ default: maxDepthFlag.default as number, min: 4, max: 1000, env: 'MDEV_POLICY_MAX_DEPTH', description: `${maxDepthFlag.description} (env: MDEV_POLICY_MAX_DEPTH)`, helpValue: 'LEVELS' }),
+    'max-depth': Flags.integer({ default: maxDepthFlag.default as number, min: 4, max: 1000, env: 'MDEV_POLICY_MAX_DEPTH', description: `${maxDepthFlag.description}`, helpValue: 'LEVELS' }),
   };
 
   async run(): Promise<void> {

@@ -26,7 +26,7 @@ export default class Test extends BaseCommand {
       description: 'Output format: text (each case, then the counts), json (a TestReport document), junit (JUnit XML), tap (TAP version 14).',
     }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
-    run: Flags.string({ description: 'Run only the cases whose name matches this JavaScript regular expression (case-sensitive).', helpValue: 'PATTERN' }),
+    run: Flags.string({ description: 'Run only the cases whose name matches this JavaScript regular expression (case-sensitive, Unicode: \\p{L} works).', helpValue: 'PATTERN' }),
     coverage: Flags.boolean({ description: 'Report which checks of each policy and overlay the cases exercised, and which they never did.' }),
     'coverage-threshold': Flags.string({
       description: 'Exit 1 when a policy or overlay has less than this percentage of its checks exercised (0 to 100; implies --coverage).',
@@ -37,10 +37,17 @@ export default class Test extends BaseCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Test);
     const lib = await import('../index.js');
+    if (flags.json && flags.format !== 'text' && flags.format !== 'json') {
+      this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', `--json is --format json, not \`${flags.format}\``, {}, { hint: 'see `mdev-policy test --help`' })]));
+      process.exitCode = 2;
+      return;
+    }
     const format = flags.json ? 'json' : flags.format;
     const written = flags['coverage-threshold'];
-    const threshold = written === undefined ? undefined : Number(written);
-    if (threshold !== undefined && (written!.trim() === '' || !Number.isFinite(threshold) || threshold < 0 || threshold > 100)) {
+    // A percentage written plainly: 80, 62.5, or 80% — not 0x50, 1e2 or +80.
+    const plain = written === undefined ? undefined : /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(written);
+    const threshold = plain ? Number(plain[1]) : written === undefined ? undefined : Number.NaN;
+    if (threshold !== undefined && (!Number.isFinite(threshold) || threshold < 0 || threshold > 100)) {
       this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', `--coverage-threshold takes a percentage from 0 to 100, not ${lib.quote(written)}`, {}, { hint: 'see `mdev-policy test --help`' })]));
       process.exitCode = 2;
       return;
@@ -50,7 +57,7 @@ export default class Test extends BaseCommand {
     if (flags.run !== undefined) {
       let pattern: RegExp;
       try {
-        pattern = new RegExp(flags.run);
+        pattern = new RegExp(flags.run, 'u');
       } catch (e) {
         const why = String((e as Error).message ?? e).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
         this.writeErr(lib.renderDiagnostics([lib.diagnostic('usage', `--run ${lib.quote(flags.run)} is not a regular expression: ${why.charAt(0).toLowerCase()}${why.slice(1)}`, {}, { hint: 'see `mdev-policy test --help`' })]));
@@ -79,7 +86,8 @@ export default class Test extends BaseCommand {
     const { passed, failed } = countCases(run);
     const errors = runErrors(run);
     const covLib = coverage ? await import('../coverage.js') : undefined;
-    const cov = covLib?.coverageOf(run.suites);
+    // The policies and overlays under the directories given count too, a suite loading them or not.
+    const cov = covLib?.coverageOf(run.suites, await covLib.documentsUnder(argv as string[]));
     const below = cov && threshold !== undefined ? covLib!.belowThreshold(cov, threshold) : [];
 
     this.writeErr(lib.renderDiagnostics(errors));

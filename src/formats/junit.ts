@@ -20,7 +20,16 @@ import { createRequire } from 'node:module';
 import type { Builder, TestCase } from 'junit-report-builder';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../errors.js';
 import { caseFailureMessage, reportedSuites, type TestRun } from '../suite.js';
-import { escapeForTerminal as visible } from '../terminal.js';
+import { escapeForTerminal } from '../terminal.js';
+
+/**
+ * A name as XML 1.0 can hold it, each character visible: control and format
+ * characters as the text report shows them, and what XML cannot carry at all
+ * (lone surrogates, U+FFFE, U+FFFF) as `\uXXXX` — never dropped, so two
+ * names never become one.
+ */
+const visible = (s: string): string =>
+  escapeForTerminal(s).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 // Loaded when a JUnit report is asked for, from node_modules (not bundled: the CLI's start-up stays small). Its CommonJS
 // module.exports is the builder itself (the package's types declare an ES default export).

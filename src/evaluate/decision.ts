@@ -7,11 +7,12 @@
 import { diagnostic, type Diagnostic } from '../errors.js';
 import { newDecisionId, now, toolInfo } from '../trace.js';
 import type { PolicySet } from '../resolve.js';
-import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevDevice, MdevType, Placement } from '../types.js';
+import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevDevice, MdevType, Placement, UnplacedCode } from '../types.js';
 import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
 import { explainRun } from './explain.js';
+import { destinationFixes, type DeviceForFixes } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf } from './prune.js';
 import { skippedChecks, type CandidateRun } from './run.js';
@@ -84,6 +85,21 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
     placement: [],
     candidates: runs.map((r) => explainRun(r, options.detail ?? 'all')),
   };
+  const fixesOf = (code: UnplacedCode) =>
+    destinationFixes(
+      sources.map((s, i): DeviceForFixes => {
+        const mine = dest.reserved?.get(s.device.uuid);
+        const refused: DeviceForFixes['refused'] = [];
+        runs.forEach((r, k) => {
+          if (r.source !== s || r.compatible || (mine && (r.parent !== mine.parent || r.type.id !== mine.type))) return;
+          // Every failed check is in the explained candidate whatever the detail: its errors count, their fixes are lent.
+          const failed = result.candidates[k]!.checks.filter((c) => c.result === 'fail' && c.severity !== 'warning');
+          refused.push({ parent: r.parent, type: r.type.id, failing: failed.length, fixes: () => failed.flatMap((c) => (c.fix ? [c.fix] : [])), available: r.capacity });
+        });
+        return { placement: wanted[i]!, ownType: s.device.type, refused };
+      }),
+      code,
+    );
   if (pruned.count > 0) result.pruned = { candidates: pruned.count, by: [...pruned.by].sort() };
   if (dest.file !== undefined) result.file = dest.file;
   if (placed?.ok) {
@@ -110,6 +126,8 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       ? `\`${held.uuid}\` already runs here as ${held.type} on ${held.parent} (the VM's own device, made ready for it), and that is no compatible candidate for it`
       : placed.reason;
     result.reasonCode = placed.code;
+    const fixes = fixesOf(placed.code);
+    if (fixes.length > 0) result.fixes = fixes;
   }
   return result;
 }

@@ -9,7 +9,9 @@
 // specialised for its source device (a pass/fail code per rule); and the
 // output line is assembled from memoised fragments — check results per
 // (rule, outcome, destination value) where that is exact, quoted names,
-// pruned blocks — with one write per piece.
+// pruned blocks — with one write per piece. A refused destination's fixes
+// are assembled by the library's own function (src/evaluate/fixes.ts) from
+// the outcome codes and the memoised check fixes.
 
 import type { Diagnostic } from '../errors.js';
 import { isError } from '../errors.js';
@@ -21,10 +23,11 @@ import { matchOf } from '../matches/index.js';
 import { isListAttribute, normalizeAttribute, presentFacts, splitList } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
 import { hostFromDocument } from '../inputs.js';
-import { isWhenCheck, type EffectiveCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
+import { isWhenCheck, type EffectiveCheck, type Fix, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
 import { LazyOutcome } from './bulk.js';
 import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
 import { explainCheck, unknownType } from './explain.js';
+import { destinationFixes, type DeviceForFixes } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf, type Gate } from './prune.js';
 import type { SourceDevice } from './sources.js';
@@ -71,7 +74,7 @@ interface SourcePlan {
   /** Each gate's index in `gateIds` (the ids of every plan's gates). */
   gateIndex: number[];
   /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
-  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
+  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; fixes: Map<string, Fix | null>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
   /** Rule names, for the checks skipped on a placed candidate. */
   names: string[];
   warnings: boolean[];
@@ -123,6 +126,7 @@ export class FleetDecider {
           check,
           ...(pure ? { reader: genericDestinationReader(destination.path) } : {}),
           memo: new Map<string, string>(),
+          fixes: new Map<string, Fix | null>(),
           carriesClaims: !isWhenCheck(check) && matchOf(check).carriesClaims === true,
           claims: new Map<string, Record<string, string | string[]>>(),
         };
@@ -323,8 +327,63 @@ export class FleetDecider {
     } else if (placed) {
       const { reason, code } = placed;
       line += this.fragment(`r\u0000${code}\u0000${reason}`, () => `,"reason":${JSON.stringify(reason)},"reasonCode":${JSON.stringify(code)}`);
+      const fixes = destinationFixes(
+        this.plans.map(
+          (plan, i): DeviceForFixes => ({
+            placement: wanted[i]!,
+            ownType: plan.source.device.type,
+            refused: evaluated
+              .filter((e) => e.plan === plan && !e.compatible)
+              .map((e) => ({
+                parent: e.parent.id,
+                type: e.type.id,
+                failing: this.failing(plan, e.at),
+                fixes: () => this.fixes(plan, host, e.parent, e.type, e.at),
+                available: plan.capacity === undefined ? Infinity : availableOf(e.type),
+              })),
+          }),
+        ),
+        code,
+      );
+      if (fixes.length > 0) line += `,"fixes":${JSON.stringify(fixes)}`;
     }
     return `${line}}\n`;
+  }
+
+  /** A candidate's failed error-severity checks (finishRun's count: with failOnSkip, skips too; an unknown source type is one more). */
+  private failing(plan: SourcePlan, at: number): number {
+    const failOnSkip = this.options.failOnSkip;
+    let n = plan.source.known ? 0 : 1;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[at + i]!;
+      if ((code === FAIL || (failOnSkip && code === SKIPPED)) && !plan.warnings[i]) n++;
+    }
+    return n;
+  }
+
+  /** The fixes of a candidate's failed error-severity checks, in check order, memoised as its check results are. */
+  private fixes(plan: SourcePlan, host: Host, parent: HostParent, type: MdevType, at: number): Fix[] {
+    const failOnSkip = this.options.failOnSkip;
+    const out: Fix[] = [];
+    let facts: Facts | undefined;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[at + i]!;
+      if (!(code === FAIL || (failOnSkip && code === SKIPPED)) || plan.warnings[i]) continue;
+      const c = plan.checks[i]!;
+      let key: string | undefined;
+      if (c.reader) {
+        const v = valueKey(c.reader(host, parent, type));
+        if (v !== undefined) key = `${code}${v}`;
+      }
+      let fix = key === undefined ? undefined : c.fixes.get(key);
+      if (fix === undefined) {
+        const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
+        fix = explainCheck(c.check, outcomeOf(plan, i, code, f), f, failOnSkip).result.fix ?? null;
+        if (key !== undefined && c.fixes.size < MEMO_LIMIT) c.fixes.set(key, fix);
+      }
+      if (fix !== null) out.push(fix);
+    }
+    return out;
   }
 
   /** The index of the first gate a destination type fails (reading a raw type's one attribute, normalised), or -1. */

@@ -1,0 +1,61 @@
+// Remedies as data (issue 17): what the match modules' fixes share — how an
+// operand fix (which of the two compared values must change, and to what)
+// becomes the Fix of a check on a named attribute, how a value is written as
+// a fix's `to`, and the remedy when a value is absent. What would satisfy an
+// operator is the operator's own business (its module); this module never
+// decides that.
+
+import type { Fix } from '../types.js';
+import type { OperandFix } from './operator.js';
+import { isPresent, text } from './values.js';
+
+/** Appended to a fix's `to` when both hosts must change (`side` is then `source`). */
+export const ON_BOTH_SIDES = ' on both sides';
+
+/** A value as a fix's `to` names it: a list's values joined by ", ", anything else as text. */
+export function valueText(v: unknown): string {
+  return Array.isArray(v) ? v.map(text).join(', ') : text(v);
+}
+
+/** A list as a fix's `to` names it. */
+export function listText(xs: readonly string[]): string {
+  return xs.join(', ');
+}
+
+/** `a` with the values of `b` it lacks appended (a list's order kept). */
+export function union(a: readonly string[], b: readonly string[]): string[] {
+  const out = [...a];
+  for (const x of b) if (!out.includes(x)) out.push(x);
+  return out;
+}
+
+/**
+ * The remedy when a value is missing (call it only then): both missing →
+ * both present; one missing → it takes `copy(other)`, the value that would
+ * satisfy the operator given the other side (undefined: nothing definite).
+ */
+export function missingFix(a: unknown, b: unknown, copy: (other: unknown) => string | undefined): OperandFix | undefined {
+  const s = isPresent(a);
+  if (!s && !isPresent(b)) return { operand: 'both', to: 'present' };
+  const to = copy(s ? a : b);
+  return to === undefined ? undefined : { operand: s ? 'b' : 'a', to };
+}
+
+/** The same values on the other side: the remedy of the operators that compare for identity. */
+export const copyValue = (v: unknown): string => valueText(v);
+
+/** A Fix, in its documented key order; `from` only when there is a value. */
+export function makeFix(attribute: string, scope: Fix['scope'], side: Fix['side'], from: unknown, to: string): Fix {
+  return isPresent(from) ? { attribute, scope, side, from, to } : { attribute, scope, side, to };
+}
+
+/** An operand fix as the Fix of a check on `attribute`: `a` is the source's value, `b` the destination's. */
+export function checkFix(attribute: string, scope: Fix['scope'], f: OperandFix, source: unknown, destination: unknown): Fix {
+  if (f.operand === 'b') return makeFix(attribute, scope, 'destination', destination, f.to);
+  return makeFix(attribute, scope, 'source', source, f.operand === 'both' ? `${f.to}${ON_BOTH_SIDES}` : f.to);
+}
+
+/** The remedy of a check whose attribute is absent on both hosts: present on both. */
+export function presentOnBoth(attribute: string, scope: Fix['scope']): Fix {
+  return { attribute, scope, side: 'source', to: `present${ON_BOTH_SIDES}` };
+}

@@ -11,7 +11,7 @@ import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, Md
 import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
-import { explainRun } from './explain.js';
+import { explainCheck, explainRun } from './explain.js';
 import { destinationFixes, type DeviceForFixes } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf } from './prune.js';
@@ -90,12 +90,13 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       sources.map((s, i): DeviceForFixes => {
         const mine = dest.reserved?.get(s.device.uuid);
         const refused: DeviceForFixes['refused'] = [];
-        runs.forEach((r, k) => {
-          if (r.source !== s || r.compatible || (mine && (r.parent !== mine.parent || r.type.id !== mine.type))) return;
-          // Every failed check is in the explained candidate whatever the detail: its errors count, their fixes are lent.
-          const failed = result.candidates[k]!.checks.filter((c) => c.result === 'fail' && c.severity !== 'warning');
-          refused.push({ parent: r.parent, type: r.type.id, failing: failed.length, fixes: () => failed.flatMap((c) => (c.fix ? [c.fix] : [])), available: r.capacity });
-        });
+        for (const r of runs) {
+          if (r.source !== s || r.compatible || (mine && (r.parent !== mine.parent || r.type.id !== mine.type))) continue;
+          // finishRun's count: error-severity rules that failed (with failOnSkip, skipped too); an unknown source type is one more.
+          const failed = r.outcomes.filter((o, i) => (!o.result || (r.failOnSkip && o.absentBoth === true)) && !s.engine.warnings[i]);
+          const fixes = () => failed.flatMap((o) => explainCheck(s.engine.checks.get(o.name)!, o, r.facts, r.failOnSkip).fixes ?? []);
+          refused.push({ parent: r.parent, type: r.type.id, failing: failed.length + (s.known ? 0 : 1), fixes, available: r.capacity });
+        }
         return { placement: wanted[i]!, ownType: s.device.type, refused };
       }),
       code,

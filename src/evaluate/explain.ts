@@ -3,15 +3,17 @@
 // a value check's reason says is its match module's business; this module
 // adds what is the same for every check: skips under `onMissing: skip`, the
 // attribute named before a failure, the documented key order, the failing
-// leaves of `when` conditions, and the fix of a failure (issue 17): the
-// match's own, the first failing leaf's operator's for a `when`, and
-// "present on both sides" for what `--fail-on-skip` refuses. The fix is part
-// of the result, so the library path and the fleet path (which memoises
-// results) both carry it.
+// leaves of `when` conditions, and the fixes of a failure (issue 17): the
+// match's own, the failing leaves' operators' for a `when` (every failing
+// leaf of an `all`, the first fixable one of an `any`), and "present on
+// both sides" for what `--fail-on-skip` refuses. The result shows the first
+// (src/matches/fix.ts shownFix) as its `fix`, so the library path and the
+// fleet path (which memoises results) both carry it; the whole list is what
+// a refused destination's fixes are assembled from.
 
 import { checkOperands, isSkippable } from '../compile.js';
 import { readFact, type Facts } from '../facts.js';
-import { ON_BOTH_SIDES, makeFix, presentOnBoth } from '../matches/fix.js';
+import { makeFix, presentOnBoth, shownFix } from '../matches/fix.js';
 import { FIXES, matchOf, NEGATIONS, show, type Match, type OperandFix } from '../matches/index.js';
 import { absentBoth } from '../matches/values.js';
 import { isWhenCheck, type CandidateResult, type CheckResult, type EffectiveCheck, type FactRef, type Fix, type ValueCheck, type WhenCheck } from '../types.js';
@@ -22,10 +24,12 @@ export interface Explained {
   result: CheckResult;
   /** What the check adds to the claim plan, when it passed. */
   claims?: Record<string, string | string[]>;
+  /** When it failed: every change that together would make it pass (the result shows the first as `fix`). */
+  fixes?: Fix[];
 }
 
 export function explainCheck(check: EffectiveCheck, outcome: RuleOutcome, facts: Facts, failOnSkip = false): Explained {
-  return isWhenCheck(check) ? { result: explainWhen(check, outcome) } : explainValue(check, matchOf(check), outcome, facts, failOnSkip);
+  return isWhenCheck(check) ? explainWhen(check, outcome) : explainValue(check, matchOf(check), outcome, facts, failOnSkip);
 }
 
 function explainValue(check: ValueCheck, match: Match, outcome: RuleOutcome, facts: Facts, failOnSkip: boolean): Explained {
@@ -38,9 +42,11 @@ function explainValue(check: ValueCheck, match: Match, outcome: RuleOutcome, fac
   if (skipped) message = failOnSkip ? 'absent on both sides: not verified, and --fail-on-skip refuses what could not be checked' : 'absent on both sides: skipped (onMissing: skip)';
   else if (check.target.kind === 'attribute' && !outcome.result) message = `${check.target.name}: ${message}`;
   const result = skipped ? (failOnSkip ? 'fail' : 'skip') : outcome.result ? 'pass' : 'fail';
-  const fix = result !== 'fail' ? undefined : skipped ? presentOnBoth(targetName(check), check.scope) : match.fix?.(check, values, facts);
-  const explained = checkResult(check, result, message, shown, fix);
-  return shown.claims ? { result: explained, claims: shown.claims } : { result: explained };
+  const fixes = result !== 'fail' ? [] : skipped ? presentOnBoth(targetName(check), check.scope) : (match.fix?.(check, values, facts) ?? []);
+  const explained: Explained = { result: checkResult(check, result, message, shown, shownFix(fixes)) };
+  if (shown.claims) explained.claims = shown.claims;
+  if (fixes.length > 0) explained.fixes = fixes;
+  return explained;
 }
 
 /** How a fix names a check's target: the attribute, a list's first name, a family's prefix with `*`. */
@@ -49,13 +55,13 @@ function targetName(check: ValueCheck): string {
   return t.kind === 'attribute' ? t.name : t.kind === 'list' ? t.names[0]! : `${t.prefix}*`;
 }
 
-function explainWhen(check: WhenCheck, outcome: RuleOutcome): CheckResult {
-  const failing = outcome.result ? [] : failingLeaves(outcome.conditions());
-  const message = outcome.result ? 'condition holds' : failing.length > 0 ? failing.map(describeFailing).join('; ') : 'condition does not hold';
-  // The first failing leaf's remedy (for an `any`, any one leaf would do).
-  let fix: Fix | undefined;
-  for (const f of failing) if ((fix = leafFix(f))) break;
-  return checkResult(check, outcome.result ? 'pass' : 'fail', message, {}, fix);
+function explainWhen(check: WhenCheck, outcome: RuleOutcome): Explained {
+  if (outcome.result) return { result: checkResult(check, 'pass', 'condition holds') };
+  const tree = outcome.conditions();
+  const failing = failingLeaves(tree);
+  const fixes = conditionFixes(tree);
+  const result = checkResult(check, 'fail', failing.length > 0 ? failing.map(describeFailing).join('; ') : 'condition does not hold', {}, shownFix(fixes));
+  return fixes.length > 0 ? { result, fixes } : { result };
 }
 
 /** A check result in the documented key order: id, result, severity, origin, match, source, destination, message, note, fix. */
@@ -112,27 +118,41 @@ function fixTarget(fact: unknown, path: unknown): Pick<Fix, 'attribute' | 'scope
   return scope === undefined ? undefined : { attribute: '@id', scope, side: fact };
 }
 
+/** The changes that would make a failed condition hold: every failing part of an `all`, the first fixable part of an `any`. */
+function conditionFixes(c: Record<string, unknown>): Fix[] {
+  if (Array.isArray(c.all)) return (c.all as Record<string, unknown>[]).filter((x) => x.result === false).flatMap(conditionFixes);
+  if (Array.isArray(c.any)) {
+    for (const x of c.any as Record<string, unknown>[]) {
+      const fixes = conditionFixes(x);
+      if (fixes.length > 0) return fixes;
+    }
+    return [];
+  }
+  if (c.not && typeof c.not === 'object') return leafFixes(c.not as Record<string, unknown>, true);
+  return leafFixes(c, false);
+}
+
 /**
  * The remedy of one failing leaf: its operator's (under a `not`, the negated
  * operator's), on the leaf's fact or — when the value is a fact of the
- * destination and the operator may change either — on that fact.
+ * destination and the operator may change either — on that fact; both, one
+ * on each (a literal value needs none).
  */
-function leafFix(f: FailingLeaf): Fix | undefined {
-  const c = f.leaf;
-  if (!('fact' in c) || typeof c.operator !== 'string') return undefined;
-  const operator = f.negated ? NEGATIONS[c.operator] : c.operator;
+function leafFixes(c: Record<string, unknown>, negated: boolean): Fix[] {
+  if (!('fact' in c) || typeof c.operator !== 'string') return [];
+  const operator = negated ? NEGATIONS[c.operator] : c.operator;
   const fixFn = operator === undefined ? undefined : FIXES[operator];
   const value = c.value;
   const valueRef = isRef(value) && value.fact !== 'family' ? value : undefined;
   const prefer = valueRef?.fact === 'destination' && c.fact !== 'destination' ? 'b' : 'a';
   const got: OperandFix | undefined = fixFn?.(c.factResult, c.valueResult, prefer);
-  if (!got) return undefined;
+  if (!got) return [];
   const a = fixTarget(c.fact, c.path);
   const b = valueRef && fixTarget(valueRef.fact, valueRef.path);
-  if (got.operand === 'b') return b && makeFix(b.attribute, b.scope, b.side, c.valueResult, got.to);
-  if (!a) return undefined;
-  // Both: the same remedy on the value's fact too (a literal needs none).
-  return makeFix(a.attribute, a.scope, a.side, c.factResult, got.operand === 'both' && b ? `${got.to}${ON_BOTH_SIDES}` : got.to);
+  const out: Fix[] = [];
+  if (got.operand !== 'b' && a) out.push(makeFix(a.attribute, a.scope, a.side, c.factResult, got.to));
+  if (got.operand !== 'a' && b) out.push(makeFix(b.attribute, b.scope, b.side, c.valueResult, got.to));
+  return out;
 }
 
 function describeLeaf(c: Record<string, unknown>): string {

@@ -19,7 +19,7 @@ export interface RefusedCandidate {
   type: string;
   /** Its failed error-severity checks (an unknown source type counts as one). */
   failing: number;
-  /** The fixes of those checks, in check order (checks without one are left out). */
+  /** Every change that together would make those checks pass, in check order (a check that cannot say adds none). */
   fixes: () => Fix[];
   /** Instances placement may put on it (Infinity for a device its policy does not bound). */
   available: number;

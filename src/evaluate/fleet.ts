@@ -74,7 +74,7 @@ interface SourcePlan {
   /** Each gate's index in `gateIds` (the ids of every plan's gates). */
   gateIndex: number[];
   /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
-  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; fixes: Map<string, Fix | null>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
+  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; fixes: Map<string, Fix[]>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
   /** Rule names, for the checks skipped on a placed candidate. */
   names: string[];
   warnings: boolean[];
@@ -126,7 +126,7 @@ export class FleetDecider {
           check,
           ...(pure ? { reader: genericDestinationReader(destination.path) } : {}),
           memo: new Map<string, string>(),
-          fixes: new Map<string, Fix | null>(),
+          fixes: new Map<string, Fix[]>(),
           carriesClaims: !isWhenCheck(check) && matchOf(check).carriesClaims === true,
           claims: new Map<string, Record<string, string | string[]>>(),
         };
@@ -375,13 +375,13 @@ export class FleetDecider {
         const v = valueKey(c.reader(host, parent, type));
         if (v !== undefined) key = `${code}${v}`;
       }
-      let fix = key === undefined ? undefined : c.fixes.get(key);
-      if (fix === undefined) {
+      let fixes = key === undefined ? undefined : c.fixes.get(key);
+      if (fixes === undefined) {
         const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
-        fix = explainCheck(c.check, outcomeOf(plan, i, code, f), f, failOnSkip).result.fix ?? null;
-        if (key !== undefined && c.fixes.size < MEMO_LIMIT) c.fixes.set(key, fix);
+        fixes = explainCheck(c.check, outcomeOf(plan, i, code, f), f, failOnSkip).fixes ?? [];
+        if (key !== undefined && c.fixes.size < MEMO_LIMIT) c.fixes.set(key, fixes);
       }
-      if (fix !== null) out.push(fix);
+      out.push(...fixes);
     }
     return out;
   }

@@ -4,7 +4,7 @@
 // for more when several devices share a type: src/evaluate/fixes.ts).
 
 import { leaf, targetOperands } from './conditions.js';
-import { checkFix } from './fix.js';
+import { makeFix } from './fix.js';
 import { defineOperator, type Match } from './operator.js';
 import { fail, pass } from './values.js';
 
@@ -36,6 +36,6 @@ export const capacity: Match = {
   operands: (check) => targetOperands(check.target, check.scope),
   compile: (_check, ops) => leaf(ops.destination, 'capacity', 1),
   explain: (_check, v) => ({ message: verdict(v.destination, 1).reason, destination: v.destination }),
-  fix: (check, v) => (check.target.kind === 'attribute' ? checkFix(check.target.name, check.scope, { operand: 'b', to: atLeastInstances(1) }, undefined, v.destination) : undefined),
+  fix: (check, v) => (check.target.kind === 'attribute' ? [makeFix(check.target.name, check.scope, 'destination', v.destination, atLeastInstances(1))] : []),
   boundsPlacement: true,
 };

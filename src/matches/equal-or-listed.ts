@@ -7,7 +7,7 @@
 import { readFact } from '../facts.js';
 import { leaf, pathRef, targetOperands } from './conditions.js';
 import { equalOperator } from './equal.js';
-import { checkFix, listText, makeFix, missingFix, union } from './fix.js';
+import { checkFixes, listText, makeFix, missingFix, union } from './fix.js';
 import { defineOperator, type FixFn, type Guard, type Match } from './operator.js';
 import { bothPresent, fail, firstValue, isPresent, listIncludes, pass, show, values } from './values.js';
 
@@ -21,8 +21,7 @@ const LISTING: Guard = {
 
 /** The remedy of a listing: the list gains the value's first; a missing value takes the list's first. */
 const listFix: FixFn = (a, b, prefer) => {
-  const first = (v: unknown) => firstValue(v);
-  if (!bothPresent(a, b)) return missingFix(a, b, first);
+  if (!bothPresent(a, b)) return missingFix(a, b, firstValue);
   return prefer === 'b' ? { operand: 'b', to: listText(union(values(b), [firstValue(a)!])) } : { operand: 'a', to: firstValue(b)! };
 };
 
@@ -68,17 +67,14 @@ export const equalOrListed: Match = {
     return { message: same.ok ? same.reason : listed.ok ? listed.reason : `${same.reason}, and ${listed.reason}`, source: v.source, destination: v.destination };
   },
   fix: (check, v, facts) => {
-    if (check.target.kind !== 'attribute') return undefined;
+    if (check.target.kind !== 'attribute') return [];
     const name = check.target.name;
-    if (!isPresent(v.source)) {
-      const f = equalOperator.fix!(v.source, v.destination, 'b');
-      return f && checkFix(name, check.scope, f, v.source, v.destination);
-    }
     // The type id is what a type is: the destination type lists the source's in compatible_type instead.
-    if (name === '@id' && check.scope === 'type') {
+    if (name === '@id' && check.scope === 'type' && isPresent(v.source)) {
       const listed = readFact(COMPATIBLE_TYPE, facts);
-      return makeFix('compatible_type', 'type', 'destination', listed, listText(union(values(listed), [firstValue(v.source)!])));
+      return [makeFix('compatible_type', 'type', 'destination', listed, listText(union(values(listed), [firstValue(v.source)!])))];
     }
-    return checkFix(name, check.scope, equalOperator.fix!(v.source, v.destination, 'b')!, v.source, v.destination);
+    const f = equalOperator.fix!(v.source, v.destination, 'b');
+    return f ? checkFixes(name, check.scope, f, v.source, v.destination) : [];
   },
 };

@@ -1,7 +1,8 @@
 // Remedies as data (issue 17): what the match modules' fixes share — how an
 // operand fix (which of the two compared values must change, and to what)
-// becomes the Fix of a check on a named attribute, how a value is written as
-// a fix's `to`, and the remedy when a value is absent. What would satisfy an
+// becomes the fixes of a check on a named attribute (one per host that must
+// change), which of a check's fixes its result shows, how a value is written
+// as a fix's `to`, and the remedy when a value is absent. What would satisfy an
 // operator is the operator's own business (its module); this module never
 // decides that.
 
@@ -49,13 +50,30 @@ export function makeFix(attribute: string, scope: Fix['scope'], side: Fix['side'
   return isPresent(from) ? { attribute, scope, side, from, to } : { attribute, scope, side, to };
 }
 
-/** An operand fix as the Fix of a check on `attribute`: `a` is the source's value, `b` the destination's. */
-export function checkFix(attribute: string, scope: Fix['scope'], f: OperandFix, source: unknown, destination: unknown): Fix {
-  if (f.operand === 'b') return makeFix(attribute, scope, 'destination', destination, f.to);
-  return makeFix(attribute, scope, 'source', source, f.operand === 'both' ? `${f.to}${ON_BOTH_SIDES}` : f.to);
+/** An operand fix as the fixes of a check on `attribute`: `a` is the source's value, `b` the destination's; `both`, one on each. */
+export function checkFixes(attribute: string, scope: Fix['scope'], f: OperandFix, source: unknown, destination: unknown): Fix[] {
+  const onSource = makeFix(attribute, scope, 'source', source, f.to);
+  const onDestination = makeFix(attribute, scope, 'destination', destination, f.to);
+  return f.operand === 'a' ? [onSource] : f.operand === 'b' ? [onDestination] : [onSource, onDestination];
 }
 
 /** The remedy of a check whose attribute is absent on both hosts: present on both. */
-export function presentOnBoth(attribute: string, scope: Fix['scope']): Fix {
-  return { attribute, scope, side: 'source', to: `present${ON_BOTH_SIDES}` };
+export function presentOnBoth(attribute: string, scope: Fix['scope']): Fix[] {
+  return checkFixes(attribute, scope, { operand: 'both', to: 'present' }, undefined, undefined);
+}
+
+/**
+ * The one fix a check result shows, of the changes that together would make
+ * it pass: the first — the same change on both hosts shown once, on the
+ * source, as "… on both sides". (A family with several failing members, a
+ * `when` with several failing leaves: the first; the destination's `fixes`
+ * lists them all.)
+ */
+export function shownFix(fixes: readonly Fix[]): Fix | undefined {
+  const [first, second] = fixes;
+  if (first && second && first.side !== second.side && first.attribute === second.attribute && first.scope === second.scope && first.to === second.to) {
+    const source = first.side === 'source' ? first : second;
+    return { ...source, to: `${source.to}${ON_BOTH_SIDES}` };
+  }
+  return first;
 }

@@ -106,13 +106,14 @@ export interface Match {
   /** The reason and values shown for a result; `claims` when it passed and carries values to the destination. */
   explain(check: ValueCheck, values: { source: unknown; destination: unknown }, facts: Facts, passed: boolean): Explanation;
   /**
-   * For a failed check: the smallest change on one host that would make it
-   * pass, derived from the match's own rule (never from its message);
-   * undefined when nothing definite can be said. Reads what `explain` reads
-   * (see `explainReadsFacts`), so the fleet path memoises it with the
-   * explanation.
+   * For a failed check: the smallest changes that together would make it
+   * pass, each on one host (usually one; a family: one per failing member;
+   * a value both hosts lack: one on each), derived from the match's own rule,
+   * never from its message; empty when nothing definite can be said. Reads
+   * what `explain` reads (see `explainReadsFacts`), so the fleet path
+   * memoises it with the explanation.
    */
-  fix?(check: ValueCheck, values: { source: unknown; destination: unknown }, facts: Facts): Fix | undefined;
+  fix?(check: ValueCheck, values: { source: unknown; destination: unknown }, facts: Facts): Fix[];
   /**
    * For pruning: a test a destination type must pass for the check to have
    * any chance, given the source. Only for checks that fail for certain

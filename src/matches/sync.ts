@@ -7,9 +7,9 @@
 // neither lists any: `onMissing`. With `attributes: [a, b]`, those instance
 // attributes must have values on the source device. The values found become
 // the claim plan: set on the new destination device. Its remedy: the
-// destination type lists the names the source type lists; else the source
-// device gets a value for the first name it has none for (a dynamic
-// resource can be set on a running device); neither type lists any: present.
+// destination type lists the names the source type lists, and the source
+// device gets a value for each name it has none for (a dynamic resource can
+// be set on a running device); neither type lists any: present on both.
 
 import { splitList } from '../normalize.js';
 import type { Fix, ValueCheck, ValueTarget } from '../types.js';
@@ -76,15 +76,18 @@ function namesOf(t: ValueTarget, source: unknown, destination: unknown): string[
   return [...new Set([...list(source), ...list(destination)])];
 }
 
-/** The remedy of a failed sync check (the order its explanation finds failures in, the destination's listing before the source device). */
-function syncFix(check: ValueCheck, source: unknown, destination: unknown, attrs: Record<string, unknown>): Fix | undefined {
+/** The remedy of a failed sync check: the destination's listing first, then each instance attribute the source device lacks. */
+function syncFix(check: ValueCheck, source: unknown, destination: unknown, attrs: Record<string, unknown>): Fix[] {
   const t = check.target;
+  const out: Fix[] = [];
   if (t.kind === 'attribute') {
     if (!listsAnyOperator.test(source, destination)) return presentOnBoth(t.name, check.scope);
-    if (!namesWithinOperator.test(source, destination)) return makeFix(t.name, check.scope, 'destination', destination, listText(union(values(destination), values(source))));
+    if (!namesWithinOperator.test(source, destination)) out.push(makeFix(t.name, check.scope, 'destination', destination, listText(union(values(destination), values(source)))));
   }
-  const unset = namesOf(t, source, destination).find((n) => !Object.hasOwn(attrs, n) || !isPresent(attrs[n]));
-  return unset === undefined ? undefined : makeFix(unset, 'device', 'source', Object.hasOwn(attrs, unset) ? attrs[unset] : undefined, 'present');
+  for (const n of namesOf(t, source, destination)) {
+    if (!Object.hasOwn(attrs, n) || !isPresent(attrs[n])) out.push(makeFix(n, 'device', 'source', Object.hasOwn(attrs, n) ? attrs[n] : undefined, 'present'));
+  }
+  return out;
 }
 
 const setText = (set: Record<string, string | string[]>) => `set ${Object.entries(set).map(([k, v]) => `${k}=${show(v)}`).join(', ')} on the destination device`;

@@ -4,14 +4,14 @@
 // two sides with their operator (its family form for lists and families),
 // may be skipped under `onMissing: skip`, explain a result with their
 // operator's verdict, and fix a failure with their operator's remedy (for a
-// family: the first member, in the order the reason lists them, that
-// fails). A module of such a match supplies only the operator.
+// family: each member that fails, in the order the reason lists them). A
+// module of such a match supplies only the operator.
 
 import type { Family } from '../facts.js';
 import type { Fix, MatchName, ValueCheck } from '../types.js';
 import { leaf, targetOperands } from './conditions.js';
 import { familyOperator, familyOperatorName, familyMembers, type FamilyMode } from './family.js';
-import { checkFix, presentOnBoth } from './fix.js';
+import { checkFixes, presentOnBoth } from './fix.js';
 import type { Match, Operator } from './operator.js';
 
 /** The family mode a check's target needs; undefined for one attribute. */
@@ -44,21 +44,17 @@ export function valueMatch(name: MatchName, operator: Operator, extra: Partial<M
   };
 }
 
-/** The remedy of a value check: its operator's, on the one attribute or on the family's first failing member. */
-export function valueFix(check: ValueCheck, operator: Operator, source: unknown, destination: unknown): Fix | undefined {
+/** The remedy of a value check: its operator's, on the one attribute or on each failing member of the family. */
+export function valueFix(check: ValueCheck, operator: Operator, source: unknown, destination: unknown): Fix[] {
   const t = check.target;
-  if (t.kind === 'attribute') {
-    const f = operator.fix?.(source, destination, 'b');
-    return f && checkFix(t.name, check.scope, f, source, destination);
-  }
+  const fixOf = (name: string, s: unknown, d: unknown): Fix[] => {
+    const f = operator.fix?.(s, d, 'b');
+    return f ? checkFixes(name, check.scope, f, s, d) : [];
+  };
+  if (t.kind === 'attribute') return fixOf(t.name, source, destination);
   const s = (source ?? {}) as Family;
   const d = (destination ?? {}) as Family;
   const names = familyMembers(s, d, familyModeOf(check) === 'each-present');
   if (names.length === 0) return presentOnBoth(t.kind === 'list' ? t.names[0]! : `${t.prefix}*`, check.scope);
-  for (const n of names) {
-    if (operator.test(s[n], d[n])) continue;
-    const f = operator.fix?.(s[n], d[n], 'b');
-    return f && checkFix(n, check.scope, f, s[n], d[n]);
-  }
-  return undefined;
+  return names.flatMap((n) => (operator.test(s[n], d[n]) ? [] : fixOf(n, s[n], d[n])));
 }

@@ -8,7 +8,7 @@
 // hosts, when neither is.
 
 import { leaf, targetOperands } from './conditions.js';
-import { checkFix, valueText } from './fix.js';
+import { makeFix, valueText } from './fix.js';
 import { defineOperator, type Guard, type Match } from './operator.js';
 import { fail, isPresent, pass, show } from './values.js';
 
@@ -73,11 +73,9 @@ export const versionAtLeast: Match = {
     return { message, source: v.source, destination: v.destination };
   },
   fix: (check, v) => {
-    if (check.target.kind !== 'attribute' || !dottedVersion(check.value)) return undefined;
-    const source = versionAtLeastOperator.test(v.source, check.value);
-    const destination = versionAtLeastOperator.test(v.destination, check.value);
-    if (source && destination) return undefined;
+    const t = check.target;
+    if (t.kind !== 'attribute' || !dottedVersion(check.value)) return [];
     const to = `≥ ${check.value!.trim()}`;
-    return checkFix(check.target.name, check.scope, { operand: source ? 'b' : destination ? 'a' : 'both', to }, v.source, v.destination);
+    return (['source', 'destination'] as const).flatMap((side) => (versionAtLeastOperator.test(v[side], check.value) ? [] : [makeFix(t.name, check.scope, side, v[side], to)]));
   },
 };

@@ -267,9 +267,10 @@ export type CheckOutcome = 'pass' | 'fail' | 'skip';
 
 /**
  * What would make one failing check pass (issue 17 §1): the smallest change
- * on one host that the check's match itself says would satisfy it. When both
- * hosts must change (a value absent on both, a platform minimum neither
- * meets), `side` is `source` and `to` ends with "on both sides".
+ * on one host that the check's match itself says would satisfy it. On a
+ * check result, when both hosts must make the same change (a value absent on
+ * both, a platform minimum neither meets), `side` is `source` and `to` ends
+ * with "on both sides"; a destination's `fixes` lists one per host.
  */
 export interface Fix {
   /** The attribute (or fact) to change, as the check names it (a family's or a list's failing member; a `when` leaf's path, last segment). */
@@ -295,7 +296,12 @@ export interface CheckResult {
   destination?: unknown;
   message: string;
   note?: string;
-  /** On a failed check: what would make it pass, when its match can say. */
+  /**
+   * On a failed check: the one change that would make it pass, when its
+   * match can say and one change would do (several — a family's failing
+   * members, a `when`'s failing leaves — are listed in the destination's
+   * `fixes`, not here).
+   */
   fix?: Fix;
 }
 

@@ -6,10 +6,10 @@
 // leaves of `when` conditions, and the fixes of a failure (issue 17): the
 // match's own, the failing leaves' operators' for a `when` (every failing
 // leaf of an `all`, the first fixable one of an `any`), and "present on
-// both sides" for what `--fail-on-skip` refuses. The result shows the first
-// (src/matches/fix.ts shownFix) as its `fix`, so the library path and the
-// fleet path (which memoises results) both carry it; the whole list is what
-// a refused destination's fixes are assembled from.
+// both sides" for what `--fail-on-skip` refuses. The result shows the fix
+// when one change would do (src/matches/fix.ts shownFix), so the library
+// path and the fleet path (which memoises results) both carry it; the whole
+// list is what a refused destination's fixes are assembled from.
 
 import { checkOperands, isSkippable } from '../compile.js';
 import { readFact, type Facts } from '../facts.js';
@@ -24,7 +24,7 @@ export interface Explained {
   result: CheckResult;
   /** What the check adds to the claim plan, when it passed. */
   claims?: Record<string, string | string[]>;
-  /** When it failed: every change that together would make it pass (the result shows the first as `fix`). */
+  /** When it failed: every change that together would make it pass (the result's `fix`, when one change would do). */
   fixes?: Fix[];
 }
 

@@ -64,16 +64,19 @@ export function presentOnBoth(attribute: string, scope: Fix['scope']): Fix[] {
 
 /**
  * The one fix a check result shows, of the changes that together would make
- * it pass: the first — the same change on both hosts shown once, on the
- * source, as "… on both sides". (A family with several failing members, a
- * `when` with several failing leaves: the first; the destination's `fixes`
- * lists them all.)
+ * it pass: the change, when there is one — the same change on both hosts is
+ * one, shown on the source as "… on both sides". Several different changes
+ * (a family with several failing members, a `when` with several failing
+ * leaves, a sync check lacking both a listing and a value) are no one fix
+ * that would make the check pass: none is shown, and the destination's
+ * `fixes` lists them all.
  */
 export function shownFix(fixes: readonly Fix[]): Fix | undefined {
+  if (fixes.length === 1) return fixes[0];
   const [first, second] = fixes;
-  if (first && second && first.side !== second.side && first.attribute === second.attribute && first.scope === second.scope && first.to === second.to) {
-    const source = first.side === 'source' ? first : second;
+  if (fixes.length === 2 && first!.side !== second!.side && first!.attribute === second!.attribute && first!.scope === second!.scope && first!.to === second!.to) {
+    const source = first!.side === 'source' ? first! : second!;
     return { ...source, to: `${source.to}${ON_BOTH_SIDES}` };
   }
-  return first;
+  return undefined;
 }

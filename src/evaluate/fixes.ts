@@ -57,7 +57,7 @@ export function destinationFixes(devices: readonly DeviceForFixes[], code: Unpla
       trial?.push(d.placement);
       continue;
     }
-    const pick = fewestFailing(d.refused.filter((c) => c.type === d.ownType)) ?? fewestFailing(d.refused);
+    const pick = pickCandidate(d.refused, d.ownType);
     if (!pick) {
       trial = undefined;
       continue;
@@ -71,7 +71,9 @@ export function destinationFixes(devices: readonly DeviceForFixes[], code: Unpla
   if (trial === undefined) return out;
   const placed = placeDevices(trial);
   if (placed.ok || !PLACEMENT_ONLY.has(placed.code)) return out;
-  for (const need of capacityNeeds(trial) ?? []) {
+  const needs = capacityNeeds(trial);
+  if (!needs) return out;
+  for (const need of needs) {
     const f: Fix = { attribute: 'available_instances', scope: 'type', side: 'destination', from: need.available, to: `≥ ${need.needed}` };
     // The stronger bound replaces a check's own (`≥ 1`) for the same instances.
     const i = instances.get(slotKey(need));
@@ -79,12 +81,21 @@ export function destinationFixes(devices: readonly DeviceForFixes[], code: Unpla
     else add(f);
   }
   // A raised bound may now repeat another: each fix once.
-  return out.filter((f, i) => out.findIndex((g) => JSON.stringify(g) === JSON.stringify(f)) === i);
+  const keys = out.map((f) => JSON.stringify(f));
+  return out.filter((_, i) => keys.indexOf(keys[i]!) === i);
 }
 
-function fewestFailing(cs: readonly RefusedCandidate[]): RefusedCandidate | undefined {
-  let best: RefusedCandidate | undefined;
-  for (const c of cs) if (!best || c.failing < best.failing) best = c;
+/** The refused candidate whose fixes a device borrows: of its own type if it has one, with the fewest failing checks, the first of equals. */
+export function pickCandidate<C extends { type: string; failing: number }>(refused: readonly C[], ownType: string): C | undefined {
+  let best: C | undefined;
+  let bestOwn = false;
+  for (const c of refused) {
+    const own = c.type === ownType;
+    if (!best || (own && !bestOwn) || (own === bestOwn && c.failing < best.failing)) {
+      best = c;
+      bestOwn = own;
+    }
+  }
   return best;
 }
 

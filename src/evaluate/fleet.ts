@@ -23,11 +23,11 @@ import { matchOf } from '../matches/index.js';
 import { isListAttribute, normalizeAttribute, presentFacts, splitList } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
 import { hostFromDocument } from '../inputs.js';
-import { isWhenCheck, type EffectiveCheck, type Fix, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
+import { isWhenCheck, type EffectiveCheck, type Fix, type Host, type HostParent, type MdevType, type UnplacedCode, type WrittenHost } from '../types.js';
 import { LazyOutcome } from './bulk.js';
 import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
 import { explainCheck, unknownType } from './explain.js';
-import { destinationFixes, type DeviceForFixes } from './fixes.js';
+import { destinationFixes, pickCandidate, type DeviceForFixes, type RefusedCandidate } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf, type Gate } from './prune.js';
 import type { SourceDevice } from './sources.js';
@@ -112,6 +112,8 @@ export class FleetDecider {
   /** Which gates pruned a candidate of the destination being decided, by index in `gateIds`. */
   private prunedFlags: Uint8Array;
   private out = new Uint8Array(64);
+  /** A refused destination's `"fixes"` fragment, by what decides it (one source device: its chosen candidate's failing checks and their destination values). */
+  private readonly fixesMemo = new Map<string, string>();
   private readonly quickChecked = { accepted: 0, doubted: 0 };
 
   constructor(private readonly options: FleetOptions) {
@@ -245,7 +247,7 @@ export class FleetDecider {
       for (const d of host.devices) running.set(d.parent, (running.get(d.parent) ?? new Set()).add(d.type));
     }
     // Every evaluated candidate: its source plan, parent and type, and its rule outcomes (a slice of `out`).
-    const evaluated: { plan: SourcePlan; parent: HostParent; type: MdevType; compatible: boolean; at: number }[] = [];
+    const evaluated: Evaluated[] = [];
     const verdictFirst = options.onlyCompatible;
     let used = 0;
     let pruned = 0;
@@ -327,27 +329,57 @@ export class FleetDecider {
     } else if (placed) {
       const { reason, code } = placed;
       line += this.fragment(`r\u0000${code}\u0000${reason}`, () => `,"reason":${JSON.stringify(reason)},"reasonCode":${JSON.stringify(code)}`);
-      const fixes = destinationFixes(
-        this.plans.map(
-          (plan, i): DeviceForFixes => ({
-            placement: wanted[i]!,
-            ownType: plan.source.device.type,
-            refused: evaluated
-              .filter((e) => e.plan === plan && !e.compatible)
-              .map((e) => ({
-                parent: e.parent.id,
-                type: e.type.id,
-                failing: this.failing(plan, e.at),
-                fixes: () => this.fixes(plan, host, e.parent, e.type, e.at),
-                available: plan.capacity === undefined ? Infinity : availableOf(e.type),
-              })),
-          }),
-        ),
-        code,
-      );
-      if (fixes.length > 0) line += `,"fixes":${JSON.stringify(fixes)}`;
+      line += this.fixesJson(host, evaluated, wanted, code);
     }
     return `${line}}\n`;
+  }
+
+  /** A refused destination's fixes as JSON (`,"fixes":[…]`, or nothing): destinationFixes', memoised for one source device. */
+  private fixesJson(host: Host, evaluated: Evaluated[], wanted: PlacementDevice[], code: UnplacedCode): string {
+    const devices = this.plans.map((plan, i) => {
+      const refused: (RefusedCandidate & { e: Evaluated })[] = [];
+      for (const e of evaluated) {
+        if (e.plan !== plan || e.compatible) continue;
+        refused.push({
+          parent: e.parent.id,
+          type: e.type.id,
+          failing: this.failing(plan, e.at),
+          fixes: () => this.fixes(plan, host, e.parent, e.type, e.at),
+          available: plan.capacity === undefined ? Infinity : availableOf(e.type),
+          e,
+        });
+      }
+      return { placement: wanted[i]!, ownType: plan.source.device.type, refused } satisfies DeviceForFixes;
+    });
+    // One device without a candidate (a fleet's usual refusal): the fixes are a function of the candidate it borrows them
+    // from — its failing checks, their destination values, its free instances — when every such value is a memo key.
+    let key: string | undefined;
+    if (devices.length === 1 && code === 'no-candidate') {
+      const pick = pickCandidate(devices[0]!.refused, devices[0]!.ownType);
+      key = pick && this.failingKey(this.plans[0]!, host, pick.e, pick.available);
+    }
+    let json = key === undefined ? undefined : this.fixesMemo.get(key);
+    if (json === undefined) {
+      const fixes = destinationFixes(devices, code);
+      json = fixes.length > 0 ? `,"fixes":${JSON.stringify(fixes)}` : '';
+      if (key !== undefined && this.fixesMemo.size < MEMO_LIMIT) this.fixesMemo.set(key, json);
+    }
+    return json;
+  }
+
+  /** A key for a candidate's failing checks and the destination values they read, with its free instances; undefined when a value is no memo key. */
+  private failingKey(plan: SourcePlan, host: Host, e: Evaluated, available: RefusedCandidate['available']): string | undefined {
+    const failOnSkip = this.options.failOnSkip;
+    let key = `${available}`;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[e.at + i]!;
+      if (!(code === FAIL || (failOnSkip && code === SKIPPED)) || plan.warnings[i]) continue;
+      const reader = plan.checks[i]!.reader;
+      const v = reader && valueKey(reader(host, e.parent, e.type));
+      if (v === undefined) return undefined;
+      key += `\u0001${i}\u0000${code}${v}`;
+    }
+    return key;
   }
 
   /** A candidate's failed error-severity checks (finishRun's count: with failOnSkip, skips too; an unknown source type is one more). */
@@ -502,6 +534,15 @@ export class FleetDecider {
     }
     return ids;
   }
+}
+
+/** An evaluated candidate: its source plan, parent and type, whether it is compatible, and where its outcome codes start in `out`. */
+interface Evaluated {
+  plan: SourcePlan;
+  parent: HostParent;
+  type: MdevType;
+  compatible: boolean;
+  at: number;
 }
 
 /** Rule i's outcome from its code, for an explanation (its conditions annotated only if asked). */

@@ -206,6 +206,11 @@ test('the text report: a line under a failing check, one for the destination whe
   const single = renderText(await decideAll(one, docsOf(one)));
   assert.match(single, /would pass with: /);
   assert.not.match(single, /would be admitted with/);
+  // A refusal for placement alone: no check says it, the destination's line does.
+  const placement: FixCase = { name: 'text', check: { id: 'c', attribute: 'available_instances', match: 'capacity' }, devices: 2, source: { available_instances: 4 }, destination: { available_instances: 1 } };
+  const placed = renderText(await decideAll(placement, docsOf(placement)));
+  assert.not.match(placed, /would pass with/);
+  assert.match(placed, /\n {4}would be admitted with: destination available_instances 1 → ≥ 2\n/);
 });
 
 // --- properties ------------------------------------------------------------------------

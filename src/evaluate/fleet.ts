@@ -377,7 +377,8 @@ export class FleetDecider {
       const reader = plan.checks[i]!.reader;
       const v = reader && valueKey(reader(host, e.parent, e.type));
       if (v === undefined) return undefined;
-      key += `\u0001${i}\u0000${code}${v}`;
+      // Length-prefixed: no value, whatever it holds, can make two keys alike.
+      key += `|${i}:${code}:${v.length}:${v}`;
     }
     return key;
   }

@@ -5,7 +5,8 @@
 //   destination's `fixes`, for every match, `when` leaves and
 //   --fail-on-skip, the same from the three evaluators and from the fleet
 //   path (byte for byte); then, where every fix names a value (or a range,
-//   whose lowest value is taken), the fixes applied to the hosts admit the VM.
+//   whose lowest value is taken), the fixes applied to the hosts admit the VM;
+//   and the Decision keeps its schema.
 // - A property per match: on generated values, a failing check's fix,
 //   applied, makes it pass (one attribute: the one fix; a family: all of
 //   them).
@@ -16,7 +17,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
-import { DEFAULT_LIMITS, evaluate, parseText, renderNdjsonDestination, renderText, resolvePolicySet, streamDecision, type Decision, type Fix, type WrittenCheck } from '../src/index.js';
+import { DEFAULT_LIMITS, evaluate, parseText, renderNdjsonDestination, renderText, resolvePolicySet, schemaErrors, streamDecision, type Decision, type Fix, type WrittenCheck } from '../src/index.js';
 import { policyFromDocument } from '../src/inputs.js';
 import { hostDoc, hostFrom, MODES, readCases, unstamped, UUID } from './helpers.js';
 
@@ -158,6 +159,8 @@ for (const c of cases) {
     if (c.fix !== undefined) assert.equal(result!.fix ?? null, c.fix);
     if (c.fixes !== undefined) assert.equal(dest.fixes ?? null, c.fixes);
     if (c.reasonCode !== undefined) assert.is(dest.reasonCode, c.reasonCode);
+    // The Decision, fixes and all, keeps its schema.
+    assert.equal(schemaErrors(parseText(JSON.stringify(decision), 'decision.json').value!, 'Decision'), []);
     // The fleet path writes the same bytes, fixes included.
     for (const detail of ['failing', 'all'] as const) {
       const got = await fleetAndLibrary(c, docs, detail);

@@ -11,7 +11,7 @@
 // know of the candidates, so the two write the same fixes.
 
 import type { Fix, UnplacedCode } from '../types.js';
-import { placeDevices, type PlacementDevice, type PlacementOption } from './placement.js';
+import { MAX_PLACEMENT_MATCHINGS, MAX_PLACEMENT_STEPS, placeDevices, type PlacementDevice, type PlacementOption } from './placement.js';
 
 /** A refused candidate of one source device, as both paths know it. */
 export interface RefusedCandidate {
@@ -69,9 +69,11 @@ export function destinationFixes(devices: readonly DeviceForFixes[], code: Unpla
     trial?.push({ ...d.placement, options: [{ parent: pick.parent, type: pick.type, available: pick.available }] });
   }
   if (trial === undefined) return out;
-  const placed = placeDevices(trial);
+  // Every placement tried here shares one placement's budget: a hostile host costs no more than its own placement did.
+  const budget = { matchings: MAX_PLACEMENT_MATCHINGS, steps: MAX_PLACEMENT_STEPS };
+  const placed = placeDevices(trial, budget);
   if (placed.ok || !PLACEMENT_ONLY.has(placed.code)) return out;
-  const needs = capacityNeeds(trial);
+  const needs = capacityNeeds(trial, budget);
   if (!needs) return out;
   for (const need of needs) {
     const f: Fix = { attribute: 'available_instances', scope: 'type', side: 'destination', from: need.available, to: `≥ ${need.needed}` };
@@ -122,7 +124,7 @@ const RANK = { 'per-type': 0, shared: 1, one: 2 } as const;
  * devices; shared and one: every device on the parent. An answer is kept
  * only if placement, run again with it, succeeds; undefined when none is.
  */
-function capacityNeeds(devices: readonly PlacementDevice[]): Need[] | undefined {
+function capacityNeeds(devices: readonly PlacementDevice[], budget: { matchings: number; steps: number }): Need[] | undefined {
   const bounded = devices.filter((d) => d.capacity !== undefined);
   const rules: ((d: PlacementDevice, used: Map<string, Set<string>>) => PlacementOption)[] = [
     // The candidate with the most free instances: the fewest added.
@@ -157,7 +159,7 @@ function capacityNeeds(devices: readonly PlacementDevice[]): Need[] | undefined 
     if (needs.length === 0) continue;
     const raised = new Map(needs.map((n) => [slotKey(n), n.needed]));
     const again = devices.map((d) => ({ ...d, options: d.options.map((o) => ({ ...o, available: Math.max(o.available, raised.get(slotKey(o)) ?? 0) })) }));
-    if (placeDevices(again).ok) return needs;
+    if (placeDevices(again, budget).ok) return needs;
   }
   return undefined;
 }

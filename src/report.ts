@@ -12,7 +12,7 @@ import { text } from './matches/values.js';
 import type { PolicySet } from './resolve.js';
 import type { CaseReport, Problem } from './suite.js';
 import { escapeForTerminal, forTerminal } from './terminal.js';
-import { isWhenCheck, type CandidateResult, type CheckResult, type Decision, type DestinationResult, type EffectiveCheck, type EffectivePolicy, type MdevType } from './types.js';
+import { isWhenCheck, type CandidateResult, type CheckResult, type Decision, type DestinationResult, type EffectiveCheck, type EffectivePolicy, type Fix, type MdevType } from './types.js';
 
 export interface TextOptions {
   explain?: boolean;
@@ -83,10 +83,22 @@ function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
   return `      ${mark} ${c.id}${severity}  ${c.message}${values}${note} ${paint('dim', `[${c.origin}]`)}`;
 }
 
+/** A fix in a few words: `destination software_version 1.1.0 → ≥ 1.2.0 <2.0.0` (the scope named when it is not the type). */
+export function fixText(f: Fix): string {
+  const scope = f.scope === 'type' ? '' : ` ${f.scope}`;
+  return `${f.side}${scope} ${f.attribute} ${f.from === undefined ? '(absent)' : plain(f.from)} → ${f.to}`;
+}
+
+/** A check's line, and below a failed one the change that would make it pass. */
+function checkLines(c: CheckResult, paint: ReturnType<typeof painter>): string[] {
+  const line = checkLine(c, paint);
+  return c.result === 'fail' && c.fix ? [line, `        would pass with: ${fixText(c.fix)}`] : [line];
+}
+
 function candidateBlock(c: CandidateResult, explain: boolean, paint: ReturnType<typeof painter>): string[] {
   const shown = explain ? c.checks : c.checks.filter((k) => k.result === 'fail');
   const head = `    ${c.compatible ? paint('green', 'fits') : paint('red', 'refused')} ${c.device} on ${c.parent} as ${c.type}`;
-  return [head, ...shown.map((k) => checkLine(k, paint))];
+  return [head, ...shown.flatMap((k) => checkLines(k, paint))];
 }
 
 /** A destination refusing more candidates than this has them summarised in the text report (all of them with --explain). */
@@ -132,7 +144,7 @@ export function renderText(input: Decision, options: TextOptions = {}): string {
         lines.push(`    create ${p.type} on ${p.parent} for ${p.device}${set.length ? `, then set ${set.map(([k, v]) => `${k}=${plain(v)}`).join(', ')}` : ''}`);
         // Warnings do not refuse a candidate, but they are part of the answer.
         const placed = dest.candidates.find((c) => c.device === p.device && c.parent === p.parent && c.type === p.type);
-        if (!explain) for (const k of placed?.checks ?? []) if (k.severity === 'warning') lines.push(checkLine(k, paint));
+        if (!explain) for (const k of placed?.checks ?? []) if (k.severity === 'warning') lines.push(...checkLines(k, paint));
       }
       // A "compatible" that rests on checks nobody could make says so.
       if (dest.skipped?.length) lines.push(paint('yellow', `    not verified (absent on both hosts): ${dest.skipped.join(', ')}`));
@@ -144,6 +156,10 @@ export function renderText(input: Decision, options: TextOptions = {}): string {
       for (const c of shown) lines.push(...candidateBlock(c, explain, paint));
       const more = explain ? 0 : dest.candidates.filter((c) => !c.compatible).length - shown.length;
       if (more > 0) lines.push(paint('dim', `    … and ${more} more refused candidate${more === 1 ? '' : 's'} (use --format json for all)`));
+      // The changes that together would admit the VM, when they are more than one check's line already says.
+      const fixes = (dest.fixes ?? []).map(fixText);
+      const said = new Set(shown.flatMap((c) => c.checks.flatMap((k) => (k.result === 'fail' && k.fix ? [fixText(k.fix)] : []))));
+      if (fixes.length > 1 || (fixes.length === 1 && !said.has(fixes[0]!))) lines.push(`    would be admitted with: ${fixes.join('; ')}`);
     }
   }
   for (const dest of decision.destinations.filter((d) => d.isSource === true)) {

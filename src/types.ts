@@ -265,6 +265,27 @@ export interface DestinationFact {
 
 export type CheckOutcome = 'pass' | 'fail' | 'skip';
 
+/**
+ * What would make one failing check pass (issue 17 §1): the smallest change
+ * on one host that the check's match itself says would satisfy it. On a
+ * check result, when both hosts must make the same change (a value absent on
+ * both, a platform minimum neither meets), `side` is `source` and `to` ends
+ * with "on both sides"; a destination's `fixes` lists one per host.
+ */
+export interface Fix {
+  /** The attribute (or fact) to change, as the check names it (a family's or a list's failing member; a `when` leaf's path, last segment). */
+  attribute: string;
+  /** Where it lives: the type, the parent, the host, or the device instance. */
+  scope: 'type' | 'parent' | 'host' | 'device';
+  /** Which host must change for the check to pass. */
+  side: 'source' | 'destination';
+  /** Its value now (absent when it is missing). */
+  from?: unknown;
+  /** What it must become: a value, or a range / condition in words (`≥ 1.2.0 <2.0.0`, `enabled`, `≥ 2`, `present on both sides`). */
+  to: string;
+}
+
+
 export interface CheckResult {
   id: string;
   result: CheckOutcome;
@@ -275,6 +296,13 @@ export interface CheckResult {
   destination?: unknown;
   message: string;
   note?: string;
+  /**
+   * On a failed check: the one change that would make it pass, when its
+   * match can say and one change would do (several — a family's failing
+   * members, a `when`'s failing leaves — are listed in the destination's
+   * `fixes`, not here).
+   */
+  fix?: Fix;
 }
 
 export interface CandidateResult {
@@ -320,6 +348,13 @@ export interface DestinationResult {
   pruned?: { candidates: number; by: string[] };
   /** On a compatible destination: the checks its placement passed without verifying (absent on both hosts, `onMissing: skip`). */
   skipped?: string[];
+  /**
+   * On a refused destination: the fixes that together would admit the VM —
+   * for each source device without a compatible candidate, those of its
+   * refused candidate (its own type first) with the fewest failing checks;
+   * and the free instances placement lacks.
+   */
+  fixes?: Fix[];
 }
 
 export interface Decision {

@@ -1,17 +1,19 @@
 // Stage 5 — evaluate: the whole decision. For each destination, every source
 // device × destination (parent, type) candidate runs through one evaluator
 // (json-rules-engine, the reference, or the bulk closures), then placement
-// and the claim plan; destinations stream in and out one at a time. This
-// module never reads files or prints.
+// and the claim plan — or, for a refused destination, the fixes that would
+// admit the VM; destinations stream in and out one at a time. This module
+// never reads files or prints.
 
 import { diagnostic, type Diagnostic } from '../errors.js';
 import { newDecisionId, now, toolInfo } from '../trace.js';
 import type { PolicySet } from '../resolve.js';
-import type { Decision, DestinationResult, EffectivePolicy, Host, HostParent, MdevDevice, MdevType, Placement } from '../types.js';
+import type { Decision, DestinationResult, EffectivePolicy, Fix, Host, HostParent, MdevDevice, MdevType, Placement, UnplacedCode } from '../types.js';
 import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
-import { explainRun } from './explain.js';
+import { explainCheck, explainRun } from './explain.js';
+import { destinationFixes, type DeviceForFixes } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf } from './prune.js';
 import { skippedChecks, type CandidateRun } from './run.js';
@@ -110,8 +112,28 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       ? `\`${held.uuid}\` already runs here as ${held.type} on ${held.parent} (the VM's own device, made ready for it), and that is no compatible candidate for it`
       : placed.reason;
     result.reasonCode = placed.code;
+    const fixes = refusalFixes(sources, runs, wanted, dest, placed.code);
+    if (fixes.length > 0) result.fixes = fixes;
   }
   return result;
+}
+
+/** The fixes that together would admit the VM on a destination refused with `code` (src/evaluate/fixes.ts), from its candidate runs. */
+function refusalFixes(sources: SourceDevice[], runs: CandidateRun[], wanted: PlacementDevice[], dest: Host, code: UnplacedCode): Fix[] {
+  const devices = sources.map((s, i): DeviceForFixes => {
+    // A device of the VM already running here may go only where it runs: only that candidate can be fixed for it.
+    const mine = dest.reserved?.get(s.device.uuid);
+    const refused: DeviceForFixes['refused'] = [];
+    for (const r of runs) {
+      if (r.source !== s || r.compatible || (mine && (r.parent !== mine.parent || r.type.id !== mine.type))) continue;
+      // finishRun's count: error-severity rules that failed (with failOnSkip, skipped too); an unknown source type is one more.
+      const failed = r.outcomes.filter((o, k) => (!o.result || (r.failOnSkip && o.absentBoth === true)) && !s.engine.warnings[k]);
+      const fixes = () => failed.flatMap((o) => explainCheck(s.engine.checks.get(o.name)!, o, r.facts, r.failOnSkip).fixes ?? []);
+      refused.push({ parent: r.parent, type: r.type.id, failing: failed.length + (s.known ? 0 : 1), fixes, available: r.capacity });
+    }
+    return { placement: wanted[i]!, ownType: s.device.type, refused };
+  });
+  return destinationFixes(devices, code);
 }
 
 /** The most candidates (source devices × destination types) one destination may make; beyond, it is refused as input-too-large. */

@@ -9,7 +9,9 @@
 // specialised for its source device (a pass/fail code per rule); and the
 // output line is assembled from memoised fragments — check results per
 // (rule, outcome, destination value) where that is exact, quoted names,
-// pruned blocks — with one write per piece.
+// pruned blocks — with one write per piece. A refused destination's fixes
+// are assembled by the library's own function (src/evaluate/fixes.ts) from
+// the outcome codes and the memoised check fixes.
 
 import type { Diagnostic } from '../errors.js';
 import { isError } from '../errors.js';
@@ -21,10 +23,11 @@ import { matchOf } from '../matches/index.js';
 import { isListAttribute, normalizeAttribute, presentFacts, splitList } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
 import { hostFromDocument } from '../inputs.js';
-import { isWhenCheck, type EffectiveCheck, type Host, type HostParent, type MdevType, type WrittenHost } from '../types.js';
+import { isWhenCheck, type EffectiveCheck, type Fix, type Host, type HostParent, type MdevType, type UnplacedCode, type WrittenHost } from '../types.js';
 import { LazyOutcome } from './bulk.js';
 import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
 import { explainCheck, unknownType } from './explain.js';
+import { destinationFixes, pickCandidate, type DeviceForFixes, type RefusedCandidate } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf, type Gate } from './prune.js';
 import type { SourceDevice } from './sources.js';
@@ -71,7 +74,7 @@ interface SourcePlan {
   /** Each gate's index in `gateIds` (the ids of every plan's gates). */
   gateIndex: number[];
   /** Per rule: the check, its destination reader (when its result is a function of the destination value), its memo. */
-  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
+  checks: { check: EffectiveCheck; reader?: Triple; memo: Map<string, string>; fixes: Map<string, Fix[]>; carriesClaims: boolean; claims: Map<string, Record<string, string | string[]>> }[];
   /** Rule names, for the checks skipped on a placed candidate. */
   names: string[];
   warnings: boolean[];
@@ -109,6 +112,8 @@ export class FleetDecider {
   /** Which gates pruned a candidate of the destination being decided, by index in `gateIds`. */
   private prunedFlags: Uint8Array;
   private out = new Uint8Array(64);
+  /** A refused destination's `"fixes"` fragment, by what decides it (one source device: its chosen candidate's failing checks and their destination values). */
+  private readonly fixesMemo = new Map<string, string>();
   private readonly quickChecked = { accepted: 0, doubted: 0 };
 
   constructor(private readonly options: FleetOptions) {
@@ -123,6 +128,7 @@ export class FleetDecider {
           check,
           ...(pure ? { reader: genericDestinationReader(destination.path) } : {}),
           memo: new Map<string, string>(),
+          fixes: new Map<string, Fix[]>(),
           carriesClaims: !isWhenCheck(check) && matchOf(check).carriesClaims === true,
           claims: new Map<string, Record<string, string | string[]>>(),
         };
@@ -241,7 +247,7 @@ export class FleetDecider {
       for (const d of host.devices) running.set(d.parent, (running.get(d.parent) ?? new Set()).add(d.type));
     }
     // Every evaluated candidate: its source plan, parent and type, and its rule outcomes (a slice of `out`).
-    const evaluated: { plan: SourcePlan; parent: HostParent; type: MdevType; compatible: boolean; at: number }[] = [];
+    const evaluated: Evaluated[] = [];
     const verdictFirst = options.onlyCompatible;
     let used = 0;
     let pruned = 0;
@@ -323,8 +329,94 @@ export class FleetDecider {
     } else if (placed) {
       const { reason, code } = placed;
       line += this.fragment(`r\u0000${code}\u0000${reason}`, () => `,"reason":${JSON.stringify(reason)},"reasonCode":${JSON.stringify(code)}`);
+      line += this.fixesJson(host, evaluated, wanted, code);
     }
     return `${line}}\n`;
+  }
+
+  /** A refused destination's fixes as JSON (`,"fixes":[…]`, or nothing): destinationFixes', memoised for one source device. */
+  private fixesJson(host: Host, evaluated: Evaluated[], wanted: PlacementDevice[], code: UnplacedCode): string {
+    const devices = this.plans.map((plan, i) => {
+      const refused: (RefusedCandidate & { e: Evaluated })[] = [];
+      for (const e of evaluated) {
+        if (e.plan !== plan || e.compatible) continue;
+        refused.push({
+          parent: e.parent.id,
+          type: e.type.id,
+          failing: this.failing(plan, e.at),
+          fixes: () => this.fixes(plan, host, e.parent, e.type, e.at),
+          available: plan.capacity === undefined ? Infinity : availableOf(e.type),
+          e,
+        });
+      }
+      return { placement: wanted[i]!, ownType: plan.source.device.type, refused } satisfies DeviceForFixes;
+    });
+    // One device without a candidate (a fleet's usual refusal): the fixes are a function of the candidate it borrows them
+    // from — its failing checks, their destination values, its free instances — when every such value is a memo key.
+    let key: string | undefined;
+    if (devices.length === 1 && code === 'no-candidate') {
+      const pick = pickCandidate(devices[0]!.refused, devices[0]!.ownType);
+      key = pick && this.failingKey(this.plans[0]!, host, pick.e, pick.available);
+    }
+    let json = key === undefined ? undefined : this.fixesMemo.get(key);
+    if (json === undefined) {
+      const fixes = destinationFixes(devices, code);
+      json = fixes.length > 0 ? `,"fixes":${JSON.stringify(fixes)}` : '';
+      if (key !== undefined && this.fixesMemo.size < MEMO_LIMIT) this.fixesMemo.set(key, json);
+    }
+    return json;
+  }
+
+  /** A key for a candidate's failing checks and the destination values they read, with its free instances; undefined when a value is no memo key. */
+  private failingKey(plan: SourcePlan, host: Host, e: Evaluated, available: RefusedCandidate['available']): string | undefined {
+    const failOnSkip = this.options.failOnSkip;
+    let key = `${available}`;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[e.at + i]!;
+      if (!(code === FAIL || (failOnSkip && code === SKIPPED)) || plan.warnings[i]) continue;
+      const reader = plan.checks[i]!.reader;
+      const v = reader && valueKey(reader(host, e.parent, e.type));
+      if (v === undefined) return undefined;
+      // Length-prefixed: no value, whatever it holds, can make two keys alike.
+      key += `|${i}:${code}:${v.length}:${v}`;
+    }
+    return key;
+  }
+
+  /** A candidate's failed error-severity checks (finishRun's count: with failOnSkip, skips too; an unknown source type is one more). */
+  private failing(plan: SourcePlan, at: number): number {
+    const failOnSkip = this.options.failOnSkip;
+    let n = plan.source.known ? 0 : 1;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[at + i]!;
+      if ((code === FAIL || (failOnSkip && code === SKIPPED)) && !plan.warnings[i]) n++;
+    }
+    return n;
+  }
+
+  /** The fixes of a candidate's failed error-severity checks, in check order, memoised as its check results are. */
+  private fixes(plan: SourcePlan, host: Host, parent: HostParent, type: MdevType, at: number): Fix[] {
+    const failOnSkip = this.options.failOnSkip;
+    const out: Fix[] = [];
+    let facts: Facts | undefined;
+    for (let i = 0; i < plan.rules.count; i++) {
+      const code = this.out[at + i]!;
+      if (!(code === FAIL || (failOnSkip && code === SKIPPED)) || plan.warnings[i]) continue;
+      const c = plan.checks[i]!;
+      let key: string | undefined;
+      if (c.reader) {
+        const v = valueKey(c.reader(host, parent, type));
+        if (v !== undefined) key = `${code}${v}`;
+      }
+      let fixes = key === undefined ? undefined : c.fixes.get(key);
+      if (fixes === undefined) {
+        const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
+        fixes = explainCheck(c.check, outcomeOf(plan, i, code, f), f, failOnSkip).fixes ?? [];
+        if (key !== undefined && c.fixes.size < MEMO_LIMIT) c.fixes.set(key, fixes);
+      }
+      out.push(...fixes);
+    }
+    return out;
   }
 
   /** The index of the first gate a destination type fails (reading a raw type's one attribute, normalised), or -1. */
@@ -443,6 +535,15 @@ export class FleetDecider {
     }
     return ids;
   }
+}
+
+/** An evaluated candidate: its source plan, parent and type, whether it is compatible, and where its outcome codes start in `out`. */
+interface Evaluated {
+  plan: SourcePlan;
+  parent: HostParent;
+  type: MdevType;
+  compatible: boolean;
+  at: number;
 }
 
 /** Rule i's outcome from its code, for an explanation (its conditions annotated only if asked). */

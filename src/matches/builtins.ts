@@ -2,11 +2,13 @@
 // fail-closed: the engine's own notEqual, notIn and doesNotContain pass on
 // an undefined fact; these never pass on a missing value, and a value that
 // is empty or whitespace-only is missing here as everywhere. (`equal` is the
-// equal match's operator.)
+// equal match's operator.) The remedy of each is a condition on the fact
+// (the leaf's first operand) in words or, where one exists, a value; a
+// comparison between two facts may be met by the value's fact instead.
 
-import { defineOperator, type Guard, type Operator } from './operator.js';
-import { fail, isPresent, sameValue } from './values.js';
-
+import { listText, valueText } from './fix.js';
+import { defineOperator, type FixFn, type Guard, type Operator } from './operator.js';
+import { fail, isPresent, sameValue, values } from './values.js';
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;
@@ -16,7 +18,26 @@ function num(v: unknown): number {
 
 /** Both values are numbers, or strings that read as one. */
 const NUMBERS: Guard = { holds: (a, b) => !Number.isNaN(num(a)) && !Number.isNaN(num(b)), refuse: () => fail('not numbers') };
-const compare = (name: string, test: (a: number, b: number) => boolean) => defineOperator({ name, guard: NUMBERS, test: (a, b) => test(num(a), num(b)) });
+/** A comparison and its remedy: the fact within `bound` of the value, or (preferred, and a number) the value within `converse` of the fact. */
+const compare = (name: string, test: (a: number, b: number) => boolean, bound: string, converse: string) =>
+  defineOperator({
+    name,
+    guard: NUMBERS,
+    test: (a, b) => test(num(a), num(b)),
+    fix: (a, b, prefer) => {
+      if (prefer === 'b' && !Number.isNaN(num(a))) return { operand: 'b', to: `${converse} ${num(a)}` };
+      return Number.isNaN(num(b)) ? undefined : { operand: 'a', to: `${bound} ${num(b)}` };
+    },
+  });
+
+/** A condition on the fact alone (a missing fact must first be present). */
+const onFact =
+  (to: (b: unknown, a: unknown) => string | undefined): FixFn =>
+  (a, b) => {
+    const t = to(b, a);
+    return t === undefined ? undefined : { operand: 'a', to: isPresent(a) ? t : `present, ${t}` };
+  };
+const listed = (b: unknown) => (Array.isArray(b) && b.length > 0 ? listText(b.map(valueText)) : undefined);
 
 /** The fact is present and the value a list. */
 const FACT_AND_LIST: Guard = { holds: (a, b) => isPresent(a) && Array.isArray(b), refuse: () => fail('missing') };
@@ -27,14 +48,46 @@ const BOTH_PRESENT: Guard = { holds: (a, b) => isPresent(a) && isPresent(b), ref
 const among = (list: unknown, v: unknown) => (list as unknown[]).some((x) => sameValue(v, x));
 
 export const BUILTINS: readonly Operator[] = [
-  defineOperator({ name: 'notEqual', guard: BOTH_PRESENT, test: (a, b) => !sameValue(a, b) }),
-  defineOperator({ name: 'in', guard: FACT_AND_LIST, test: (a, b) => among(b, a) }),
-  defineOperator({ name: 'notIn', guard: FACT_AND_LIST, test: (a, b) => !among(b, a) }),
-  defineOperator({ name: 'contains', guard: LIST_AND_VALUE, test: (a, b) => (a as unknown[]).some((x) => sameValue(x, b)) }),
-  defineOperator({ name: 'doesNotContain', guard: LIST_AND_VALUE, test: (a, b) => !(a as unknown[]).some((x) => sameValue(x, b)) }),
-  compare('lessThan', (a, b) => a < b),
-  compare('lessThanInclusive', (a, b) => a <= b),
-  compare('greaterThan', (a, b) => a > b),
-  compare('greaterThanInclusive', (a, b) => a >= b),
+  defineOperator({ name: 'notEqual', guard: BOTH_PRESENT, test: (a, b) => !sameValue(a, b), fix: onFact((b) => (isPresent(b) ? `≠ ${valueText(b)}` : undefined)) }),
+  defineOperator({ name: 'in', guard: FACT_AND_LIST, test: (a, b) => among(b, a), fix: onFact((b) => (listed(b) === undefined ? undefined : `one of ${listed(b)}`)) }),
+  defineOperator({ name: 'notIn', guard: FACT_AND_LIST, test: (a, b) => !among(b, a), fix: onFact((b) => (listed(b) === undefined ? undefined : `none of ${listed(b)}`)) }),
+  defineOperator({
+    name: 'contains',
+    guard: LIST_AND_VALUE,
+    test: (a, b) => (a as unknown[]).some((x) => sameValue(x, b)),
+    fix: (a, b) => {
+      if (!isPresent(b)) return undefined;
+      if (Array.isArray(a) || !isPresent(a)) return { operand: 'a', to: listText([...values(a), valueText(b)]) };
+      return { operand: 'a', to: `a list containing ${valueText(b)}` };
+    },
+  }),
+  defineOperator({
+    name: 'doesNotContain',
+    guard: LIST_AND_VALUE,
+    test: (a, b) => !(a as unknown[]).some((x) => sameValue(x, b)),
+    fix: onFact((b, a) => {
+      if (!isPresent(b)) return undefined;
+      const kept = Array.isArray(a) ? (a as unknown[]).filter((x) => !sameValue(x, b)).map(valueText) : [];
+      return kept.length > 0 ? listText(kept) : `a list without ${valueText(b)}`;
+    }),
+  }),
+  compare('lessThan', (a, b) => a < b, '<', '>'),
+  compare('lessThanInclusive', (a, b) => a <= b, '≤', '≥'),
+  compare('greaterThan', (a, b) => a > b, '>', '<'),
+  compare('greaterThanInclusive', (a, b) => a >= b, '≥', '≤'),
 ];
+
+/** The operator a `not` turns each built-in (and `equal`) into: what a fix under `not` must satisfy. */
+export const NEGATIONS: Readonly<Record<string, string>> = {
+  equal: 'notEqual',
+  notEqual: 'equal',
+  in: 'notIn',
+  notIn: 'in',
+  contains: 'doesNotContain',
+  doesNotContain: 'contains',
+  lessThan: 'greaterThanInclusive',
+  lessThanInclusive: 'greaterThan',
+  greaterThan: 'lessThanInclusive',
+  greaterThanInclusive: 'lessThan',
+};
 

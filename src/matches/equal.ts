@@ -1,17 +1,23 @@
 // `equal`: both values present and identical (DESIGN §2.1). Also a pruning
 // gate: an `equal` check on one attribute that fails closed and refuses
 // (error severity) rules out, without evaluating it, every destination type
-// whose value is not the source's string.
+// whose value is not the source's string. Its remedy: the other side's
+// value, on the side preferred (the destination, for a check).
 
+import { copyValue, missingFix } from './fix.js';
 import { BOTH_PRESENT, defineOperator } from './operator.js';
 import { valueMatch } from './value-match.js';
-import { fail, pass, sameValue, show } from './values.js';
+import { bothPresent, fail, pass, sameValue, show } from './values.js';
 
 export const equalOperator = defineOperator({
   name: 'equal',
   guard: BOTH_PRESENT,
   test: sameValue,
   verdict: (a, b) => (sameValue(a, b) ? pass('identical') : fail(`source ${show(a)} differs from destination ${show(b)}`)),
+  fix: (a, b, prefer) => {
+    if (!bothPresent(a, b)) return missingFix(a, b, copyValue);
+    return prefer === 'b' ? { operand: 'b', to: copyValue(a) } : { operand: 'a', to: copyValue(b) };
+  },
 });
 
 export const equal = valueMatch('equal', equalOperator, {

@@ -20,6 +20,11 @@ export function familyParts(test: Binary): { skipAbsent: boolean; element: Binar
   return PARTS.get(test);
 }
 
+/** The members a family verdict goes through, in the order its reason lists them (sorted); `skipAbsent`: leaving out those absent on both sides. */
+export function familyMembers(s: Family, d: Family, skipAbsent: boolean): string[] {
+  return [...new Set([...Object.keys(s), ...Object.keys(d)])].filter((n) => !skipAbsent || isPresent(s[n]) || isPresent(d[n])).sort();
+}
+
 /** The family form of an element operator. */
 export function familyOperator(mode: FamilyMode, element: Operator): Operator {
   const skipAbsent = mode === 'each-present';
@@ -49,7 +54,7 @@ export function familyOperator(mode: FamilyMode, element: Operator): Operator {
           verdict: (src: unknown, dst: unknown): Verdict => {
             const s = (src ?? {}) as Family;
             const d = (dst ?? {}) as Family;
-            const names = [...new Set([...Object.keys(s), ...Object.keys(d)])].filter((n) => !skipAbsent || isPresent(s[n]) || isPresent(d[n])).sort();
+            const names = familyMembers(s, d, skipAbsent);
             if (names.length === 0) return fail('no attribute of the family on either side');
             const failures: string[] = [];
             const remarks: string[] = [];

@@ -6,16 +6,16 @@
 // checked against this registry by a test (test/registry.test.ts).
 
 import { MATCHES, type MatchName, type ValueCheck } from '../types.js';
-import { BUILTINS } from './builtins.js';
+import { BUILTINS, NEGATIONS } from './builtins.js';
 import { capacity } from './capacity.js';
 import { equal } from './equal.js';
 import { equalOrListed } from './equal-or-listed.js';
 import { ignore } from './ignore.js';
 import { oneToOne } from './one-to-one.js';
-import { defineOperator, type Binary, type Match, type Operator, type VerdictFn } from './operator.js';
+import { defineOperator, type Binary, type FixFn, type Match, type Operator, type VerdictFn } from './operator.js';
 import { superset } from './superset.js';
 import { sync } from './sync.js';
-import { absentBoth, bothPresent, fail, pass } from './values.js';
+import { absentBoth, bothPresent, fail, isPresent, pass } from './values.js';
 import { versionAtLeast } from './version-at-least.js';
 import { versionCompatible } from './version-compatible.js';
 import { versionEqual } from './version-equal.js';
@@ -45,7 +45,12 @@ export function targetProblem(match: MatchName, target: 'attribute' | 'list' | '
 
 /** The compiler's own operators: what a `not` needs before it may pass, and the skip condition of `onMissing: skip`. */
 const COMPILER_OPERATORS: readonly Operator[] = [
-  defineOperator({ name: 'present', test: bothPresent, verdict: (a, b) => (bothPresent(a, b) ? pass('present') : fail('missing')) }),
+  defineOperator({
+    name: 'present',
+    test: bothPresent,
+    verdict: (a, b) => (bothPresent(a, b) ? pass('present') : fail('missing')),
+    fix: (a, b) => ({ operand: isPresent(a) ? 'b' : isPresent(b) ? 'a' : 'both', to: 'present' }),
+  }),
   defineOperator({ name: 'absent-both', test: absentBoth }),
 ];
 
@@ -65,6 +70,11 @@ export const TESTS: Readonly<Record<string, Binary>> = Object.fromEntries(Object
 /** Verdicts (with a reason) of the operators that explanations show. */
 export const VERDICTS: Readonly<Record<string, VerdictFn>> = Object.fromEntries(Object.values(OPERATORS).flatMap((o) => (o.verdict ? [[o.name, o.verdict]] : [])));
 
+/** Remedies (what would make a failing test pass) of the operators that have one, for the leaves of `when` conditions. */
+export const FIXES: Readonly<Record<string, FixFn>> = Object.fromEntries(Object.values(OPERATORS).flatMap((o) => (o.fix ? [[o.name, o.fix]] : [])));
+
+export { NEGATIONS };
+
 /** json-rules-engine's built-in names as both engines run them (fail-closed). */
 export const BUILTIN_OPERATORS: Readonly<Record<string, Binary>> = Object.fromEntries([...BUILTINS, equal.operators[0]!].map((o) => [o.name, o.test]));
 
@@ -83,5 +93,5 @@ export function operatorTable(): Record<string, Binary> {
   return { ...TESTS };
 }
 
-export type { Match, Operator } from './operator.js';
+export type { FixFn, Match, OperandFix, Operator } from './operator.js';
 export { isPresent, show, type Verdict } from './values.js';

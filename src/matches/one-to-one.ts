@@ -3,12 +3,15 @@
 // and since the governing rule is "destination values are a superset of the
 // source's", every source value must be among the destination's too, so
 // strict mode is never weaker than superset mode. An extra destination value
-// is noted, never a failure.
+// is noted, never a failure. Its remedy: the destination lists the source's
+// values, in the source's order, then its own others (noted, never failed);
+// or the source takes the destination's list.
 
+import { copyValue, listText, missingFix, union } from './fix.js';
 import { BOTH_PRESENT, defineOperator } from './operator.js';
 import { supersetOperator } from './superset.js';
 import { valueMatch } from './value-match.js';
-import { fail, firstValue, pass, values } from './values.js';
+import { bothPresent, fail, firstValue, pass, values } from './values.js';
 
 const quoted = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
 
@@ -28,6 +31,10 @@ export const oneToOneOperator = defineOperator({
     const note = s.length > 1 ? '; every source value is listed' : '';
     const remark = extra.length > 0 ? `the destination also lists ${quoted(extra)} (noted)` : undefined;
     return pass(`first values match (\`${s[0]}\`, 1:1 mode)${note}${remark ? `; ${remark}` : ''}`, remark);
+  },
+  fix: (src, dst, prefer) => {
+    if (!bothPresent(src, dst)) return missingFix(src, dst, copyValue);
+    return prefer === 'b' ? { operand: 'b', to: listText(union(values(src), values(dst))) } : { operand: 'a', to: copyValue(values(dst)) };
   },
 });
 

@@ -6,20 +6,43 @@
 // refuses. A Match is one word of the policy vocabulary (DESIGN §2.1): the
 // targets it accepts, its operators, how it compiles to a rule condition,
 // how a result is explained, what it adds to the claim plan, and whether it
-// can prune candidates before evaluation.
+// can prune candidates before evaluation, and what would make a failing
+// result pass (issue 17: every refusal carries its remedy as data).
 
 import type { Facts } from '../facts.js';
-import type { Condition, FactRef, MatchName, SourceFact, TargetKind, ValueCheck } from '../types.js';
+import type { Condition, FactRef, Fix, MatchName, SourceFact, TargetKind, ValueCheck } from '../types.js';
 import { bothPresent, missing, type Verdict } from './values.js';
 
 export type Binary = (a: unknown, b: unknown) => boolean;
 export type VerdictFn = (a: unknown, b: unknown) => Verdict;
+
+/**
+ * What would make an operator's test pass: which operand must change — the
+ * first `a` (a rule leaf's fact; a value check's source), the second `b`
+ * (its value; the destination), or `both` — and what it must become: a
+ * value as text (a list's values joined by ", "), or a range or condition in
+ * words (`≥ 1.2.0 <2.0.0`, `≥ 1`, `present`).
+ */
+export interface OperandFix {
+  operand: 'a' | 'b' | 'both';
+  to: string;
+}
+
+/**
+ * An operator's remedy for a failing test. `prefer` names the operand to
+ * change when changing either would do (a value check prefers the
+ * destination, `b`); the other is changed only when the preferred one alone
+ * cannot make the test pass. Undefined when nothing definite can be said.
+ */
+export type FixFn = (a: unknown, b: unknown, prefer: 'a' | 'b') => OperandFix | undefined;
 
 export interface Operator {
   name: string;
   test: Binary;
   /** The same decision with a reason; absent for operators no explanation shows (json-rules-engine's built-ins, the compiler's own). */
   verdict?: VerdictFn;
+  /** What would make a failing test pass (runs without the guard: it handles missing values itself). */
+  fix?: FixFn;
 }
 
 /** A precondition of an operator: when it does not hold, the test is false and the verdict is `refuse`. */
@@ -32,12 +55,12 @@ export interface Guard {
 export const BOTH_PRESENT: Guard = { holds: bothPresent, refuse: (a, b) => missing(a, b)! };
 
 /** An operator whose test and verdict run behind its guard: `test` and `verdict` may assume the guard holds. */
-export function defineOperator(spec: { name: string; guard?: Guard; test: Binary; verdict?: VerdictFn }): Operator {
-  const { name, guard, test, verdict } = spec;
-  if (!guard) return verdict ? { name, test, verdict } : { name, test };
-  const guarded: Operator = { name, test: (a, b) => guard.holds(a, b) && test(a, b) };
-  if (verdict) guarded.verdict = (a, b) => (guard.holds(a, b) ? verdict(a, b) : guard.refuse(a, b));
-  return guarded;
+export function defineOperator(spec: { name: string; guard?: Guard; test: Binary; verdict?: VerdictFn; fix?: FixFn }): Operator {
+  const { name, guard, test, verdict, fix } = spec;
+  const op: Operator = guard ? { name, test: (a, b) => guard.holds(a, b) && test(a, b) } : { name, test };
+  if (verdict) op.verdict = guard ? (a, b) => (guard.holds(a, b) ? verdict(a, b) : guard.refuse(a, b)) : verdict;
+  if (fix) op.fix = fix;
+  return op;
 }
 
 export interface Operands {
@@ -83,6 +106,15 @@ export interface Match {
   /** The reason and values shown for a result; `claims` when it passed and carries values to the destination. */
   explain(check: ValueCheck, values: { source: unknown; destination: unknown }, facts: Facts, passed: boolean): Explanation;
   /**
+   * For a failed check: the smallest changes that together would make it
+   * pass, each on one host (usually one; a family: one per failing member;
+   * a value both hosts lack: one on each), derived from the match's own rule,
+   * never from its message; empty when nothing definite can be said. Reads
+   * what `explain` reads (see `explainReadsFacts`), so the fleet path
+   * memoises it with the explanation.
+   */
+  fix?(check: ValueCheck, values: { source: unknown; destination: unknown }, facts: Facts): Fix[];
+  /**
    * For pruning: a test a destination type must pass for the check to have
    * any chance, given the source. Only for checks that fail for certain
    * otherwise; undefined when the check cannot prune.
@@ -91,7 +123,7 @@ export interface Match {
   /** Whether the check must give its own `value` (and what it must be): `version-at-least`'s minimum version. */
   value?: { check(value: string): boolean; hint: string };
   /**
-   * Which facts `explain` reads beyond the two values: `source` (the source
+   * Which facts `explain` and `fix` read beyond the two values: `source` (the source
    * side only: for one source device, a result is still a function of the
    * destination value and the outcome, which output may memoise) or
    * `destination` (never memoised). Absent: the two values alone.

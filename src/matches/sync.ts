@@ -6,11 +6,15 @@
 // by the destination type too (else the destination cannot be claimed);
 // neither lists any: `onMissing`. With `attributes: [a, b]`, those instance
 // attributes must have values on the source device. The values found become
-// the claim plan: set on the new destination device.
+// the claim plan: set on the new destination device. Its remedy: the
+// destination type lists the names the source type lists, and the source
+// device gets a value for each name it has none for (a dynamic resource can
+// be set on a running device); neither type lists any: present on both.
 
 import { splitList } from '../normalize.js';
-import type { ValueTarget } from '../types.js';
+import type { Fix, ValueCheck, ValueTarget } from '../types.js';
 import { leaf, pathRef, targetOperands } from './conditions.js';
+import { listText, makeFix, presentOnBoth, union } from './fix.js';
 import { defineOperator, type Match } from './operator.js';
 import { fail, isPresent, pass, show, text, values } from './values.js';
 
@@ -72,6 +76,20 @@ function namesOf(t: ValueTarget, source: unknown, destination: unknown): string[
   return [...new Set([...list(source), ...list(destination)])];
 }
 
+/** The remedy of a failed sync check: the destination's listing first, then each instance attribute the source device lacks. */
+function syncFix(check: ValueCheck, source: unknown, destination: unknown, attrs: Record<string, unknown>): Fix[] {
+  const t = check.target;
+  const out: Fix[] = [];
+  if (t.kind === 'attribute') {
+    if (!listsAnyOperator.test(source, destination)) return presentOnBoth(t.name, check.scope);
+    if (!namesWithinOperator.test(source, destination)) out.push(makeFix(t.name, check.scope, 'destination', destination, listText(union(values(destination), values(source)))));
+  }
+  for (const n of namesOf(t, source, destination)) {
+    if (!Object.hasOwn(attrs, n) || !isPresent(attrs[n])) out.push(makeFix(n, 'device', 'source', Object.hasOwn(attrs, n) ? attrs[n] : undefined, 'present'));
+  }
+  return out;
+}
+
 const setText = (set: Record<string, string | string[]>) => `set ${Object.entries(set).map(([k, v]) => `${k}=${show(v)}`).join(', ')} on the destination device`;
 
 export const sync: Match = {
@@ -110,4 +128,5 @@ export const sync: Match = {
     }
     return { message, source: names.length > 0 ? set : v.source, destination: v.destination, ...(passed ? { claims: set } : {}) };
   },
+  fix: (check, v, facts) => syncFix(check, v.source, v.destination, facts.source.device.attributes),
 };

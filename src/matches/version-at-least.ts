@@ -4,8 +4,11 @@
 // a suffix after `-`, `+`, `~`, `_` or a space (`6.8.0-45-generic`,
 // `8.2.2+ds-0ubuntu1`): the numbers are compared, missing components are 0.
 // A value that does not start with a version, on either side, fails closed.
+// Its remedy: the host below the minimum at least at it (`≥ 8.6.0`); both
+// hosts, when neither is.
 
 import { leaf, targetOperands } from './conditions.js';
+import { makeFix, valueText } from './fix.js';
 import { defineOperator, type Guard, type Match } from './operator.js';
 import { fail, isPresent, pass, show } from './values.js';
 
@@ -43,6 +46,8 @@ export const versionAtLeastOperator = defineOperator({
     if (!v) return fail(`${show(value)} is not a version`);
     return compareVersions(v, m) >= 0 ? pass(`${show(value)} ≥ ${show(minimum)}`) : fail(`${show(value)} is older than ${show(minimum)}`);
   },
+  // The minimum is the check's own value: only the host's fact can change.
+  fix: (_value, minimum) => (dottedVersion(minimum) ? { operand: 'a', to: `≥ ${valueText(minimum).trim()}` } : undefined),
 });
 
 const sideVerdict = (side: string, value: unknown, minimum: unknown) => {
@@ -66,5 +71,11 @@ export const versionAtLeast: Match = {
     const d = sideVerdict('destination', v.destination, check.value);
     const message = !s.ok ? s.reason : !d.ok ? d.reason : `both at least ${show(check.value)} (source ${show(v.source)}, destination ${show(v.destination)})`;
     return { message, source: v.source, destination: v.destination };
+  },
+  fix: (check, v) => {
+    const t = check.target;
+    if (t.kind !== 'attribute' || !dottedVersion(check.value)) return [];
+    const to = `≥ ${check.value!.trim()}`;
+    return (['source', 'destination'] as const).flatMap((side) => (versionAtLeastOperator.test(v[side], check.value) ? [] : [makeFix(t.name, check.scope, side, v[side], to)]));
   },
 };

@@ -1,8 +1,11 @@
 // `version-compatible`: both values parse as major.minor[.bugfix]
 // (non-negative integers); same major, destination minor ≥ source minor;
-// bugfix ignored (DESIGN §2.1). Anything that does not parse fails.
+// bugfix ignored (DESIGN §2.1). Anything that does not parse fails. Its
+// remedy is a range: the destination within the source's major, from the
+// source's minor (`≥ 1.2.0 <2.0.0`); or the source within the destination's
+// major, up to the destination's minor (`≥ 1.0.0 <1.4.0`).
 
-import { BOTH_PRESENT, defineOperator } from './operator.js';
+import { BOTH_PRESENT, defineOperator, type OperandFix } from './operator.js';
 import { valueMatch } from './value-match.js';
 import { fail, isPresent, pass, show } from './values.js';
 
@@ -49,7 +52,19 @@ export const versionCompatibleOperator = defineOperator({
     if (d.minor < s.minor) return fail(`destination minor ${d.minor} is older than source minor ${s.minor}`);
     return pass(`same major ${s.major}, destination minor ${d.minor} ≥ source minor ${s.minor}`);
   },
+  fix: (src, dst, prefer) => {
+    const s = parseVersion(src);
+    const d = parseVersion(dst);
+    if (s && (!d || prefer === 'b')) return destinationRange(s);
+    if (d) return { operand: 'a', to: `≥ ${d.major}.0.0 <${d.major}.${d.minor + 1}.0` };
+    return { operand: 'both', to: isPresent(src) || isPresent(dst) ? 'a major.minor[.bugfix] version' : 'present' };
+  },
 });
+
+/** The destination versions a source version moves to: the same major, its minor or newer. */
+function destinationRange(s: Version): OperandFix {
+  return { operand: 'b', to: `≥ ${s.major}.${s.minor}.0 <${s.major + 1}.0.0` };
+}
 
 /**
  * The operator's test with one side fixed (the specialised rules: a source

@@ -6,21 +6,10 @@
 
 import type { Diagnostic } from '../errors.js';
 import type { Tool } from '../trace.js';
-import type { PolicyRef } from '../types.js';
+import type { Fix, PolicyRef } from '../types.js';
 
-/** What would make one failing check pass (issue 17 §1; the Decision's `fix`). */
-export interface Fix {
-  /** The attribute (or fact) to change, as the check names it. */
-  attribute: string;
-  /** Where it lives: the type, the parent, the host, or the device instance. */
-  scope: 'type' | 'parent' | 'host' | 'device';
-  /** Which host must change for the check to pass. */
-  side: 'source' | 'destination';
-  /** Its value now (absent when it is missing). */
-  from?: unknown;
-  /** What it must become: a value, or a range / condition in words (`≥ 1.2.0 <2.0.0`, `enabled`, `one more free instance`). */
-  to: string;
-}
+// The fix of a failing check is the Decision's (src/types.ts); the matrix reports the same.
+export type { Fix } from '../types.js';
 
 /** One failing check of a refused class pair. */
 export interface FailingCheck {

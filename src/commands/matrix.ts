@@ -79,13 +79,13 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     const diagnostics = [...matrix.errors];
     let exit = matrix.errors.length > 0 ? 2 : 0;
     if (changes.length > 0) {
-      const planned = await m.planUpgrade({ classes: run.index.classes, relation: matrix.relation, changes: changes as import('../matrix/upgrade.js').FactChange[], set: policy.value.set, reads: policy.value.reads, options: { failOnSkip } });
+      const planned = await m.planUpgrade({ index: run.index, relation: matrix.relation, changes: changes as import('../matrix/upgrade.js').FactChange[], set: policy.value.set, reads: policy.value.reads, options: { failOnSkip } });
       diagnostics.push(...planned.errors);
-      if (format === 'json') this.write(m.renderMatrixJson(matrix, { upgradePlan: planned.plan }));
+      if (format === 'json') for (const piece of m.matrixJsonPieces(matrix, { upgradePlan: planned.plan })) this.write(piece);
       else this.write(m.renderPlanText(planned.plan, matrix.classes));
       if (exit === 0 && !planned.plan.feasible) exit = 1;
-    } else if (format === 'json') this.write(m.renderMatrixJson(matrix));
-    else if (format === 'csv') this.write(m.renderMatrixCsv(matrix));
+    } else if (format === 'json') for (const piece of m.matrixJsonPieces(matrix)) this.write(piece);
+    else if (format === 'csv') for (const piece of m.matrixCsvPieces(matrix)) this.write(piece);
     else if (format === 'nova-traits') this.write(m.renderNovaTraits(matrix));
     else if (format === 'k8s-labels') this.write(m.renderK8sLabels(matrix, flags['label-prefix']));
     else this.write(m.renderMatrixText(matrix));

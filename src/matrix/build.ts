@@ -8,7 +8,7 @@ import { sortDiagnostics, type Diagnostic } from '../errors.js';
 import type { LoadLimits } from '../load.js';
 import { newDecisionId, now, toolInfo } from '../trace.js';
 import { ClassIndex } from './classes.js';
-import { decideRelation } from './decide.js';
+import { bodiesOf, decideRelation, pairOf } from './decide.js';
 import { readFleet } from './read.js';
 import type { MatrixPolicy } from './reads.js';
 import type { CompatibilityMatrix } from './types.js';
@@ -35,7 +35,7 @@ export async function buildMatrix(options: MatrixOptions): Promise<MatrixRun> {
   const { set, reads } = options.policy;
   const index = new ClassIndex(reads, set);
   const read = await readFleet(options.inventories, options.limits, index, options.progress && (() => options.progress!(index.hosts)));
-  const decided = await decideRelation(index.classes, set, reads, { failOnSkip: options.failOnSkip });
+  const decided = await decideRelation(index, set, reads, { failOnSkip: options.failOnSkip });
   const classes = index.classes.map((c) => index.describe(c));
   const types = [...new Set(classes.flatMap((c) => c.types))].sort();
   let id: string | undefined;
@@ -65,8 +65,50 @@ export async function buildMatrix(options: MatrixOptions): Promise<MatrixRun> {
   return { matrix, index, warnings: read.warnings };
 }
 
-/** The matrix as JSON (getters resolved), as `--format json` prints it. */
-export function renderMatrixJson(matrix: CompatibilityMatrix, extra: Record<string, unknown> = {}): string {
+/**
+ * The matrix as JSON, in pieces (a large fleet's relation is long: it is
+ * written as it is made, never held as one text): the document indented by
+ * two, but each class pair on one line of its own — a matrix of a hundred
+ * classes has hundreds of thousands of pairs. `extra` keys (the upgrade
+ * plan) follow `relation`.
+ */
+export function* matrixJsonPieces(matrix: CompatibilityMatrix, extra: Record<string, unknown> = {}): Generator<string> {
   // The spread reads the id and digest getters: they are written as values.
-  return `${JSON.stringify({ ...matrix, ...extra }, null, 2)}\n`;
+  const { relation, ...head } = matrix;
+  const text = JSON.stringify(head, null, 2);
+  yield `${text.slice(0, text.lastIndexOf('\n}'))},\n  "relation": [`;
+  const quoted = new Map<string, string>();
+  const quote = (s: string) => {
+    let q = quoted.get(s);
+    if (q === undefined) quoted.set(s, (q = JSON.stringify(s)));
+    return q;
+  };
+  const bodies = new WeakMap<object, string>();
+  const crossType = matrix.mode === 'cross-type';
+  const made = bodiesOf(relation);
+  let piece = '';
+  for (let i = 0; i < relation.length; i++) {
+    const p = relation[i]!;
+    const body = made?.[i];
+    let line: string;
+    if (body === undefined || body.offersNone) line = JSON.stringify(p);
+    else {
+      let tail = bodies.get(body);
+      if (tail === undefined) bodies.set(body, (tail = JSON.stringify(pairOf('', '', '', body, crossType)).slice('{"type":"","from":"","to":""'.length)));
+      line = `{"type":${quote(p.type)},"from":${quote(p.from)},"to":${quote(p.to)}${tail}`;
+    }
+    piece += `${i === 0 ? '' : ','}\n    ${line}`;
+    if (piece.length > 1 << 16) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield `${piece}${relation.length > 0 ? '\n  ' : ''}]`;
+  for (const [k, v] of Object.entries(extra)) yield `,\n  ${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`;
+  yield '\n}\n';
+}
+
+/** The matrix as one JSON text (tests, small fleets). */
+export function renderMatrixJson(matrix: CompatibilityMatrix, extra: Record<string, unknown> = {}): string {
+  return [...matrixJsonPieces(matrix, extra)].join('');
 }

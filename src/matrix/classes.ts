@@ -67,11 +67,17 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
   return value;
 }
 
+/** A string as part of a key: as it is, unless it holds a key separator (then as JSON, which escapes every control character). */
+function esc(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0001-\u0003]/.test(s) ? `j${JSON.stringify(s)}` : `s${s}`;
+}
+
 /** A value as the evaluator sees it, in a form that keys it exactly. */
 function canonical(value: AttributeValue): string {
   if (typeof value === 'number') return `n${value}`;
   if (Array.isArray(value)) return `a${JSON.stringify(value)}`;
-  return `s${value}`;
+  return esc(value);
 }
 
 export class ClassIndex {
@@ -117,16 +123,16 @@ export class ClassIndex {
     return id;
   }
 
-  /** The id of a map's read entries given as `[name, canonical value]` pairs, in the document's order. */
-  private mapId(prefix: string, pairs: [string, string][]): number {
-    let raw = prefix;
-    for (const [k, v] of pairs) raw += `\u0001${k}\u0002${v}`;
+  /**
+   * The id of a map's read entries, from `raw` (the entries in the
+   * document's order, as `\u0001name\u0002value`): memoised by that text,
+   * interned by the entries sorted, so one map written in two orders is one id.
+   */
+  private mapId(raw: string): number {
     let id = this.rawIds.get(raw);
     if (id === undefined) {
-      const sorted = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      let text = prefix;
-      for (const [k, v] of sorted) text += `\u0001${k}\u0002${v}`;
-      id = remember(this.rawIds, raw, this.intern(text));
+      const [prefix, ...entries] = raw.split('\u0001');
+      id = remember(this.rawIds, raw, this.intern([prefix, ...entries.sort()].join('\u0001')));
     }
     return id;
   }
@@ -142,23 +148,22 @@ export class ClassIndex {
   }
 
   private factsId(prefix: string, kind: 'parent' | 'host', facts: Record<string, string | number> | undefined, id?: string): number {
-    const pairs: [string, string][] = [];
-    if (id !== undefined) pairs.push(['@id', id]);
+    let raw = id === undefined ? prefix : `${prefix}\u0001@id\u0002${esc(id)}`;
     if (facts !== undefined) {
       for (const k in facts) {
         if (!Object.hasOwn(facts, k) || !this.reads_(kind, k)) continue;
         const v = trimValue(String(facts[k]));
         // A blank fact is no fact (presentFacts).
-        if (v.trim() !== '') pairs.push([k, v]);
+        if (v.trim() !== '') raw += `\u0001${esc(k)}\u0002${esc(v)}`;
       }
     }
-    return this.mapId(prefix, pairs);
+    return this.mapId(raw);
   }
 
   private shapeId(typeId: string, attrs: Record<string, string | number | readonly string[]>): number {
-    const pairs: [string, string][] = [];
-    for (const k in attrs) if (Object.hasOwn(attrs, k) && this.reads_('type', k)) pairs.push([k, this.typeValue(k, attrs[k]!)]);
-    return this.mapId(`t${typeId}`, pairs);
+    let raw = `t${esc(typeId)}`;
+    for (const k in attrs) if (Object.hasOwn(attrs, k) && this.reads_('type', k)) raw += `\u0001${esc(k)}\u0002${this.typeValue(k, attrs[k]!)}`;
+    return this.mapId(raw);
   }
 
   /** Whether the policy of a source of this type takes one type per parent (then what a parent runs matters). */
@@ -193,7 +198,7 @@ export class ClassIndex {
 
   private keyOf(name: string, hostFacts: number, groups: Map<number, Group>): string {
     let key = `${hostFacts}`;
-    if (this.reads.hostName) key += `\u0003${name}`;
+    if (this.reads.hostName) key += `\u0003${JSON.stringify(name)}`;
     const ids = [...groups.keys()].sort((a, b) => a - b);
     for (const p of ids) {
       const g = groups.get(p)!;
@@ -282,6 +287,41 @@ export class ClassIndex {
       }
     }
     return new Map([...best].map(([t, b]) => [t, b.parent]));
+  }
+
+  /**
+   * What a VM of `type` on `parentId` of this host is, as the policy reads it
+   * (host facts, that parent's facts, that type's shape): two sources with
+   * the same signature get the same verdict from every destination.
+   */
+  sourceSignature(host: Host, parentId: string, type: string): string {
+    const parent = host.parents.find((p) => p.id === parentId)!;
+    const t = parent.types.find((x) => x.id === type)!;
+    const p = this.factsId('p', 'parent', parent.attributes, this.reads.parentId ? parent.id : undefined);
+    return `${this.factsId('h', 'host', host.facts)}${this.reads.hostName ? `\u0003${JSON.stringify(host.name)}` : ''}|${p}|${this.shapeId(t.id, t.attributes)}`;
+  }
+
+  /**
+   * What a destination offers a VM of `type`, as the policy reads it: its
+   * host facts and, per parent group, the shapes of that type with their
+   * capacity bits (every type's, when `type` is undefined: a policy that does
+   * not prune on the type id may place a VM on any). Two destinations with
+   * the same signature give one source the same result.
+   */
+  destinationSignature(host: Host, type?: string): string {
+    const running = this.reads.onePerParent ? runningTypes(host) : undefined;
+    const slots = new Map<string, number>();
+    for (const parent of host.parents) {
+      let p: number | undefined;
+      for (const t of parent.types) {
+        if (type !== undefined && t.id !== type) continue;
+        p ??= this.factsId('p', 'parent', parent.attributes, this.reads.parentId ? parent.id : undefined);
+        const slot = `${p}.${this.shapeId(t.id, t.attributes)}`;
+        slots.set(slot, (slots.get(slot) ?? 0) | this.capacityBits(t.id, t.attributes, running?.get(parent.id)));
+      }
+    }
+    const parts = [...slots].map(([slot, bits]) => `${slot}.${bits & FREE ? FREE : bits}`).sort();
+    return `${this.factsId('h', 'host', host.facts)}${this.reads.hostName ? `\u0003${JSON.stringify(host.name)}` : ''}|${parts.join(',')}`;
   }
 
   /** What the class's members share, for display: the read facts, each parent group with its count, the types offered. */

@@ -5,6 +5,7 @@
 // read as a formula (starting with =, +, -, @, a tab or CR) is prefixed with
 // a single quote: type ids and messages come from host inventories.
 
+import { bodiesOf } from './decide.js';
 import type { ClassPair, CompatibilityMatrix, Fix } from './types.js';
 
 export const CSV_HEADER = ['type', 'from', 'to', 'compatible', 'reason_code', 'failing_checks', 'fixes'] as const;
@@ -22,11 +23,39 @@ export function fixText(f: Fix): string {
   return `${f.side} ${f.scope} ${f.attribute}: ${shown(f.from)} → ${f.to}`;
 }
 
-function row(p: ClassPair): string[] {
-  return [p.type, p.from, p.to, String(p.compatible), p.reasonCode ?? '', (p.failing ?? []).map((f) => f.check).join('; '), (p.fixes ?? []).map(fixText).join('; ')];
+/** The cells after type, from and to: the same for every pair of one body. */
+function tail(p: ClassPair): string {
+  return [String(p.compatible), p.reasonCode ?? '', (p.failing ?? []).map((f) => f.check).join('; '), (p.fixes ?? []).map(fixText).join('; ')].map(csvCell).join(',');
+}
+
+/** The CSV in pieces: the header, then rows as they come (a large fleet's matrix is never one text). */
+export function* matrixCsvPieces(matrix: CompatibilityMatrix): Generator<string> {
+  let piece = `${CSV_HEADER.join(',')}\r\n`;
+  const cells = new Map<string, string>();
+  const cell = (s: string) => {
+    let c = cells.get(s);
+    if (c === undefined) cells.set(s, (c = csvCell(s)));
+    return c;
+  };
+  const tails = new WeakMap<object, string>();
+  const made = bodiesOf(matrix.relation);
+  for (let i = 0; i < matrix.relation.length; i++) {
+    const p = matrix.relation[i]!;
+    const body = made?.[i];
+    let t = body && tails.get(body);
+    if (t === undefined) {
+      t = tail(p);
+      if (body) tails.set(body, t);
+    }
+    piece += `${cell(p.type)},${cell(p.from)},${cell(p.to)},${t}\r\n`;
+    if (piece.length > 1 << 16) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece;
 }
 
 export function renderMatrixCsv(matrix: CompatibilityMatrix): string {
-  const lines = [CSV_HEADER.join(','), ...matrix.relation.map((p) => row(p).map(csvCell).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return [...matrixCsvPieces(matrix)].join('');
 }

@@ -15,10 +15,11 @@
 
 import type { Diagnostic } from '../errors.js';
 import { evaluateDestination } from '../evaluate/decision.js';
+import { gatesOf } from '../evaluate/prune.js';
 import { selectSourceDevices, type SourceDevice } from '../evaluate/sources.js';
 import type { PolicySet } from '../resolve.js';
 import type { CandidateResult, CheckResult, DestinationResult, Host, MdevDevice, PolicyRef } from '../types.js';
-import type { HostClassEntry } from './classes.js';
+import type { ClassIndex, HostClassEntry } from './classes.js';
 import type { PolicyReads } from './reads.js';
 import type { ClassPair, FailingCheck, Fix } from './types.js';
 
@@ -62,13 +63,25 @@ function closest(candidates: readonly CandidateResult[], type: string): Candidat
 /** A check result's fix, when the Decision carries one (issue 17 §1; read as optional until then). */
 const fixOf = (c: CheckResult): Fix | undefined => (c as CheckResult & { fix?: Fix }).fix;
 
-/** One destination result as a class pair. */
-export function classPair(type: string, from: string, to: string, result: DestinationResult, crossType: boolean): ClassPair {
-  const pair: ClassPair = { type, from, to, compatible: result.compatible };
-  if (result.compatible) {
-    if (result.skipped && result.skipped.length > 0) pair.skipped = [...result.skipped];
-    return pair;
-  }
+/**
+ * What a class pair says, but for its type, from and to: shared by every
+ * pair decided alike (its arrays too). `offersNone`: the reason names the
+ * destination class (no host of it offers the type).
+ */
+export interface PairBody {
+  compatible: boolean;
+  skipped?: string[];
+  reasonCode?: string;
+  reason?: string;
+  failing?: FailingCheck[];
+  fixes?: Fix[];
+  offersNone?: boolean;
+}
+
+/** One destination result as the body of a class pair. */
+export function pairBody(type: string, result: DestinationResult): PairBody {
+  if (result.compatible) return result.skipped && result.skipped.length > 0 ? { compatible: true, skipped: [...result.skipped] } : { compatible: true };
+  const body: PairBody = { compatible: false };
   const best = closest(result.candidates, type);
   const failing: FailingCheck[] = (best ? failingOf(best) : []).map((c) => {
     const f: FailingCheck = { check: c.id, origin: c.origin, message: c.message };
@@ -79,19 +92,48 @@ export function classPair(type: string, from: string, to: string, result: Destin
   let code: string | undefined = result.reasonCode;
   let reason = result.reason;
   if (code === 'no-candidate') {
-    if (!best && !result.candidates.some((c) => c.compatible)) reason = crossType ? `no host of ${to} offers \`${type}\` or a type that lists it` : `no host of ${to} offers \`${type}\``;
+    if (!best && !result.candidates.some((c) => c.compatible)) body.offersNone = true;
     else if (result.candidates.some((c) => c.compatible)) {
       // Every compatible candidate sits on a parent that runs another type, under a policy of one type per parent.
       code = 'one-type';
-      reason = `every parent of ${to} that could take \`${type}\` runs another type (parent capacity \`one\`: one type per parent at a time)`;
+      reason = `every parent that could take \`${type}\` runs another type (parent capacity \`one\`: one type per parent at a time)`;
     } else reason = `every \`${type}\` candidate is refused: ${failing.map((f) => f.check).join(', ') || 'its type is unknown'}`;
   }
-  if (code !== undefined) pair.reasonCode = code;
-  if (reason !== undefined) pair.reason = reason.split(VM_DEVICE).join(`the VM's \`${type}\` device`);
-  if (failing.length > 0) pair.failing = failing;
+  if (code !== undefined) body.reasonCode = code;
+  if (reason !== undefined && !body.offersNone) body.reason = reason.split(VM_DEVICE).join(`the VM's \`${type}\` device`);
+  if (failing.length > 0) body.failing = failing;
   const fixes = (result as DestinationResult & { fixes?: Fix[] }).fixes ?? failing.flatMap((f) => (f.fix ? [f.fix] : []));
-  if (fixes.length > 0) pair.fixes = fixes;
+  if (fixes.length > 0) body.fixes = fixes;
+  return body;
+}
+
+/**
+ * The bodies of a relation's pairs, index for index (a symbol on the array:
+ * never serialised, never listed), for renderers that memoise per body.
+ */
+const BODIES = Symbol('pair bodies');
+
+/** The body each pair of a relation was made from, when decideRelation made it. */
+export function bodiesOf(relation: readonly ClassPair[]): readonly PairBody[] | undefined {
+  const bodies = (relation as readonly ClassPair[] & { [BODIES]?: PairBody[] })[BODIES];
+  return bodies && bodies.length === relation.length ? bodies : undefined;
+}
+
+/** A class pair from its body (the key order of ClassPair: type, from, to, compatible, skipped, reasonCode, reason, failing, fixes). */
+export function pairOf(type: string, from: string, to: string, body: PairBody, crossType: boolean): ClassPair {
+  const pair: ClassPair = { type, from, to, compatible: body.compatible };
+  if (body.skipped) pair.skipped = body.skipped;
+  if (body.reasonCode !== undefined) pair.reasonCode = body.reasonCode;
+  if (body.offersNone) pair.reason = crossType ? `no host of ${to} offers \`${type}\` or a type that lists it` : `no host of ${to} offers \`${type}\``;
+  else if (body.reason !== undefined) pair.reason = body.reason;
+  if (body.failing) pair.failing = body.failing;
+  if (body.fixes) pair.fixes = body.fixes;
   return pair;
+}
+
+/** One destination result as a class pair. */
+export function classPair(type: string, from: string, to: string, result: DestinationResult, crossType: boolean): ClassPair {
+  return pairOf(type, from, to, pairBody(type, result), crossType);
 }
 
 export interface Relation {
@@ -116,24 +158,60 @@ export function asDestinations(classes: readonly HostClassEntry[]): Destination[
 /**
  * Decide every (type, from, to). `destinations` are the classes as they stand
  * as destinations (by default the classes themselves; the upgrade planner
- * passes upgraded ones): `to` is each one's id.
+ * passes upgraded ones): `to` is each one's id. Decisions are made once per
+ * (source signature, destination signature) — what the policy reads of the
+ * VM's side and of what the destination offers its type (src/matrix/
+ * classes.ts) — and shared by every pair with the same two: a fleet of many
+ * classes that differ in types a VM does not use decides each VM type against
+ * a handful of destination shapes.
  */
-export async function decideRelation(classes: readonly HostClassEntry[], set: PolicySet, reads: PolicyReads, options: DecideOptions, destinations: readonly Destination[] = asDestinations(classes)): Promise<Relation> {
+export async function decideRelation(index: ClassIndex, set: PolicySet, reads: PolicyReads, options: DecideOptions, destinations: readonly Destination[] = asDestinations(index.classes)): Promise<Relation> {
   const relation: ClassPair[] = [];
+  const bodyList: PairBody[] = [];
+  Object.defineProperty(relation, BODIES, { value: bodyList });
   const applied = new Set<number>();
   const errors: Diagnostic[] = [];
   const crossType = set.mode === 'cross-type';
-  for (const from of classes) {
+  // Sources by signature; per source, its bodies by destination signature id; per destination, its signature ids by type.
+  const sourceIds = new Map<string, number>();
+  const sources: ({ source: SourceDevice; byType: boolean; bodies: (PairBody | undefined)[] } | undefined)[] = [];
+  const signatureIds = new Map<string, number>();
+  const destinationSignatures = destinations.map(() => new Map<string, number>());
+  for (const from of index.classes) {
     for (const type of [...from.sourceParents.keys()].sort()) {
-      const { source, errors: e } = classSource(from, type, set, reads);
-      errors.push(...e);
-      if (!source) continue;
-      set.applicable(source.fact.type).forEach((a, i) => a && applied.add(i));
-      for (const to of destinations) {
+      const sourceKey = `${type}\u0000${index.sourceSignature(from.representative, from.sourceParents.get(type)!, type)}`;
+      let sid = sourceIds.get(sourceKey);
+      if (sid === undefined) {
+        sid = sources.length;
+        sourceIds.set(sourceKey, sid);
+        const { source, errors: e } = classSource(from, type, set, reads);
+        errors.push(...e);
+        // Pruned on the type id, a destination's other types never become candidates: only its shapes of this type matter.
+        sources.push(source && { source, byType: gatesOf(source).some((g) => g.attribute === '@id'), bodies: [] });
+        if (source) set.applicable(source.fact.type).forEach((a, i) => a && applied.add(i));
+      }
+      const made = sources[sid];
+      if (!made) continue;
+      const sigType = made.byType ? type : '';
+      for (let d = 0; d < destinations.length; d++) {
+        const to = destinations[d]!;
         // A class of one host is not its own destination: no second host.
         if (to.notFor === from.id) continue;
-        const result = await evaluateDestination([source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
-        relation.push(classPair(type, from.id, to.id, result, crossType));
+        const bySig = destinationSignatures[d]!;
+        let sig = bySig.get(sigType);
+        if (sig === undefined) {
+          const text = index.destinationSignature(to.host, made.byType ? type : undefined);
+          sig = signatureIds.get(text);
+          if (sig === undefined) signatureIds.set(text, (sig = signatureIds.size));
+          bySig.set(sigType, sig);
+        }
+        let body = made.bodies[sig];
+        if (!body) {
+          const result = await evaluateDestination([made.source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
+          made.bodies[sig] = body = pairBody(type, result);
+        }
+        relation.push(pairOf(type, from.id, to.id, body, crossType));
+        bodyList.push(body);
       }
     }
   }

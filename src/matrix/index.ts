@@ -1,8 +1,8 @@
 // The compatibility matrix's modules, for the `matrix` command (one import).
-export { buildMatrix, renderMatrixJson, type MatrixOptions, type MatrixRun } from './build.js';
+export { buildMatrix, matrixJsonPieces, renderMatrixJson, type MatrixOptions, type MatrixRun } from './build.js';
 export { ClassIndex, type HostClassEntry } from './classes.js';
-export { renderMatrixCsv, csvCell, fixText } from './csv.js';
-export { classPair, classSource, decideRelation, asDestinations, VM_DEVICE, PLACEHOLDER } from './decide.js';
+export { matrixCsvPieces, renderMatrixCsv, csvCell, fixText } from './csv.js';
+export { bodiesOf, classPair, classSource, pairBody, pairOf, decideRelation, asDestinations, VM_DEVICE, PLACEHOLDER } from './decide.js';
 export { compatibilityGroups, hostLabels, hostTraits, isDnsSubdomain, isLabelName, renderK8sLabels, renderNovaTraits, traitNames, DEFAULT_LABEL_PREFIX, TRAIT_PREFIX } from './labels.js';
 export { readFleet } from './read.js';
 export { loadMatrixPolicy, possibleChecks, readsAttribute, readsOf, type MatrixPolicy, type PolicyReads } from './reads.js';

@@ -36,7 +36,7 @@ import { diagnostic, type Diagnostic } from '../errors.js';
 import { normalizeAttribute } from '../normalize.js';
 import type { PolicySet } from '../resolve.js';
 import type { Host } from '../types.js';
-import type { HostClassEntry } from './classes.js';
+import type { ClassIndex, HostClassEntry } from './classes.js';
 import { decideRelation, type DecideOptions } from './decide.js';
 import type { PolicyReads } from './reads.js';
 import type { ClassPair } from './types.js';
@@ -134,7 +134,7 @@ export interface UpgradePlan {
 }
 
 export interface PlanInput {
-  classes: readonly HostClassEntry[];
+  index: ClassIndex;
   /** The matrix's decisions (old → old). */
   relation: readonly ClassPair[];
   changes: readonly FactChange[];
@@ -146,7 +146,8 @@ export interface PlanInput {
 const pairKey = (type: string, from: string, to: string) => `${type}\u0000${from}\u0000${to}`;
 
 export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan; errors: Diagnostic[] }> {
-  const { classes, changes } = input;
+  const { index, changes } = input;
+  const classes = index.classes;
   const upgradedHost = new Map<string, Host>();
   for (const c of classes) {
     const h = applyChanges(c.representative, changes);
@@ -154,7 +155,7 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
   }
   const affected = classes.filter((c) => upgradedHost.has(c.id));
   // Old → upgraded: a class's VMs are never decided against its own upgraded self (it is being upgraded, or not yet).
-  const toNew = await decideRelation(classes, input.set, input.reads, input.options, affected.map((c) => ({ id: c.id, host: upgradedHost.get(c.id)!, notFor: c.id })));
+  const toNew = await decideRelation(index, input.set, input.reads, input.options, affected.map((c) => ({ id: c.id, host: upgradedHost.get(c.id)!, notFor: c.id })));
   const oldPairs = new Map(input.relation.map((p) => [pairKey(p.type, p.from, p.to), p]));
   const newPairs = new Map(toNew.relation.map((p) => [pairKey(p.type, p.from, p.to), p]));
   const byId = new Map(classes.map((c) => [c.id, c]));

@@ -15,6 +15,9 @@ function members(c: HostClass): string {
   return c.members.length > MEMBERS_SHOWN ? `${shown}, … ${c.members.length - MEMBERS_SHOWN} more` : shown;
 }
 
+/** A pair refused because no host of the destination class offers the type (no check failed). */
+const offersNone = (p: ClassPair) => p.reasonCode === 'no-candidate' && p.failing === undefined;
+
 const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
 
 export function renderMatrixText(m: CompatibilityMatrix): string {
@@ -38,20 +41,20 @@ export function renderMatrixText(m: CompatibilityMatrix): string {
     const at = new Map(pairs.map((p) => [`${p.from}\u0000${p.to}`, p]));
     const froms = ids.filter((id) => pairs.some((p) => p.from === id));
     out.push('');
-    out.push(`${safe(type)}: from (rows) → to (columns); ✓ can take it, ✗ cannot, - one host (not its own destination)`);
+    out.push(`${safe(type)}: from (rows) → to (columns); ✓ can take it, ✗ refused, · does not offer it, - one host (not its own destination)`);
     out.push(`  ${pad('')}${ids.map(pad).join('')}`.trimEnd());
     for (const from of froms) {
       const cells = ids.map((to) => {
         const p = at.get(`${from}\u0000${to}`);
-        return pad(p === undefined ? '-' : p.compatible ? '✓' : '✗');
+        return pad(p === undefined ? '-' : p.compatible ? '✓' : offersNone(p) ? '·' : '✗');
       });
       out.push(`  ${pad(from)}${cells.join('')}`.trimEnd());
     }
   }
-  const refused = m.relation.filter((p) => !p.compatible);
+  const refused = m.relation.filter((p) => !p.compatible && !offersNone(p));
   if (refused.length > 0) {
     out.push('');
-    out.push('Refused:');
+    out.push('Refused (the pairs whose destination does not offer the type left out):');
     for (const p of refused.slice(0, REFUSED_SHOWN)) {
       const first = p.failing?.[0];
       out.push(`  ${safe(p.type)} ${p.from} → ${p.to}: ${safe(first ? `${first.check}: ${first.message}` : (p.reason ?? p.reasonCode ?? 'refused'))}${(p.failing?.length ?? 0) > 1 ? ` (+${p.failing!.length - 1} more)` : ''}`);
@@ -61,13 +64,12 @@ export function renderMatrixText(m: CompatibilityMatrix): string {
   return `${out.join('\n')}\n`;
 }
 
-function strandedText(s: Stranded): string[] {
-  const lines = [`${safe(s.type)} VMs on ${s.class} would have nowhere to go:`];
-  for (const r of s.refusals) {
-    const why = r.state === 'being upgraded' ? 'being upgraded' : r.state === 'one host' ? 'its only host' : `${r.state}: ${r.failing?.length ? r.failing.join(', ') : (r.reasonCode ?? 'refused')}`;
-    lines.push(`      ${r.to} ${safe(why)}`);
-  }
-  return lines;
+/** Why (y, T) has nowhere to go, in one line: the refusals by a check, the class being upgraded, its own single host; the classes that offer no such type left out. */
+function refusalsText(s: Stranded): string {
+  const parts = s.refusals
+    .filter((r) => r.state === 'being upgraded' || r.state === 'one host' || r.reasonCode !== 'no-candidate' || (r.failing?.length ?? 0) > 0)
+    .map((r) => (r.state === 'being upgraded' ? `${r.to} is being upgraded` : r.state === 'one host' ? `${r.to} has no other host` : `${r.to} (${r.state}) refuses: ${r.failing?.length ? r.failing.join(', ') : (r.reasonCode ?? 'refused')}`));
+  return `${safe(s.type)} VMs on ${s.class} have nowhere to go: ${parts.join('; ') || 'no other class offers the type'}`;
 }
 
 export function renderPlanText(plan: UpgradePlan, classes: readonly HostClass[]): string {
@@ -75,17 +77,17 @@ export function renderPlanText(plan: UpgradePlan, classes: readonly HostClass[])
   const byId = new Map(classes.map((c) => [c.id, c]));
   out.push(`Upgrade: ${safe(plan.changes.join(', '))}`);
   out.push(`Affected: ${plan.affected.join(', ') || 'none'}; unaffected: ${plan.unaffected.join(', ') || 'none'}`);
-  for (const s of plan.stranded) out.push(`  note: ${strandedText(s).join('\n')} (before the upgrade starts: not counted against it)`);
+  for (const s of plan.stranded) out.push(`  note, before any upgrade: ${refusalsText(s)}`);
   out.push('');
   out.push(plan.feasible ? `Feasible, in ${plural(plan.steps.length, 'step')}:` : `Infeasible at step ${plan.blocked!.step}${plan.steps.length > 0 ? ', after:' : ':'}`);
   for (const s of plan.steps) {
     out.push(`  ${s.step}. ${s.class} (${plural(s.size, 'host')}: ${members(byId.get(s.class)!)})`);
-    for (const e of s.evacuate) out.push(`       ${safe(e.type)} VMs → ${e.to.join(', ')}`);
+    for (const e of s.evacuate) out.push(`       its ${safe(e.type)} VMs can go to ${e.to.join(', ')}`);
   }
   if (plan.blocked) {
     out.push('');
     out.push(`Step ${plan.blocked.step}: no remaining class can be upgraded without stranding VMs:`);
-    for (const c of plan.blocked.candidates) out.push(`  upgrading ${c.class}: ${strandedText(c.strands).join('\n')}`);
+    for (const c of plan.blocked.candidates) out.push(`  upgrading ${c.class}: ${refusalsText(c.strands)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -3,7 +3,10 @@
 // still has somewhere to live-migrate to?
 //
 // The change. `FACT=VALUE`, repeatable: `host.X` (or a bare `X`) a host fact,
-// `parent.X` a parent fact, `type.X` an mdev type attribute. A change applies
+// `parent.X` a parent fact, `type.X` an mdev type attribute, `type[GLOB].X`
+// the attribute of the types whose id the glob matches (`*`, `?`: overlay
+// selectors' globs; `type[i915-GVTg_*].software_version=1.4.0` upgrades the
+// GVT-g driver, not every driver with a software_version). A change applies
 // wherever the fact is present with another value (an upgrade changes a
 // value; it does not give a host a fact it never had: `nvidia_version`
 // changes on the hosts that run the NVIDIA driver, not on the others). A
@@ -34,6 +37,7 @@
 
 import { diagnostic, type Diagnostic } from '../errors.js';
 import { normalizeAttribute } from '../normalize.js';
+import { globMatch } from '../selector.js';
 import type { PolicySet } from '../resolve.js';
 import type { Host } from '../types.js';
 import type { ClassIndex, HostClassEntry } from './classes.js';
@@ -43,22 +47,29 @@ import type { ClassPair } from './types.js';
 
 export interface FactChange {
   scope: 'host' | 'parent' | 'type';
+  /** For `type[GLOB].NAME`: the types whose id it matches. */
+  types?: string;
   name: string;
   value: string;
   /** As written on the command line. */
   text: string;
 }
 
-/** `host.X=V`, `X=V` (a host fact), `parent.X=V`, `type.X=V`; or why not. */
+/** `host.X=V`, `X=V` (a host fact), `parent.X=V`, `type.X=V`, `type[GLOB].X=V`; or why not. */
 export function parseChange(text: string): FactChange | string {
   const eq = text.indexOf('=');
-  if (eq <= 0) return `\`${text}\` is not FACT=VALUE (e.g. nvidia_version=570.86.10, parent.driver_version=570.86.10)`;
+  if (eq <= 0) return `\`${text}\` is not FACT=VALUE (e.g. nvidia_version=570.86.10, type[i915-GVTg_*].software_version=1.4.0)`;
   const fact = text.slice(0, eq).trim();
   const value = text.slice(eq + 1).trim();
-  const m = /^(?:(host|parent|type)\.)?([A-Za-z0-9_][A-Za-z0-9_.:-]*)$/.exec(fact);
-  if (!m) return `\`${fact}\` is not a fact name: host.NAME (or NAME), parent.NAME or type.NAME`;
+  const m = /^(?:(host|parent|type)(?:\[([^\]\s]+)\])?\.)?([A-Za-z0-9_][A-Za-z0-9_.:-]*)$/.exec(fact);
+  if (!m || (m[2] !== undefined && m[1] !== 'type')) return `\`${fact}\` is not a fact name: host.NAME (or NAME), parent.NAME, type.NAME or type[GLOB].NAME`;
   if (value === '') return `\`${text}\` gives no value`;
-  return { scope: (m[1] as FactChange['scope'] | undefined) ?? 'host', name: m[2]!, value, text };
+  return { scope: (m[1] as FactChange['scope'] | undefined) ?? 'host', ...(m[2] !== undefined ? { types: m[2] } : {}), name: m[3]!, value, text };
+}
+
+/** A change as the plan names it. */
+export function changeText(c: FactChange): string {
+  return `${c.scope}${c.types !== undefined ? `[${c.types}]` : ''}.${c.name}=${c.value}`;
 }
 
 /** A host with the changes applied where each fact is present with another value; undefined when none applies. */
@@ -82,7 +93,7 @@ export function applyChanges(host: Host, changes: readonly FactChange[]): Host |
     const types = p.types.map((t) => {
       let attrs = t.attributes;
       for (const c of changes) {
-        if (c.scope !== 'type' || !Object.hasOwn(attrs, c.name)) continue;
+        if (c.scope !== 'type' || !Object.hasOwn(attrs, c.name) || (c.types !== undefined && !globMatch(c.types, t.id))) continue;
         const v = normalizeAttribute(c.name, c.value);
         if (JSON.stringify(attrs[c.name]) === JSON.stringify(v)) continue;
         attrs = { ...attrs, [c.name]: v };
@@ -228,7 +239,7 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
     remaining = remaining.filter((x) => x !== next);
   }
   const plan: UpgradePlan = {
-    changes: changes.map((c) => `${c.scope}.${c.name}=${c.value}`),
+    changes: changes.map(changeText),
     feasible: blocked === undefined,
     affected: affected.map((c) => c.id),
     unaffected: classes.filter((c) => !upgradedHost.has(c.id)).map((c) => c.id),
@@ -237,6 +248,6 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
     ...(blocked ? { blocked } : {}),
   };
   const errors = [...toNew.errors];
-  if (affected.length === 0) errors.push(diagnostic('usage', `no host has ${changes.map((c) => `\`${c.scope}.${c.name}\``).join(', ')} with another value: nothing to upgrade`, {}, { severity: 'warning' }));
+  if (affected.length === 0) errors.push(diagnostic('usage', `no host has ${changes.map((c) => `\`${changeText(c).replace(/=.*$/, '')}\``).join(', ')} with another value: nothing to upgrade`, {}, { severity: 'warning' }));
   return { plan, errors };
 }

@@ -84,7 +84,7 @@ export function traitNames(m: CompatibilityMatrix): Map<string, string> {
   const classMax = Math.max(0, ...m.classes.map((c) => c.id.length));
   const types = typeNames(m.types, (t) => t.toUpperCase().replace(/[^A-Z0-9_]/g, '_'), TRAIT_MAX - TRAIT_PREFIX.length - 1 - classMax, '_H');
   const names = new Map<string, string>();
-  for (const g of compatibilityGroups(m)) names.set(`${g.type}\u0000${g.class}`, `${TRAIT_PREFIX}${types.get(g.type)!}_${g.class.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`);
+  for (const g of compatibilityGroups(m)) names.set(`${g.type}\u0000${g.class}`, `${TRAIT_PREFIX}${types.get(g.type)!.toUpperCase()}_${g.class.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`);
   return names;
 }
 

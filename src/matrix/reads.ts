@@ -217,9 +217,13 @@ export async function loadMatrixPolicy(choice: PolicyChoice, limits: LoadLimits)
   ]);
   const errors = [base, ...overlays].flatMap((o) => o.errors);
   if (errors.length > 0) return failed(errors);
-  const set = resolvePolicySet(base.value!, overlays.map((o) => o.value!), choice.mode);
+  return matrixPolicyOf(base.value!, overlays.map((o) => o.value!), choice.mode);
+}
+
+/** A base policy and its overlays, resolved for a mode, with what they read. */
+export function matrixPolicyOf(base: PolicySource, overlays: readonly OverlaySource[], mode?: string): Result<MatrixPolicy> {
+  const set = resolvePolicySet(base, overlays, mode);
   if (!set.ok) return set;
-  const sources = overlays.map((o) => o.value!);
-  const one = base.value!.written.spec.parentCapacity === 'one' || sources.some((o) => o.written.spec.parentCapacity === 'one');
-  return ok({ set: set.value, reads: readsOf(possibleChecks(base.value!, sources, set.value.mode), one) }, set.warnings);
+  const one = base.written.spec.parentCapacity === 'one' || overlays.some((o) => o.written.spec.parentCapacity === 'one');
+  return ok({ set: set.value, reads: readsOf(possibleChecks(base, overlays, set.value.mode), one) }, set.warnings);
 }

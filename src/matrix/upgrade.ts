@@ -61,7 +61,7 @@ export function parseChange(text: string): FactChange | string {
   if (eq <= 0) return `\`${text}\` is not FACT=VALUE (e.g. nvidia_version=570.86.10, type[i915-GVTg_*].software_version=1.4.0)`;
   const fact = text.slice(0, eq).trim();
   const value = text.slice(eq + 1).trim();
-  const m = /^(?:(host|parent|type)(?:\[([^\]\s]+)\])?\.)?([A-Za-z0-9_][A-Za-z0-9_.:-]*)$/.exec(fact);
+  const m = /^(?:(host|parent|type)(?:\[([^\]\s]+)\])?\.)?([A-Za-z0-9_][A-Za-z0-9_:-]*)$/.exec(fact);
   if (!m || (m[2] !== undefined && m[1] !== 'type')) return `\`${fact}\` is not a fact name: host.NAME (or NAME), parent.NAME, type.NAME or type[GLOB].NAME`;
   if (value === '') return `\`${text}\` gives no value`;
   return { scope: (m[1] as FactChange['scope'] | undefined) ?? 'host', ...(m[2] !== undefined ? { types: m[2] } : {}), name: m[3]!, value, text };

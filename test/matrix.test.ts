@@ -388,6 +388,29 @@ test('k8s-labels: only node names that are DNS subdomains get labels; every labe
   assert.match(bad.stderr, /^usage: `Not_A.Domain` is not a DNS subdomain/);
 });
 
+test('--fail-on-skip: a pair that passes only by checks absent on both hosts is refused', () => {
+  const r = cli(['matrix', FLEET, '--format', 'csv', '--fail-on-skip']);
+  assert.is(r.status, 0);
+  assert.ok(r.stdout.includes('\r\nnvidia-557,C2,C2,false,no-candidate,software-version; compatible-attributes; dynamic-resources,\r\n'), r.stdout);
+  const plain = cli(['matrix', FLEET, '--format', 'csv']);
+  assert.ok(plain.stdout.includes('\r\nnvidia-557,C2,C2,true,,,\r\n'));
+});
+
+test('a host read twice counts once, with a warning', () => {
+  const r = cli(['matrix', FLEET, FLEET, '--format', 'json']);
+  assert.is(r.status, 0);
+  const doc = JSON.parse(r.stdout) as m.CompatibilityMatrix;
+  assert.is(doc.hosts, 12);
+  assert.equal(doc.classes.map((c) => c.size), [3, 2, 2, 3, 1, 1]);
+  assert.match(r.stderr, /duplicate-key: 12 hosts were read again and left out \(the first read of each name counts\): `gvt-01`, /);
+});
+
+test('--plan-upgrade of a fact no check reads: a warning that it changes no verdict (draining each class still must work)', () => {
+  const r = cli(['matrix', FLEET, '--plan-upgrade', 'host.bios_version=9']);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /no check reads `host\.bios_version`: changing it changes no verdict/);
+});
+
 // --- bad input ------------------------------------------------------------------------------------------------
 
 test('bad input: coded errors on stderr, exit 2, the good hosts still in the matrix', () => {

@@ -4,7 +4,7 @@
 // the traceability of a Decision (an id, the time, the tool, the policy set's
 // digest: src/trace.ts). Reads files; never prints.
 
-import { sortDiagnostics, type Diagnostic } from '../errors.js';
+import { sortDiagnostics, warning, type Diagnostic } from '../errors.js';
 import type { LoadLimits } from '../load.js';
 import { newDecisionId, now, toolInfo } from '../trace.js';
 import { ClassIndex } from './classes.js';
@@ -62,7 +62,13 @@ export async function buildMatrix(options: MatrixOptions): Promise<MatrixRun> {
     types,
     relation: decided.relation,
   };
-  return { matrix, index, warnings: read.warnings };
+  const repeated = index.repeated.length;
+  const warnings = [...read.warnings];
+  if (repeated > 0) {
+    const shown = index.repeated.slice(0, 5).map((n) => `\`${n}\``).join(', ');
+    warnings.push(warning('duplicate-key', `${repeated} host${repeated === 1 ? ' was' : 's were'} read again and left out (the first read of each name counts): ${shown}${repeated > 5 ? ', …' : ''}`));
+  }
+  return { matrix, index, warnings };
 }
 
 /**

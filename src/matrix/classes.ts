@@ -100,8 +100,11 @@ export class ClassIndex {
     return this.entries;
   }
 
-  /** Hosts keyed so far. */
+  /** Hosts keyed so far (each name once). */
   hosts = 0;
+  /** Names read again after their first host (left out: DNS names, compared as sameHost does). */
+  readonly repeated: string[] = [];
+  private readonly names = new Set<string>();
 
   private reads_(kind: 'type' | 'parent' | 'host', name: string): boolean {
     const cache = this.readsCache[kind];
@@ -214,7 +217,7 @@ export class ClassIndex {
   }
 
   /** A Host document the fleet path's quick check accepted (no diagnostics): keyed from its raw values. */
-  addWritten(doc: WrittenHost, file: string | undefined, normalize: () => Host): HostClassEntry {
+  addWritten(doc: WrittenHost, file: string | undefined, normalize: () => Host): HostClassEntry | undefined {
     const groups = new Map<number, Group>();
     const parents = doc.spec.parents;
     for (const pid in parents) {
@@ -244,7 +247,7 @@ export class ClassIndex {
   }
 
   /** A Host the library loaded (normalised). */
-  addHost(host: Host): HostClassEntry {
+  addHost(host: Host): HostClassEntry | undefined {
     const groups = new Map<number, Group>();
     const running = this.reads.onePerParent ? runningTypes(host) : undefined;
     for (const parent of host.parents) {
@@ -260,7 +263,14 @@ export class ClassIndex {
     return this.place(key, host.name, () => host);
   }
 
-  private place(key: string, name: string, host: () => Host): HostClassEntry {
+  private place(key: string, name: string, host: () => Host): HostClassEntry | undefined {
+    // One host read twice (two inventories, a line repeated) is one host: a class of it alone is not its own destination.
+    const same = name.trim().toLowerCase();
+    if (this.names.has(same)) {
+      this.repeated.push(name);
+      return undefined;
+    }
+    this.names.add(same);
     this.hosts++;
     let entry = this.byKey.get(key);
     if (entry) {

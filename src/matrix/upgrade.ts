@@ -42,7 +42,7 @@ import type { PolicySet } from '../resolve.js';
 import type { Host } from '../types.js';
 import type { ClassIndex, HostClassEntry } from './classes.js';
 import { decideRelation, type DecideOptions } from './decide.js';
-import type { PolicyReads } from './reads.js';
+import { readsAttribute, type PolicyReads } from './reads.js';
 import type { ClassPair } from './types.js';
 
 export interface FactChange {
@@ -248,6 +248,9 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
     ...(blocked ? { blocked } : {}),
   };
   const errors = [...toNew.errors];
+  for (const c of changes) {
+    if (!readsAttribute(input.reads[c.scope], c.name)) errors.push(diagnostic('usage', `no check reads \`${changeText(c).replace(/=.*$/, '')}\`: changing it changes no verdict`, {}, { severity: 'warning' }));
+  }
   if (affected.length === 0) errors.push(diagnostic('usage', `no host has ${changes.map((c) => `\`${changeText(c).replace(/=.*$/, '')}\``).join(', ')} with another value: nothing to upgrade`, {}, { severity: 'warning' }));
   return { plan, errors };
 }

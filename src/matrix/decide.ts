@@ -120,12 +120,20 @@ export function bodiesOf(relation: readonly ClassPair[]): readonly PairBody[] | 
 }
 
 /** A class pair from its body (the key order of ClassPair: type, from, to, compatible, skipped, reasonCode, reason, failing, fixes). */
-export function pairOf(type: string, from: string, to: string, body: PairBody, crossType: boolean): ClassPair {
+export function pairOf(type: string, from: string, to: string, body: PairBody, crossType: boolean, reasons?: Map<string, string>): ClassPair {
   const pair: ClassPair = { type, from, to, compatible: body.compatible };
   if (body.skipped) pair.skipped = body.skipped;
   if (body.reasonCode !== undefined) pair.reasonCode = body.reasonCode;
-  if (body.offersNone) pair.reason = crossType ? `no host of ${to} offers \`${type}\` or a type that lists it` : `no host of ${to} offers \`${type}\``;
-  else if (body.reason !== undefined) pair.reason = body.reason;
+  if (body.offersNone) {
+    // One text per (destination, type), however many classes send that type there.
+    const key = `${to}\u0000${type}`;
+    let reason = reasons?.get(key);
+    if (reason === undefined) {
+      reason = crossType ? `no host of ${to} offers \`${type}\` or a type that lists it` : `no host of ${to} offers \`${type}\``;
+      reasons?.set(key, reason);
+    }
+    pair.reason = reason;
+  } else if (body.reason !== undefined) pair.reason = body.reason;
   if (body.failing) pair.failing = body.failing;
   if (body.fixes) pair.fixes = body.fixes;
   return pair;
@@ -177,6 +185,7 @@ export async function decideRelation(index: ClassIndex, set: PolicySet, reads: P
   const sources: ({ source: SourceDevice; byType: boolean; bodies: (PairBody | undefined)[] } | undefined)[] = [];
   const signatureIds = new Map<string, number>();
   const destinationSignatures = destinations.map(() => new Map<string, number>());
+  const reasons = new Map<string, string>();
   for (const from of index.classes) {
     for (const type of [...from.sourceParents.keys()].sort()) {
       const sourceKey = `${type}\u0000${index.sourceSignature(from.representative, from.sourceParents.get(type)!, type)}`;
@@ -210,7 +219,7 @@ export async function decideRelation(index: ClassIndex, set: PolicySet, reads: P
           const result = await evaluateDestination([made.source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
           made.bodies[sig] = body = pairBody(type, result);
         }
-        relation.push(pairOf(type, from.id, to.id, body, crossType));
+        relation.push(pairOf(type, from.id, to.id, body, crossType, reasons));
         bodyList.push(body);
       }
     }

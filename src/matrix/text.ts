@@ -32,7 +32,11 @@ export function renderMatrixText(m: CompatibilityMatrix): string {
     if (facts.length > 0) out.push(`    host: ${safe(facts.join(', '))}`);
   }
   const byType = new Map<string, ClassPair[]>();
-  for (const p of m.relation) byType.set(p.type, [...(byType.get(p.type) ?? []), p]);
+  for (const p of m.relation) {
+    let list = byType.get(p.type);
+    if (!list) byType.set(p.type, (list = []));
+    list.push(p);
+  }
   const ids = m.classes.map((c) => c.id);
   const width = Math.max(3, ...ids.map((id) => id.length)) + 1;
   const pad = (s: string) => s.padEnd(width);

@@ -106,7 +106,7 @@ export class ClassIndex {
   readonly repeated: string[] = [];
   private readonly names = new Set<string>();
 
-  private reads_(kind: 'type' | 'parent' | 'host', name: string): boolean {
+  private isRead(kind: 'type' | 'parent' | 'host', name: string): boolean {
     const cache = this.readsCache[kind];
     let r = cache.get(name);
     if (r === undefined) {
@@ -154,7 +154,7 @@ export class ClassIndex {
     let raw = id === undefined ? prefix : `${prefix}\u0001@id\u0002${esc(id)}`;
     if (facts !== undefined) {
       for (const k in facts) {
-        if (!Object.hasOwn(facts, k) || !this.reads_(kind, k)) continue;
+        if (!Object.hasOwn(facts, k) || !this.isRead(kind, k)) continue;
         const v = trimValue(String(facts[k]));
         // A blank fact is no fact (presentFacts).
         if (v.trim() !== '') raw += `\u0001${esc(k)}\u0002${esc(v)}`;
@@ -165,7 +165,7 @@ export class ClassIndex {
 
   private shapeId(typeId: string, attrs: Record<string, string | number | readonly string[]>): number {
     let raw = `t${esc(typeId)}`;
-    for (const k in attrs) if (Object.hasOwn(attrs, k) && this.reads_('type', k)) raw += `\u0001${esc(k)}\u0002${this.typeValue(k, attrs[k]!)}`;
+    for (const k in attrs) if (Object.hasOwn(attrs, k) && this.isRead('type', k)) raw += `\u0001${esc(k)}\u0002${this.typeValue(k, attrs[k]!)}`;
     return this.mapId(raw);
   }
 
@@ -339,7 +339,7 @@ export class ClassIndex {
     const host = entry.representative;
     const hostFacts: Record<string, string> = {};
     if (this.reads.hostName) hostFacts['@name'] = host.name;
-    for (const k of Object.keys(host.facts).sort()) if (this.reads_('host', k)) hostFacts[k] = host.facts[k]!;
+    for (const k of Object.keys(host.facts).sort()) if (this.isRead('host', k)) hostFacts[k] = host.facts[k]!;
     const running = this.reads.onePerParent ? runningTypes(host) : undefined;
     const groups = new Map<number, { count: number; attributes: Record<string, string>; types: Map<string, { shapes: Map<number, Record<string, unknown>>; bits: number }> }>();
     for (const parent of host.parents) {
@@ -349,7 +349,7 @@ export class ClassIndex {
       if (!g) {
         const attributes: Record<string, string> = {};
         if (this.reads.parentId) attributes['@id'] = parent.id;
-        for (const k of Object.keys(parent.attributes).sort()) if (this.reads_('parent', k)) attributes[k] = parent.attributes[k]!;
+        for (const k of Object.keys(parent.attributes).sort()) if (this.isRead('parent', k)) attributes[k] = parent.attributes[k]!;
         groups.set(p, (g = { count: 0, attributes, types: new Map() }));
       }
       g.count++;
@@ -359,7 +359,7 @@ export class ClassIndex {
         const s = this.shapeId(t.id, t.attributes);
         if (!byType.shapes.has(s)) {
           const shown: Record<string, unknown> = {};
-          for (const k of Object.keys(t.attributes).sort()) if (this.reads_('type', k)) shown[k] = t.attributes[k];
+          for (const k of Object.keys(t.attributes).sort()) if (this.isRead('type', k)) shown[k] = t.attributes[k];
           byType.shapes.set(s, shown);
         }
         byType.bits |= this.capacityBits(t.id, t.attributes, running?.get(parent.id));

@@ -12,6 +12,14 @@
 // The synthetic device carries, for each instance attribute its type names
 // in `dynamic_resources` and each one a check reads, a placeholder value
 // (`1`): the matrix answers for a VM of that type, not for one VM's values.
+//
+// A refused pair lists the failing checks of the refused candidate of type T
+// closest to passing (the fewest failing error checks; candidates of other
+// types only when B offers no T): the checks that, fixed together, would
+// admit the VM there — with each one's `fix` when the Decision carries one.
+// Its reason is the placement's, made precise: `no host of B offers T`, or
+// `one-type` when every compatible candidate sits on a parent running
+// another type under a policy of one type per parent.
 
 import type { Diagnostic } from '../errors.js';
 import { evaluateDestination } from '../evaluate/decision.js';

@@ -86,7 +86,9 @@ export function renderPlanText(plan: UpgradePlan, classes: readonly HostClass[])
   out.push(plan.feasible ? `Feasible, in ${plural(plan.steps.length, 'step')}:` : `Infeasible at step ${plan.blocked!.step}${plan.steps.length > 0 ? ', after:' : ':'}`);
   for (const s of plan.steps) {
     out.push(`  ${s.step}. ${s.class} (${plural(s.size, 'host')}: ${members(byId.get(s.class)!)})`);
-    for (const e of s.evacuate) out.push(`       its ${safe(e.type)} VMs can go to ${e.to.join(', ')}`);
+    for (const e of s.evacuate) {
+      out.push(e.to.length > 0 ? `       its ${safe(e.type)} VMs can go to ${e.to.join(', ')}` : `       its ${safe(e.type)} VMs have no destination even before the upgrade: stop them, or move them cold`);
+    }
   }
   if (plan.blocked) {
     out.push('');

@@ -127,7 +127,7 @@ export interface UpgradeStep {
   class: string;
   members: string[];
   size: number;
-  /** Where the class's VMs can go while it is upgraded: per type, the classes that take them then. */
+  /** Where the class's VMs can go while it is upgraded: per type, the classes that take them then (none: stranded before the upgrade began). */
   evacuate: { type: string; to: string[] }[];
 }
 

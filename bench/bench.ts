@@ -7,7 +7,9 @@
 // 10,000-host NDJSON inventories (sparse and dense) and a 50,000-host one,
 // against just stream-reading and JSON.parse-ing the same file; (c) a
 // single-pair `eval` against `mdev-policy --version` and `node -e 0`; (d) the
-// decision service (`serve`) under a loopback load test, against the CLI.
+// decision service (`serve`) under a loopback load test, against the CLI;
+// (e) `matrix` of the same generated inventories (host classes, then every
+// class × type × class decision) against an `eval` of one source over them.
 // Compared commands run interleaved (round r of each, then round r + 1), with
 // medians of the rounds, wall time beside CPU time (user + system), and peak
 // RSS from a preloaded hook.
@@ -376,13 +378,48 @@ async function service(): Promise<void> {
   }
 }
 
+/**
+ * (e) The compatibility matrix (issue 17): `matrix --format json` of the
+ * generated inventories against `eval --format ndjson` of one source over the
+ * same file (the fleet path), interleaved; both read every host once, the
+ * matrix then decides class × type × class. Peak RSS beside.
+ */
+async function matrix(): Promise<void> {
+  const src = path.join(dir, 'src.json');
+  writeFileSync(src, JSON.stringify(sourceHost));
+  say('## (e) Compatibility matrix: `matrix --format json` against `eval --format ndjson` of one source, over the same inventory (output to /dev/null)');
+  say('');
+  say('| inventory | hosts | classes | class pairs | rounds | eval ms (CPU) | matrix ms (CPU) | matrix / eval | eval peak RSS MiB | matrix peak RSS MiB |');
+  say('|---|---|---|---|---|---|---|---|---|---|');
+  for (const [name, hosts, dense] of [['sparse', 10_000, false], ['dense', 10_000, true], ['sparse', 50_000, false]] as const) {
+    const file = path.join(dir, `matrix-${name}-${hosts}.ndjson`);
+    await writeInventory(file, hosts, dense);
+    const rounds = 7;
+    const [ev, mx] = compare(
+      [
+        { label: 'eval', argv: [BIN, 'eval', '-s', src, '-d', file, '--format', 'ndjson', '--jobs', '1'] },
+        { label: 'matrix', argv: [BIN, 'matrix', file, '--format', 'json'] },
+      ],
+      rounds,
+    ) as [Timed, Timed];
+    // The shape of the result, from one more run read here.
+    const doc = JSON.parse(spawnSync(process.execPath, [BIN, 'matrix', file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout) as { classes: unknown[]; relation: unknown[] };
+    const ratio = mx.ms / ev.ms;
+    say(
+      `| ${name} | ${hosts.toLocaleString('en')} | ${doc.classes.length} | ${doc.relation.length.toLocaleString('en')} | ${rounds} | ${ev.ms.toFixed(0)} (${ev.cpuMs.toFixed(0)}) | ${mx.ms.toFixed(0)} (${mx.cpuMs.toFixed(0)}) | ${ratio.toFixed(2)} | ${(ev.rssKb / 1024).toFixed(0)} | ${(mx.rssKb / 1024).toFixed(0)} |`,
+    );
+    target(`matrix ${name} ${hosts.toLocaleString('en')}: matrix / eval of one source`, ratio, 3, '≤', (x) => `${x.toFixed(2)}×`);
+    target(`matrix ${name} ${hosts.toLocaleString('en')}: peak RSS`, mx.rssKb / 1024, 250, '≤', (x) => `${x.toFixed(0)} MiB`);
+  }
+}
+
 process.chdir(ROOT);
 const started = new Date();
 say('# Benchmark results');
 say('');
 say(`Run ${started.toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Reproduce: \`npm run bench\`.`);
 say('');
-// `npm run bench -- a` (or b, c) runs one part, for profiling; only a full run writes RESULTS.md.
+// `npm run bench -- a` (or b, c, d, e) runs one part, for profiling; only a full run writes RESULTS.md.
 const only = process.argv[2];
 if (!only || only === 'a') await candidatesPerSecond();
 say('');
@@ -392,7 +429,9 @@ if (!only || only === 'c') singlePair();
 say('');
 if (!only || only === 'd') await service();
 say('');
-say('## Targets (DESIGN §7 round 2, and the decision service of issue 14)');
+if (!only || only === 'e') await matrix();
+say('');
+say('## Targets (DESIGN §7 round 2, the decision service of issue 14, the compatibility matrix of issue 17)');
 say('');
 say('| what | this run | target | met |');
 say('|---|---|---|---|');

@@ -12,6 +12,7 @@ import HookLibvirtQemu from '../commands/hook/libvirt-qemu.js';
 import ImportLibvirt from '../commands/import/libvirt.js';
 import ImportMdevctl from '../commands/import/mdevctl.js';
 import ImportNvidiaSmi from '../commands/import/nvidia-smi.js';
+import Matrix from '../commands/matrix.js';
 import PolicyShow from '../commands/policy/show.js';
 import Serve from '../commands/serve.js';
 import Test from '../commands/test.js';
@@ -26,6 +27,7 @@ export const COMMANDS = {
   'import:libvirt': ImportLibvirt,
   'import:mdevctl': ImportMdevctl,
   'import:nvidia-smi': ImportNvidiaSmi,
+  matrix: Matrix,
   'policy:show': PolicyShow,
   serve: Serve,
   test: Test,

@@ -305,6 +305,23 @@ test('in Chromium: no console error, no request, no sideways scrolling at 1366â€
   }
 });
 
+test('the page `matrix --format html` writes for the shipped example fleet passes the same browser check (as docs/matrix-report.png shows it)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mdev-html-'));
+  try {
+    const made = spawnSync(process.execPath, ['bin/run.js', 'matrix', 'examples/fleet-matrix.ndjson', '--format', 'html'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.is(made.status, 0, made.stderr);
+    assert.match(made.stdout, /^<!DOCTYPE html>/i);
+    assert.match(made.stdout, /http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;/);
+    const page = path.join(dir, 'fleet.html');
+    writeFileSync(page, made.stdout);
+    const r = checkHtml(['--if-available', page, path.join(dir, 'fleet.png')]);
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+    if (chromium) assert.match(r.stdout, /clicked .* refused: the panel names `/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('in Chromium: the check fails on a page that fetches, runs an unhashed script, throws, or whose cells do nothing', () => {
   if (!chromium) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mdev-html-'));

@@ -22,6 +22,7 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     { description: 'One row per class pair, for a spreadsheet', command: '<%= config.bin %> matrix examples/fleet-matrix.ndjson --format csv > matrix.csv' },
     { description: 'The inventory on stdin, the document as JSON', command: 'cat examples/fleet-matrix.ndjson | <%= config.bin %> matrix - --format json' },
     { description: 'Can the NVIDIA hosts be upgraded to 570.86.10 one class at a time?', command: '<%= config.bin %> matrix examples/fleet-matrix.ndjson --plan-upgrade nvidia_version=570.86.10' },
+    { description: 'The HTML report, one self-contained file', command: '<%= config.bin %> matrix examples/fleet-matrix.ndjson --format html > matrix.html' },
     { description: 'Placement traits for Nova, reviewed then run', command: '<%= config.bin %> matrix examples/fleet-matrix.ndjson --format nova-traits > traits.sh' },
     { description: 'Kubernetes node labels', command: '<%= config.bin %> matrix examples/fleet-matrix.ndjson --format k8s-labels | sh' },
   ];
@@ -33,9 +34,9 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     overlay: overlayFlag,
     mode: modeFlag,
     format: Flags.string({
-      options: ['text', 'json', 'csv', 'nova-traits', 'k8s-labels'],
+      options: ['text', 'json', 'csv', 'html', 'nova-traits', 'k8s-labels'],
       default: 'text',
-      description: 'Output format. json: the CompatibilityMatrix document; csv: one row per class pair; nova-traits: a shell script of Placement trait commands; k8s-labels: a shell script of kubectl label commands.',
+      description: 'Output format. json: the CompatibilityMatrix document; csv: one row per class pair; html: one self-contained page (a coloured grid per type, a click shows the failing checks and fixes); nova-traits: a shell script of Placement trait commands; k8s-labels: a shell script of kubectl label commands.',
     }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     'fail-on-skip': Flags.boolean({ description: 'Accept only what was verified: a check skipped because its attribute is absent on both hosts fails instead.' }),
@@ -86,6 +87,7 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
       if (exit === 0 && !planned.plan.feasible) exit = 1;
     } else if (format === 'json') for (const piece of m.matrixJsonPieces(matrix)) this.write(piece);
     else if (format === 'csv') for (const piece of m.matrixCsvPieces(matrix)) this.write(piece);
+    else if (format === 'html') this.write((await import('../matrix/html.js')).renderMatrixHtml(matrix));
     else if (format === 'nova-traits') this.write(m.renderNovaTraits(matrix));
     else if (format === 'k8s-labels') this.write(m.renderK8sLabels(matrix, flags['label-prefix']));
     else this.write(m.renderMatrixText(matrix));

@@ -42,6 +42,8 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { countKeysInBytes, type LoadLimits } from './load.js';
+import type { WrittenHost } from './types.js';
 
 interface SchemaNode {
   [key: string]: unknown;
@@ -411,4 +413,24 @@ export function quickHostCheck(data: unknown, maxDepth: number): number | undefi
     }
   }
   return has === 15 ? n : undefined;
+}
+
+/**
+ * A line of an NDJSON piece taken the hand-written way: JSON.parse takes it,
+ * it is within the limits, the quick Host check accepts it and its key count
+ * shows no duplicate key. Its document then; undefined for a line the library
+ * must decide (with the exact diagnostics). The fleet path and the matrix
+ * both read lines this way.
+ */
+export function quickHostLine(line: { text: string; start: number; end: number }, bytes: Buffer, limits: LoadLimits): WrittenHost | undefined {
+  const raw = line.text;
+  if (raw.length > limits.maxValues || raw.length > limits.maxBytes || raw.charCodeAt(0) === 0xfeff) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const keys = quickHostCheck(data, limits.maxDepth);
+  return keys !== undefined && line.end - line.start <= limits.maxBytes && keys === countKeysInBytes(bytes, line.start, line.end) ? (data as WrittenHost) : undefined;
 }

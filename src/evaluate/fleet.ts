@@ -17,8 +17,8 @@ import type { Diagnostic } from '../errors.js';
 import { isError } from '../errors.js';
 import { checkOperands } from '../compile.js';
 import { destinationFact, NO_ATTRIBUTES, type Facts } from '../facts.js';
-import { quickHostCheck } from '../host-check.js';
-import { countKeysInBytes, forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
+import { quickHostLine } from '../host-check.js';
+import { forEachLine, parseJsonLine, type LinesPiece, type LoadLimits } from '../load.js';
 import { matchOf } from '../matches/index.js';
 import { isListAttribute, normalizeAttribute, presentFacts, splitList } from '../normalize.js';
 import { renderNdjsonDestination } from '../report.js';
@@ -168,22 +168,11 @@ export class FleetDecider {
         return;
       }
       const raw = entry.text;
-      // The hand-written way: a line JSON.parse takes, within the limits, that the quick Host check accepts and whose key count shows no duplicate.
-      if (raw.length <= limits.maxValues && raw.length <= limits.maxBytes && raw.charCodeAt(0) !== 0xfeff) {
-        let data: unknown;
-        try {
-          data = JSON.parse(raw);
-        } catch {
-          data = undefined;
-        }
-        if (data !== undefined) {
-          const keys = quickHostCheck(data, limits.maxDepth);
-          if (keys !== undefined && entry.end - entry.start <= limits.maxBytes && keys === countKeysInBytes(piece.bytes, entry.start, entry.end)) {
-            this.quickChecked.accepted++;
-            text += this.rawHost(data as WrittenHost, file, tally);
-            return;
-          }
-        }
+      const quick = quickHostLine(entry, piece.bytes, limits);
+      if (quick) {
+        this.quickChecked.accepted++;
+        text += this.rawHost(quick, file, tally);
+        return;
       }
       this.quickChecked.doubted++;
       // The library's way, for the exact diagnostics (or a host of a shape the quick check doubts).

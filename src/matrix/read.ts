@@ -10,11 +10,10 @@
 
 import { stat } from 'node:fs/promises';
 import { isError, type Diagnostic } from '../errors.js';
-import { quickHostCheck } from '../host-check.js';
+import { quickHostLine } from '../host-check.js';
 import { hostFromDocument } from '../inputs.js';
-import { countKeysInBytes, forEachLine, loadDocuments, ndjsonPieces, parseJsonLine, STDIN_NAME, type LinesPiece, type LoadLimits } from '../load.js';
+import { forEachLine, loadDocuments, ndjsonPieces, parseJsonLine, STDIN_NAME, type LinesPiece, type LoadLimits } from '../load.js';
 import { normalizeHost } from '../normalize.js';
-import type { WrittenHost } from '../types.js';
 import type { ClassIndex } from './classes.js';
 
 export interface FleetRead {
@@ -66,22 +65,11 @@ function readPiece(piece: LinesPiece, file: string, limits: LoadLimits, index: C
       return;
     }
     const raw = entry.text;
-    if (raw.length <= limits.maxValues && raw.length <= limits.maxBytes && raw.charCodeAt(0) !== 0xfeff) {
-      let data: unknown;
-      try {
-        data = JSON.parse(raw);
-      } catch {
-        data = undefined;
-      }
-      if (data !== undefined) {
-        const keys = quickHostCheck(data, limits.maxDepth);
-        if (keys !== undefined && entry.end - entry.start <= limits.maxBytes && keys === countKeysInBytes(piece.bytes, entry.start, entry.end)) {
-          const doc = data as WrittenHost;
-          // Accepted: normalizeHost reports nothing for it, and is run only for the host that founds a class.
-          index.addWritten(doc, file, () => normalizeHost(doc).value!);
-          return;
-        }
-      }
+    const doc = quickHostLine(entry, piece.bytes, limits);
+    if (doc) {
+      // Accepted: normalizeHost reports nothing for it, and is run only for the host that founds a class.
+      index.addWritten(doc, file, () => normalizeHost(doc).value!);
+      return;
     }
     const parsed = parseJsonLine(raw, file, entry.line, limits);
     if (!parsed.ok) read.errors.push(...parsed.errors);

@@ -10,6 +10,7 @@
 // - A property per match: on generated values, a failing check's fix,
 //   applied, makes it pass (one attribute: the one fix; a family: all of
 //   them).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,7 @@ import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { DEFAULT_LIMITS, evaluate, parseText, renderNdjsonDestination, renderText, resolvePolicySet, schemaErrors, streamDecision, type Decision, type Fix, type WrittenCheck } from '../src/index.js';
 import { policyFromDocument } from '../src/inputs.js';
-import { hostDoc, hostFrom, MODES, readCases, unstamped, UUID } from './helpers.js';
+import { hostDoc, hostFrom, MODES, readCases, ROOT, unstamped, UUID } from './helpers.js';
 
 type Attrs = Record<string, unknown>;
 
@@ -332,6 +333,19 @@ test('property: placement — the capacity fixes of a refused destination admit 
     { numRuns: 200 },
   );
   assert.ok(fixed > 30, `enough placements were fixed (${fixed})`);
+});
+
+test('a GPU running another type (parentCapacity one): no destination fixes borrowed from a wrong-type candidate, on the library and the fleet path alike', () => {
+  const args = ['eval', '-s', 'test/fixtures/fixes/one-type-src.json', '-d', 'test/fixtures/fixes/one-type-dst.json'];
+  const json = spawnSync(process.execPath, ['bin/run.js', ...args, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+  assert.is(json.status, 1, json.stderr);
+  const decision = JSON.parse(json.stdout) as { destinations: { compatible: boolean; fixes?: unknown[] }[] };
+  assert.is(decision.destinations[0]!.compatible, false);
+  assert.is(decision.destinations[0]!.fixes, undefined, 'renaming the other type would admit nothing');
+  const ndjson = spawnSync(process.execPath, ['bin/run.js', ...args, '--format', 'ndjson'], { cwd: ROOT, encoding: 'utf8' });
+  assert.not.match(ndjson.stdout.split('\n')[0]!, /"fixes"/);
+  const text = spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+  assert.not.match(text.stdout, /would be admitted with/);
 });
 
 test.run();

@@ -131,7 +131,9 @@ function refusalFixes(sources: SourceDevice[], runs: CandidateRun[], wanted: Pla
       const fixes = () => failed.flatMap((o) => explainCheck(s.engine.checks.get(o.name)!, o, r.facts, r.failOnSkip).fixes ?? []);
       refused.push({ parent: r.parent, type: r.type.id, failing: failed.length + (s.known ? 0 : 1), fixes, available: r.capacity });
     }
-    return { placement: wanted[i]!, ownType: s.device.type, refused };
+    const options = wanted[i]!.options;
+    const blocked = runs.some((r) => r.source === s && r.compatible && !options.some((o) => o.parent === r.parent && o.type === r.type.id));
+    return { placement: wanted[i]!, ownType: s.device.type, refused, ...(blocked ? { blocked } : {}) };
   });
   return destinationFixes(devices, code);
 }

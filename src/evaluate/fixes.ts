@@ -30,6 +30,13 @@ export interface DeviceForFixes {
   placement: PlacementDevice;
   ownType: string;
   refused: RefusedCandidate[];
+  /**
+   * A compatible candidate of the device was kept out of placement for
+   * something no check says (its parent runs another type under
+   * `parentCapacity: one`, or the VM's own device runs elsewhere): the fixes
+   * of its refused candidates would be the wrong remedy, so none is given.
+   */
+  blocked?: boolean;
 }
 
 /** The refusals fixes can address: a device without a candidate, or too few instances. */
@@ -38,7 +45,7 @@ const PLACEMENT_ONLY: ReadonlySet<UnplacedCode> = new Set(['capacity', 'shared-c
 
 /** The fixes that together would admit the VM on a destination refused with `code`; empty when none can be said. */
 export function destinationFixes(devices: readonly DeviceForFixes[], code: UnplacedCode): Fix[] {
-  if (!FIXABLE.has(code)) return [];
+  if (!FIXABLE.has(code) || devices.some((d) => d.blocked === true)) return [];
   const out: Fix[] = [];
   const at = new Map<string, number>();
   /** Adds a fix unless already there; its index in `out`. */

@@ -338,12 +338,14 @@ export class FleetDecider {
           e,
         });
       }
-      return { placement: wanted[i]!, ownType: plan.source.device.type, refused } satisfies DeviceForFixes;
+      const options = wanted[i]!.options;
+      const blocked = evaluated.some((e) => e.plan === plan && e.compatible && !options.some((o) => o.parent === e.parent.id && o.type === e.type.id));
+      return { placement: wanted[i]!, ownType: plan.source.device.type, refused, ...(blocked ? { blocked } : {}) } satisfies DeviceForFixes;
     });
     // One device without a candidate (a fleet's usual refusal): the fixes are a function of the candidate it borrows them
     // from — its failing checks, their destination values, its free instances — when every such value is a memo key.
     let key: string | undefined;
-    if (devices.length === 1 && code === 'no-candidate') {
+    if (devices.length === 1 && code === 'no-candidate' && devices[0]!.blocked !== true) {
       const pick = pickCandidate(devices[0]!.refused, devices[0]!.ownType);
       key = pick && this.failingKey(this.plans[0]!, host, pick.e, pick.available);
     }

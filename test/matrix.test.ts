@@ -445,4 +445,28 @@ test('a bad policy: its errors, exit 2, nothing on stdout', () => {
   assert.match(r.stderr, /bad-policy\.yaml:\d+:\d+: /);
 });
 
+test('a class whose hosts have GPUs of two kinds: a VM may run on either, so a pair is compatible only when it is from each (fail closed)', () => {
+  const gpu = (ecc: string) => ({
+    attributes: { pci_vendor: '0x10de', pci_device: '0x2235', pci_subsystem_vendor: '0x10de', pci_subsystem_device: '0x145a', ecc_mode: ecc },
+    types: { 'nvidia-557': { name: 'NVIDIA A40-1Q', device_api: 'vfio-pci', available_instances: 2 } },
+  });
+  const host = (name: string, parents: Record<string, unknown>) =>
+    JSON.stringify({ apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name }, spec: { host: { os_id: 'rhel', os_version_id: '9.4', nvidia_version: '550.90.05' }, parents } });
+  const input = [
+    host('mixed', { '0000:3b:00.0': gpu('enabled'), '0000:5e:00.0': gpu('disabled') }),
+    host('en1', { '0000:3b:00.0': gpu('enabled') }),
+    host('en2', { '0000:3b:00.0': gpu('enabled') }),
+    host('dis1', { '0000:3b:00.0': gpu('disabled') }),
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['bin/run.js', 'matrix', '-', '--format', 'json'], { cwd: ROOT, encoding: 'utf8', input });
+  assert.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as m.CompatibilityMatrix;
+  const cls = new Map(doc.classes.flatMap((c) => c.members.map((n) => [n, c.id] as const)));
+  const pair = (from: string, to: string) => doc.relation.find((p) => p.type === 'nvidia-557' && p.from === cls.get(from) && p.to === cls.get(to))!;
+  assert.is(pair('mixed', 'en1').compatible, false, 'a VM on the ECC-disabled GPU cannot go to an ECC-enabled host');
+  assert.is(pair('mixed', 'dis1').compatible, false, 'nor one on the enabled GPU to a disabled host');
+  assert.ok(pair('mixed', 'en1').failing!.some((f) => f.check === 'ecc-mode'), JSON.stringify(pair('mixed', 'en1')));
+  assert.is(pair('en1', 'en1').compatible, true, 'the enabled class among itself');
+});
+
 test.run();

@@ -51,6 +51,12 @@ export interface HostClassEntry {
   members: string[];
   /** Per type the class offers: the representative's parent a VM of that type is taken from (the first shape in the key's order). */
   sourceParents: Map<string, string>;
+  /**
+   * Per type: one parent of the representative for each distinct (parent
+   * facts, type shape) offering it — a VM of that type may run on any of
+   * them, so a pair is compatible only when it is from each (decide.ts).
+   */
+  sourceVariants: Map<string, string[]>;
 }
 
 /** One parent group of a host being keyed: its count, and per type shape id the capacity bits. */
@@ -278,25 +284,32 @@ export class ClassIndex {
       return entry;
     }
     const representative = host();
-    entry = { id: `C${this.entries.length + 1}`, key, representative, members: [name], sourceParents: this.sourceParents(representative) };
+    const variants = this.sourceVariants(representative);
+    entry = { id: `C${this.entries.length + 1}`, key, representative, members: [name], sourceParents: new Map([...variants].map(([t, ps]) => [t, ps[0]!])), sourceVariants: variants };
     this.byKey.set(key, entry);
     this.entries.push(entry);
     return entry;
   }
 
-  /** Per type: the parent offering it whose (parent group, shape) comes first in the key's order — the same for every member. */
-  private sourceParents(host: Host): Map<string, string> {
-    const best = new Map<string, { parent: string; order: [number, number] }>();
+  /**
+   * Per type: a parent for each distinct (parent group, shape) offering it, in
+   * the key's order (the first is `sourceParents`) — the same for every member.
+   */
+  private sourceVariants(host: Host): Map<string, string[]> {
+    const found = new Map<string, Map<string, { parent: string; order: [number, number] }>>();
     for (const parent of host.parents) {
       if (parent.types.length === 0) continue;
       const p = this.factsId('p', 'parent', parent.attributes, this.reads.parentId ? parent.id : undefined);
       for (const t of parent.types) {
         const s = this.shapeId(t.id, t.attributes);
-        const b = best.get(t.id);
-        if (!b || p < b.order[0] || (p === b.order[0] && s < b.order[1])) best.set(t.id, { parent: parent.id, order: [p, s] });
+        const byShape = found.get(t.id) ?? found.set(t.id, new Map()).get(t.id)!;
+        const k = `${p}:${s}`;
+        if (!byShape.has(k)) byShape.set(k, { parent: parent.id, order: [p, s] });
       }
     }
-    return new Map([...best].map(([t, b]) => [t, b.parent]));
+    return new Map(
+      [...found].map(([t, byShape]) => [t, [...byShape.values()].sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]).map((v) => v.parent)]),
+    );
   }
 
   /**

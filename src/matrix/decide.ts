@@ -41,9 +41,8 @@ export interface DecideOptions {
 }
 
 /** A source for one class and one type: the representative with the synthetic device, its source device and the decision's errors. */
-export function classSource(entry: HostClassEntry, type: string, set: PolicySet, reads: PolicyReads): { source: SourceDevice | undefined; errors: Diagnostic[] } {
+export function classSource(entry: HostClassEntry, type: string, set: PolicySet, reads: PolicyReads, parentId: string = entry.sourceParents.get(type)!): { source: SourceDevice | undefined; errors: Diagnostic[] } {
   const host = entry.representative;
-  const parentId = entry.sourceParents.get(type)!;
   const parent = host.parents.find((p) => p.id === parentId)!;
   const mdevType = parent.types.find((t) => t.id === type)!;
   const attributes: Record<string, string> = {};
@@ -196,37 +195,46 @@ export async function decideRelation(index: ClassIndex, set: PolicySet, reads: P
   const reasons = new Map<string, string>();
   for (const from of index.classes) {
     for (const type of [...from.sourceParents.keys()].sort()) {
-      const sourceKey = `${type}\u0000${index.sourceSignature(from.representative, from.sourceParents.get(type)!, type)}`;
-      let sid = sourceIds.get(sourceKey);
-      if (sid === undefined) {
-        sid = sources.length;
-        sourceIds.set(sourceKey, sid);
-        const { source, errors: e } = classSource(from, type, set, reads);
-        errors.push(...e);
-        // Pruned on the type id, a destination's other types never become candidates: only its shapes of this type matter.
-        sources.push(source && { source, byType: gatesOf(source).some((g) => g.attribute === '@id'), bodies: [] });
-        if (source) set.applicable(source.fact.type).forEach((a, i) => a && applied.add(i));
-      }
-      const made = sources[sid];
-      if (!made) continue;
-      const sigType = made.byType ? type : '';
+      // The VM may run on any parent offering its type: one source per distinct (parent facts, shape), all decided.
+      const made = from.sourceVariants.get(type)!.map((parentId) => {
+        const sourceKey = `${type}\u0000${index.sourceSignature(from.representative, parentId, type)}`;
+        let sid = sourceIds.get(sourceKey);
+        if (sid === undefined) {
+          sid = sources.length;
+          sourceIds.set(sourceKey, sid);
+          const { source, errors: e } = classSource(from, type, set, reads, parentId);
+          errors.push(...e);
+          // Pruned on the type id, a destination's other types never become candidates: only its shapes of this type matter.
+          sources.push(source && { source, byType: gatesOf(source).some((g) => g.attribute === '@id'), bodies: [] });
+          if (source) set.applicable(source.fact.type).forEach((a, i) => a && applied.add(i));
+        }
+        return sources[sid];
+      });
+      if (made.some((m) => !m)) continue;
       for (let d = 0; d < destinations.length; d++) {
         const to = destinations[d]!;
         // A class of one host is not its own destination: no second host.
         if (to.notFor === from.id) continue;
         const bySig = destinationSignatures[d]!;
-        let sig = bySig.get(sigType);
-        if (sig === undefined) {
-          const text = index.destinationSignature(to.host, made.byType ? type : undefined);
-          sig = signatureIds.get(text);
-          if (sig === undefined) signatureIds.set(text, (sig = signatureIds.size));
-          bySig.set(sigType, sig);
+        const bodies: PairBody[] = [];
+        for (const m of made as NonNullable<(typeof made)[number]>[]) {
+          const sigType = m.byType ? type : '';
+          let sig = bySig.get(sigType);
+          if (sig === undefined) {
+            const text = index.destinationSignature(to.host, m.byType ? type : undefined);
+            sig = signatureIds.get(text);
+            if (sig === undefined) signatureIds.set(text, (sig = signatureIds.size));
+            bySig.set(sigType, sig);
+          }
+          let body = m.bodies[sig];
+          if (!body) {
+            const result = await evaluateDestination([m.source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
+            m.bodies[sig] = body = pairBody(type, result);
+          }
+          bodies.push(body);
         }
-        let body = made.bodies[sig];
-        if (!body) {
-          const result = await evaluateDestination([made.source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
-          made.bodies[sig] = body = pairBody(type, result);
-        }
+        // Fail closed: compatible only when a VM on each of those parents is; else the first refusal says why.
+        const body = bodies.find((b) => !b.compatible) ?? bodies[0]!;
         relation.push(pairOf(type, from.id, to.id, body, crossType, reasons));
         bodyList.push(body);
       }

@@ -283,6 +283,9 @@ export interface Fix {
   from?: unknown;
   /** What it must become: a value, or a range / condition in words (`≥ 1.2.0 <2.0.0`, `enabled`, `≥ 2`, `present on both sides`). */
   to: string;
+  /** For the free instances placement still lacks (a destination's `fixes`): the parent and type they are needed on. */
+  parent?: string;
+  type?: string;
 }
 
 

@@ -158,7 +158,15 @@ for (const c of cases) {
       assert.is(result!.result, c.result ?? 'fail', result!.message);
     }
     if (c.fix !== undefined) assert.equal(result!.fix ?? null, c.fix);
-    if (c.fixes !== undefined) assert.equal(dest.fixes ?? null, c.fixes);
+    if (c.fixes !== undefined) {
+      // The free instances placement still lacks say where (parent and type); the table pins the rest.
+      for (const f of dest.fixes ?? []) if (f.attribute === 'available_instances' && (f.parent !== undefined || f.type !== undefined)) assert.ok(f.parent && f.type, JSON.stringify(f));
+      const where = (f: Fix) => {
+        const { parent: _p, type: _t, ...rest } = f;
+        return rest;
+      };
+      assert.equal(dest.fixes?.map(where) ?? null, c.fixes);
+    }
     if (c.reasonCode !== undefined) assert.is(dest.reasonCode, c.reasonCode);
     // The Decision, fixes and all, keeps its schema.
     assert.equal(schemaErrors(parseText(JSON.stringify(decision), 'decision.json').value!, 'Decision'), []);
@@ -346,6 +354,18 @@ test('a GPU running another type (parentCapacity one): no destination fixes borr
   assert.not.match(ndjson.stdout.split('\n')[0]!, /"fixes"/);
   const text = spawnSync(process.execPath, ['bin/run.js', ...args], { cwd: ROOT, encoding: 'utf8' });
   assert.not.match(text.stdout, /would be admitted with/);
+});
+
+test('two types short of instances on one shared parent are two fixes, each naming its parent and type', async () => {
+  const policy = policyOf({ check: { id: 'c', attribute: 'available_instances', match: 'capacity' } } as FixCase);
+  const type = (available: number) => ({ device_api: 'vfio-pci', available_instances: available });
+  const source = hostFrom(hostDoc('src', { p0: { types: { T: type(4), T2: type(4) }, devices: { [UUID[0]!]: { type: 'T' }, [UUID[1]!]: { type: 'T2' } } } }));
+  const dest = hostFrom(hostDoc('dst', { g0: { types: { T: type(1), T2: type(1) } } }));
+  const d = await evaluate({ policy, source, destinations: [{ host: dest, errors: [] }], destination: { engine: 'compiled' } });
+  const r = d.destinations[0]!;
+  assert.is(r.compatible, false);
+  const capacity = (r.fixes ?? []).filter((f) => f.attribute === 'available_instances');
+  assert.equal(capacity.map((f) => [f.parent, f.type, f.to]).sort(), [['g0', 'T', '≥ 2'], ['g0', 'T2', '≥ 2']]);
 });
 
 test.run();

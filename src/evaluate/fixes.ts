@@ -83,7 +83,8 @@ export function destinationFixes(devices: readonly DeviceForFixes[], code: Unpla
   const needs = capacityNeeds(trial, budget);
   if (!needs) return out;
   for (const need of needs) {
-    const f: Fix = { attribute: 'available_instances', scope: 'type', side: 'destination', from: need.available, to: `≥ ${need.needed}` };
+    // Where: two types short of instances are two fixes, never one merged.
+    const f: Fix = { attribute: 'available_instances', scope: 'type', side: 'destination', from: need.available, to: `≥ ${need.needed}`, parent: need.parent, type: need.type };
     // The stronger bound replaces a check's own (`≥ 1`) for the same instances.
     const i = instances.get(slotKey(need));
     if (i !== undefined) out[i] = f;

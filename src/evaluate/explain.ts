@@ -103,11 +103,12 @@ const refText = (r: FactRef) => (r.fact === 'family' ? 'family' : `${r.fact} ${r
 /** Where a fact path points, as a fix names it: the side, the scope and the attribute (`@id` for an id); undefined for a path naming no one value. */
 function fixTarget(fact: unknown, path: unknown): Pick<Fix, 'attribute' | 'scope' | 'side'> | undefined {
   if ((fact !== 'source' && fact !== 'destination') || typeof path !== 'string') return undefined;
+  // A whole attribute only: a path into one (`compatible_l[0]`) names no attribute a fix could set, so it gets none.
   const known: [RegExp, Fix['scope']][] = [
-    [/^\$\.type\.attributes\.(.+)$/, 'type'],
-    [/^\$\.parentAttributes\.(.+)$/, 'parent'],
-    [/^\$\.hostAttributes\.(.+)$/, 'host'],
-    [/^\$\.device\.attributes\.(.+)$/, 'device'],
+    [/^\$\.type\.attributes\.([^.[\]]+)$/, 'type'],
+    [/^\$\.parentAttributes\.([^.[\]]+)$/, 'parent'],
+    [/^\$\.hostAttributes\.([^.[\]]+)$/, 'host'],
+    [/^\$\.device\.attributes\.([^.[\]]+)$/, 'device'],
   ];
   for (const [re, scope] of known) {
     const m = re.exec(path);

@@ -115,6 +115,12 @@ export interface PolicyChoice {
 
 /** The policy set a command works with (DESIGN §2.2: `--policy` replaces the default, `--overlay` adds). */
 export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<PolicySet>> {
+  const sources = await loadPolicySources(choice, limits);
+  return sources.ok ? resolvePolicySet(sources.value.base, sources.value.overlays, choice.mode) : failed(sources.errors);
+}
+
+/** The written base policy and overlays of a policy choice, loaded and validated, not yet resolved. */
+export async function loadPolicySources(choice: PolicyChoice = {}, limits: LoadLimits = DEFAULT_LIMITS): Promise<Result<{ base: PolicySource; overlays: OverlaySource[] }>> {
   // An overlay named twice (say, a shipped one given again with --overlay) applies once, where first named.
   const listed = choice.policy === undefined ? await defaultOverlayFiles() : [];
   const named = [...listed, ...(choice.overlays ?? [])];
@@ -126,7 +132,7 @@ export async function loadPolicySet(choice: PolicyChoice = {}, limits: LoadLimit
   ]);
   const errors = [base, ...overlays].flatMap((o) => o.errors);
   if (errors.length > 0) return failed(errors);
-  return resolvePolicySet(base.value!, overlays.map((o) => o.value!), choice.mode);
+  return ok({ base: base.value!, overlays: overlays.map((o) => o.value!) });
 }
 
 /** The effective policy of one policy file alone (default: the shipped base, without overlays) and a mode (default: the policy's). */

@@ -1,6 +1,7 @@
 // `mdev-policy eval`: can this VM's mdev devices live-migrate to these destinations?
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
+import { progressLine } from '../cli/progress.js';
 import { modeFlag, overlayFlag, policyFlag, limitFlags, limitsFrom, policyChoice } from '../cli/flags.js';
 
 export default class Eval extends BaseCommand {
@@ -66,30 +67,12 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
     ...limitFlags,
   };
 
-  /** A progress line on stderr, only when stderr is a terminal: hosts read, compatible so far, rate. */
+  /** The progress line (src/cli/progress.ts): hosts read, compatible so far, rate. */
   private progress(counts: { destinations: number; compatible: number }): { tick(): void; done(): void } {
-    // Cursor control, like colour, only on a terminal that understands it.
-    if (!process.stderr.isTTY || process.env.TERM === 'dumb') return { tick() {}, done() {} };
+    const line = progressLine();
     const start = Date.now();
-    let last = 0;
-    let shown = false;
-    const show = () => {
-      const seconds = (Date.now() - start) / 1000;
-      process.stderr.write(`\r\u001b[2K${counts.destinations} hosts read, ${counts.compatible} compatible, ${Math.round(counts.destinations / Math.max(seconds, 0.001))} hosts/s`);
-      shown = true;
-    };
-    return {
-      tick() {
-        const now = Date.now();
-        if (now - last >= 200) {
-          last = now;
-          show();
-        }
-      },
-      done() {
-        if (shown) process.stderr.write('\r\u001b[2K');
-      },
-    };
+    const text = () => `${counts.destinations} hosts read, ${counts.compatible} compatible, ${Math.round(counts.destinations / Math.max((Date.now() - start) / 1000, 0.001))} hosts/s`;
+    return { tick: () => line.tick(text), done: () => line.done() };
   }
 
   /** Flag combinations oclif cannot express: one line, or undefined when they are fine. */

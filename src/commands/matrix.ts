@@ -5,6 +5,7 @@
 // src/matrix/.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
+import { progressLine } from '../cli/progress.js';
 import { limitFlags, limitsFrom, modeFlag, overlayFlag, policyChoice, policyFlag } from '../cli/flags.js';
 
 export default class Matrix extends BaseCommand {
@@ -95,22 +96,9 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     process.exitCode = exit;
   }
 
-  /** A progress line on stderr, only when stderr is a terminal: hosts read so far. */
+  /** The progress line (src/cli/progress.ts): hosts read so far. */
   private progress(): { tick: (hosts: number) => void; done: () => void } {
-    if (!process.stderr.isTTY) return { tick: () => {}, done: () => {} };
-    let last = 0;
-    let shown = false;
-    return {
-      tick: (hosts) => {
-        const now = Date.now();
-        if (now - last < 200) return;
-        last = now;
-        shown = true;
-        process.stderr.write(`\r\u001b[2K${hosts} hosts read`);
-      },
-      done: () => {
-        if (shown) process.stderr.write('\r\u001b[2K');
-      },
-    };
+    const line = progressLine();
+    return { tick: (hosts) => line.tick(() => `${hosts} hosts read`), done: () => line.done() };
   }
 }

@@ -75,15 +75,7 @@ const fixOf = (c: CheckResult): Fix | undefined => (c as CheckResult & { fix?: F
  * pair decided alike (its arrays too). `offersNone`: the reason names the
  * destination class (no host of it offers the type).
  */
-export interface PairBody {
-  compatible: boolean;
-  skipped?: string[];
-  reasonCode?: string;
-  reason?: string;
-  failing?: FailingCheck[];
-  fixes?: Fix[];
-  offersNone?: boolean;
-}
+export type PairBody = Omit<ClassPair, 'type' | 'from' | 'to'> & { offersNone?: boolean };
 
 /** One destination result as the body of a class pair. */
 export function pairBody(type: string, result: DestinationResult): PairBody {

@@ -21,11 +21,10 @@
 // when that is the only way any check reads it, it enters a class's key as
 // that bucket (0 or ≥ 1) rather than as a number; otherwise as its value.
 
-import path from 'node:path';
 import { compileCheck } from '../compile.js';
 import { failed, ok, type Result } from '../errors.js';
 import { parsePath } from '../facts.js';
-import { defaultOverlayFiles, DEFAULT_POLICY_FILE, loadOverlay, loadPolicySource, type PolicyChoice } from '../inputs.js';
+import { loadPolicySources, type PolicyChoice } from '../inputs.js';
 import type { LoadLimits } from '../load.js';
 import { MATCH_MODULES, targetProblem } from '../matches/index.js';
 import { resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from '../resolve.js';
@@ -202,22 +201,10 @@ export interface MatrixPolicy {
   reads: PolicyReads;
 }
 
-/**
- * The policy set of the policy flags (as loadPolicySet, src/inputs.ts, loads
- * it: `--policy` replaces the shipped default, `--overlay` adds, an overlay
- * named twice applies once), keeping the written documents for the reads.
- */
+/** The policy set of the policy flags (loadPolicySources, src/inputs.ts), keeping the written documents for the reads. */
 export async function loadMatrixPolicy(choice: PolicyChoice, limits: LoadLimits): Promise<Result<MatrixPolicy>> {
-  const listed = choice.policy === undefined ? await defaultOverlayFiles() : [];
-  const named = [...listed, ...(choice.overlays ?? [])];
-  const overlayFiles = named.filter((f, i) => named.findIndex((g) => path.resolve(g) === path.resolve(f)) === i);
-  const [base, ...overlays] = await Promise.all([
-    loadPolicySource(choice.policy ?? DEFAULT_POLICY_FILE, limits),
-    ...overlayFiles.map((f) => loadOverlay(f, limits, { named: !listed.includes(f) || (choice.overlays ?? []).includes(f) })),
-  ]);
-  const errors = [base, ...overlays].flatMap((o) => o.errors);
-  if (errors.length > 0) return failed(errors);
-  return matrixPolicyOf(base.value!, overlays.map((o) => o.value!), choice.mode);
+  const sources = await loadPolicySources(choice, limits);
+  return sources.ok ? matrixPolicyOf(sources.value.base, sources.value.overlays, choice.mode) : failed(sources.errors);
 }
 
 /** A base policy and its overlays, resolved for a mode, with what they read. */

@@ -361,7 +361,8 @@ export class FleetDecider {
   /** A key for a candidate's failing checks and the destination values they read, with its free instances; undefined when a value is no memo key. */
   private failingKey(plan: SourcePlan, host: Host, e: Evaluated, available: RefusedCandidate['available']): string | undefined {
     const failOnSkip = this.options.failOnSkip;
-    let key = `${available}`;
+    // The candidate's parent and type too: a capacity fix names where its instances are needed.
+    let key = `${available}|${e.parent.id.length}:${e.parent.id}|${e.type.id.length}:${e.type.id}`;
     for (let i = 0; i < plan.rules.count; i++) {
       const code = this.out[e.at + i]!;
       if (!(code === FAIL || (failOnSkip && code === SKIPPED)) || plan.warnings[i]) continue;

@@ -9,12 +9,15 @@ import { FleetDecider, type FleetTally } from './evaluate/fleet.js';
 import { sourceDevicesWith } from './evaluate/sources.js';
 import type { PieceRequest, PieceResult, WorkerSetup } from './stream.js';
 
+const encoder = new TextEncoder();
 const setup = workerData as WorkerSetup;
 const decider = new FleetDecider({ ...setup.options, sources: sourceDevicesWith(setup.source, setup.selected) });
 
 parentPort!.on('message', (m: PieceRequest) => {
   const tally: FleetTally = { destinations: 0, compatible: 0, errors: [], warnings: [] };
   const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-  const text = decider.piece({ bytes, firstLine: m.firstLine }, m.file, tally);
-  parentPort!.postMessage({ seq: m.seq, text, tally } satisfies PieceResult);
+  // The output goes back as bytes in a buffer of its own, moved to the main thread: a string would be copied
+  // into its heap (a megabyte a piece, freed only by a full collection there) before being encoded to be written.
+  const text = encoder.encode(decider.piece({ bytes, firstLine: m.firstLine }, m.file, tally));
+  parentPort!.postMessage({ seq: m.seq, text, tally } satisfies PieceResult, [text.buffer]);
 });

@@ -94,7 +94,7 @@ async function both(policyChecks: Parameters<typeof policyText>[0] | PolicySet, 
     },
   });
   let fleet = '';
-  const streamed = await streamDecision({ policy: set.value, source: src, destinations: [file], limits, ...opts, write: (t) => (fleet += t) });
+  const streamed = await streamDecision({ policy: set.value, source: src, destinations: [file], limits, ...opts, write: (t) => (fleet += typeof t === 'string' ? t : Buffer.from(t).toString()) });
   return { reference, fleet, decision, counts, streamed };
 }
 

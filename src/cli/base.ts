@@ -17,8 +17,8 @@ export abstract class BaseCommand extends Command {
     }),
   };
 
-  protected write(text: string): void {
-    if (text) process.stdout.write(text);
+  protected write(text: string | Uint8Array): void {
+    if (text.length > 0) process.stdout.write(text);
   }
 
   protected writeErr(text: string): void {

@@ -14,7 +14,8 @@
 import { checkOperands, isSkippable } from '../compile.js';
 import { readFact, type Facts } from '../facts.js';
 import { makeFix, presentOnBoth, shownFix } from '../matches/fix.js';
-import { FIXES, matchOf, NEGATIONS, show, type Match, type OperandFix } from '../matches/index.js';
+import { FIXES, LIST_FACT_OPERATORS, matchOf, NEGATIONS, show, type Match, type OperandFix } from '../matches/index.js';
+import { isListAttribute } from '../normalize.js';
 import { absentBoth } from '../matches/values.js';
 import { isWhenCheck, type CandidateResult, type CheckResult, type EffectiveCheck, type FactRef, type Fix, type ValueCheck, type WhenCheck } from '../types.js';
 import type { CandidateRun, RuleOutcome } from './run.js';
@@ -150,6 +151,8 @@ function leafFixes(c: Record<string, unknown>, negated: boolean): Fix[] {
   if (!got) return [];
   const a = fixTarget(c.fact, c.path);
   const b = valueRef && fixTarget(valueRef.fact, valueRef.path);
+  // contains / doesNotContain on an attribute that is no list (a fact, a scalar type attribute, a device attribute written as one string): no value would make it hold.
+  if (LIST_FACT_OPERATORS.has(operator!) && !(a && ((a.scope === 'type' && isListAttribute(a.attribute)) || (a.scope === 'device' && Array.isArray(c.factResult))))) return [];
   const out: Fix[] = [];
   if (got.operand !== 'b' && a) out.push(makeFix(a.attribute, a.scope, a.side, c.factResult, got.to));
   if (got.operand !== 'a' && b) out.push(makeFix(b.attribute, b.scope, b.side, c.valueResult, got.to));

@@ -56,9 +56,9 @@ export const BUILTINS: readonly Operator[] = [
     guard: LIST_AND_VALUE,
     test: (a, b) => (a as unknown[]).some((x) => sameValue(x, b)),
     fix: (a, b) => {
-      if (!isPresent(b)) return undefined;
-      if (Array.isArray(a) || !isPresent(a)) return { operand: 'a', to: listText([...values(a), valueText(b)]) };
-      return { operand: 'a', to: `a list containing ${valueText(b)}` };
+      // A present value that is no list can never hold one (LIST_FACT_OPERATORS): no fix.
+      if (!isPresent(b) || (isPresent(a) && !Array.isArray(a))) return undefined;
+      return { operand: 'a', to: listText([...values(a), valueText(b)]) };
     },
   }),
   defineOperator({
@@ -76,6 +76,14 @@ export const BUILTINS: readonly Operator[] = [
   compare('greaterThan', (a, b) => a > b, '>', '<'),
   compare('greaterThanInclusive', (a, b) => a >= b, '≥', '≤'),
 ];
+
+/**
+ * The built-ins whose fact must be a list (their guard refuses anything
+ * else): a fix of theirs names a list, so it exists only for an attribute
+ * that holds one (compatible_*, dynamic_resources); on any other the leaf can
+ * never hold, and no change of value would help.
+ */
+export const LIST_FACT_OPERATORS: ReadonlySet<string> = new Set(['contains', 'doesNotContain']);
 
 /** The operator a `not` turns each built-in (and `equal`) into: what a fix under `not` must satisfy. */
 export const NEGATIONS: Readonly<Record<string, string>> = {

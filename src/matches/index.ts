@@ -6,7 +6,7 @@
 // checked against this registry by a test (test/registry.test.ts).
 
 import { MATCHES, type MatchName, type ValueCheck } from '../types.js';
-import { BUILTINS, NEGATIONS } from './builtins.js';
+import { BUILTINS, LIST_FACT_OPERATORS, NEGATIONS } from './builtins.js';
 import { capacity } from './capacity.js';
 import { equal } from './equal.js';
 import { equalOrListed } from './equal-or-listed.js';
@@ -73,7 +73,7 @@ export const VERDICTS: Readonly<Record<string, VerdictFn>> = Object.fromEntries(
 /** Remedies (what would make a failing test pass) of the operators that have one, for the leaves of `when` conditions. */
 export const FIXES: Readonly<Record<string, FixFn>> = Object.fromEntries(Object.values(OPERATORS).flatMap((o) => (o.fix ? [[o.name, o.fix]] : [])));
 
-export { NEGATIONS };
+export { LIST_FACT_OPERATORS, NEGATIONS };
 
 /** json-rules-engine's built-in names as both engines run them (fail-closed). */
 export const BUILTIN_OPERATORS: Readonly<Record<string, Binary>> = Object.fromEntries([...BUILTINS, equal.operators[0]!].map((o) => [o.name, o.test]));

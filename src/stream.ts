@@ -35,6 +35,8 @@ export interface StreamOptions {
   progress?: (counts: { destinations: number; compatible: number }) => void;
   /** Worker threads deciding NDJSON pieces (default 1: all in this thread). */
   jobs?: number;
+  /** Told when a worker stops before finishing its pieces (why), which this thread then decides: nothing is lost, this only says so. */
+  onWorkerFailure?: (reason: string) => void;
 }
 
 /** The default of `--jobs`: 1, unless the machine has at least 4 cores (then as many workers as a run may start). */
@@ -90,6 +92,7 @@ class Pool {
     jobs: number,
     setup: WorkerSetup,
     private readonly local: FleetDecider,
+    onFailure?: (reason: string) => void,
   ) {
     for (let i = 0; i < jobs; i++) {
       const worker = new WorkerClass(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
@@ -99,9 +102,10 @@ class Pool {
         slot.busy.delete(r.seq);
         job?.done(r);
       });
-      const fail = () => {
+      const fail = (why: unknown) => {
         if (slot.dead) return;
         slot.dead = true;
+        onFailure?.(why instanceof Error ? why.message : `exit code ${String(why)}`);
         for (const [seq, job] of slot.busy) job.done(this.decideHere(seq, job.piece, job.file));
         slot.busy.clear();
       };
@@ -167,7 +171,7 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
   };
   const jobs = Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.jobs ?? 1)));
   // worker_threads is loaded only when workers are asked for (a require: the bundled CLI runs this module as a script, without dynamic import).
-  const pool = jobs > 1 ? new Pool((createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker, jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider) : undefined;
+  const pool = jobs > 1 ? new Pool((createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker, jobs, { source: options.source, selected: devices.map((d) => ({ uuid: d.device.uuid, policy: d.engine.policy })), options: fleetOptions }, decider, options.onWorkerFailure) : undefined;
   // Results in input order: pieces in flight are awaited first-in, first-out, so the output is the bytes of one thread.
   const queue: Promise<PieceResult>[] = [];
   const drain = async (keep: number) => {

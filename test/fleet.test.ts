@@ -249,6 +249,23 @@ test('eval --format ndjson: the fleet path, one thread or several, writes what t
   }
 });
 
+test('a piece a worker cannot finish (out of its heap) is decided in the main thread: --jobs 2 writes what --jobs 1 writes, nothing lost', () => {
+  // One host of 20,000 GPUs whose every candidate is refused: its output (tens of MB) is more than a worker's heap holds.
+  const small = (name: string) => ({ apiVersion: 'mdev-policy/v1', kind: 'Host', metadata: { name }, spec: { host: {}, parents: { '0000:00:02.0': { types: { 'i915-GVTg_V5_4': { device_api: 'vfio-pci', available_instances: 1, software_version: '1.2.0' } } } } } });
+  const parents: Record<string, unknown> = {};
+  for (let i = 0; i < 20_000; i++) parents[`0000:${String(i).padStart(5, '0')}.0`] = { types: { 'i915-GVTg_V5_4': { device_api: 'vfio-pci', available_instances: 1, software_version: '1.1.0' } } };
+  const inventory = path.join(dir, 'huge-line.ndjson');
+  writeFileSync(inventory, [small('before'), { ...small('huge'), spec: { host: {}, parents } }, small('after')].map((h) => JSON.stringify(h)).join('\n') + '\n');
+  const args = ['eval', '-s', 'examples/host-a.yaml', '-d', inventory, '--format', 'ndjson', '--debug'];
+  const unstamp = (out: string) => out.replace(/^(\{"kind":"Summary","id":)"[^"]*","time":"[^"]*"/m, '$1"","time":""');
+  const one = cli([...args, '--jobs', '1'], { maxBuffer: 1 << 28 });
+  const two = cli([...args, '--jobs', '2'], { maxBuffer: 1 << 28 });
+  assert.match(two.stderr, /^debug: a worker stopped \(.*memory limit.*\); its pieces were decided in the main thread$/m);
+  assert.is(two.status, one.status);
+  assert.is(one.stdout.split('\n').filter((l) => l.startsWith('{"kind":"DestinationResult"')).length, 3, 'every host has its line');
+  assert.ok(unstamp(two.stdout) === unstamp(one.stdout), 'the same bytes');
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

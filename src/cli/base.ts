@@ -32,8 +32,13 @@ export abstract class BaseCommand extends Command {
     return colorWanted(stream, given.length > 0 ? given[given.length - 1] === '--color' : undefined);
   }
 
+  /** --debug or DEBUG=mdev-policy: stack traces of internal errors, and what a run did behind the scenes (for bug reports). */
+  protected debugWanted(): boolean {
+    return process.argv.includes('--debug') || /(^|,)mdev-policy(,|$)/.test(process.env.DEBUG ?? '');
+  }
+
   protected override catch(err: Error & { oclif?: { exit?: number }; code?: string }): Promise<void> {
-    const debug = process.argv.includes('--debug') || /(^|,)mdev-policy(,|$)/.test(process.env.DEBUG ?? '');
+    const debug = this.debugWanted();
     if (err.code === 'EEXIT' || err.oclif?.exit === 0) return Promise.reject(err);
     const message = String(err.message ?? err)
       .split('\n')

@@ -3,6 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { progressLine } from '../cli/progress.js';
 import { modeFlag, overlayFlag, policyFlag, limitFlags, limitsFrom, policyChoice } from '../cli/flags.js';
+import { escapeForTerminal } from '../terminal.js';
 
 export default class Eval extends BaseCommand {
   static override summary = "Decide whether a VM's mdev devices can live-migrate to each destination host, and what to claim there.";
@@ -202,6 +203,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
         failOnSkip: flags['fail-on-skip'],
         onlyCompatible: flags['only-compatible'],
         jobs: flags.jobs ?? lib.defaultJobs(),
+        ...(this.debugWanted() ? { onWorkerFailure: (why: string) => this.writeErr(`debug: a worker stopped (${escapeForTerminal(why)}); its pieces were decided in the main thread\n`) } : {}),
         write: (text) => this.write(text),
         progress: (c) => {
           Object.assign(counts, c);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_LIMITS, evaluate, normalizeHost, parseText, policyFromDocument, type Host, type MdevDevice, type WrittenCheck, type WrittenHost } from '../src/index.js';
+import { DEFAULT_LIMITS, evaluate, normalizeHost, overlayFromDocument, parseText, policyFromDocument, type Host, type MdevDevice, type WrittenCheck, type WrittenHost } from '../src/index.js';
 import * as m from '../src/matrix/index.js';
 import { cli } from './cli.js';
 import { hostDoc, policyText, readCases, ROOT } from './helpers.js';
@@ -24,6 +24,20 @@ interface Cases {
   csv: [string, string][];
   traits: [string, string][];
   labels: [string, string][];
+  fleets: FleetCase[];
+}
+
+/** A small fleet whose matrix must agree with the reference evaluator on every host pair (base policy `checks`, or the shipped; overlays on it). */
+interface FleetCase {
+  name: string;
+  checks?: WrittenCheck[];
+  overlays?: { selector?: Record<string, unknown>; checks: WrittenCheck[] }[];
+  mode?: string;
+  hosts: { name: string; host?: Record<string, string>; parents: Record<string, unknown> }[];
+  /** How many classes the hosts form. */
+  classes: number;
+  /** Some pair of each verdict must occur (the case is not vacuous). */
+  both?: boolean;
 }
 const cases = readCases<Cases>('matrix.yaml') as unknown as Cases;
 
@@ -125,6 +139,50 @@ test('differential: the matrix agrees with the reference evaluator for every hos
   assert.not.ok(pairs.has('i915-GVTg_V5_4 C5 C5'));
   assert.ok(pairs.get('i915-GVTg_V5_4 C1 C1')!.compatible);
 });
+
+/** The base policy and overlays of a fleet case, as the matrix and the evaluator take them. */
+async function fleetPolicy(c: FleetCase): Promise<m.MatrixPolicy> {
+  if (!c.checks && !c.overlays) return policyOf();
+  const base = policyFromDocument(parseText(policyText(c.checks ?? []), 'case.yaml').value!).value!;
+  const overlays = (c.overlays ?? []).map((o, i) => {
+    const doc = { apiVersion: 'mdev-policy/v1', kind: 'Overlay', metadata: { name: `overlay-${i}`, version: '1.0.0' }, spec: { extends: { policy: 'case', version: '^1.0.0' }, ...(o.selector ? { selector: o.selector } : {}), checks: o.checks } };
+    return overlayFromDocument(parseText(JSON.stringify(doc), `overlay-${i}.yaml`).value!).value!;
+  });
+  const policy = m.matrixPolicyOf(base, overlays, c.mode);
+  assert.ok(policy.ok, JSON.stringify(policy.errors));
+  return policy.value!;
+}
+
+for (const c of cases.fleets) {
+  test(`differential fleet: ${c.name}`, async () => {
+    const policy = await fleetPolicy(c);
+    const dir = mkdtempSync(path.join(tmpdir(), 'matrix-fleet-'));
+    const file = path.join(dir, 'fleet.ndjson');
+    writeFileSync(file, c.hosts.map((h) => JSON.stringify(hostDoc(h.name, h.parents, h.host))).join('\n') + '\n');
+    const { matrix } = await m.buildMatrix({ policy, inventories: [file], limits: DEFAULT_LIMITS, failOnSkip: false });
+    assert.is(matrix.classes.length, c.classes, JSON.stringify(matrix.classes.map((k) => k.members)));
+    const classOf = new Map(matrix.classes.flatMap((k) => k.members.map((h) => [h, k.id] as const)));
+    const pairs = new Map(matrix.relation.map((p) => [`${p.type} ${p.from} ${p.to}`, p]));
+    const hosts = c.hosts.map((h) => normalizeHost(hostDoc(h.name, h.parents, h.host) as unknown as WrittenHost).value!);
+    const seen = new Set<boolean>();
+    for (const a of hosts) {
+      for (const type of [...new Set(a.parents.flatMap((p) => p.types.map((t) => t.id)))]) {
+        const parent = a.parents.find((p) => p.types.some((t) => t.id === type))!;
+        const names = (parent.types.find((t) => t.id === type)!.attributes.dynamic_resources as string[] | undefined) ?? [];
+        const source: Host = { ...a, devices: [{ uuid: '6f1e8a52-0b8c-4f7e-9a3b-5d6c7e8f9a01', parent: parent.id, type, attributes: Object.fromEntries(names.map((n) => [n, '1'])) }] };
+        for (const b of hosts) {
+          if (b === a) continue;
+          const d = await evaluate({ policy: policy.set, source, destinations: [{ host: b, errors: [] }], destination: { engine: 'rules' } });
+          const pair = pairs.get(`${type} ${classOf.get(a.name)} ${classOf.get(b.name)}`);
+          assert.ok(pair, `no pair for ${type} ${a.name} → ${b.name}`);
+          assert.is(pair.compatible, d.compatible, `${type}: ${a.name} (${classOf.get(a.name)}) → ${b.name} (${classOf.get(b.name)}): ${d.destinations[0]?.reason ?? ''}`);
+          seen.add(d.compatible);
+        }
+      }
+    }
+    if (c.both) assert.is(seen.size, 2, 'both verdicts occur');
+  });
+}
 
 test('a fix the Decision carries is copied to the failing check and the pair (read as optional)', () => {
   const fix: m.Fix = { attribute: 'nvidia_version', scope: 'host', side: 'destination', from: '570.86.10', to: '550.90.05' };

@@ -321,7 +321,10 @@ export class ClassIndex {
     const parent = host.parents.find((p) => p.id === parentId)!;
     const t = parent.types.find((x) => x.id === type)!;
     const p = this.factsId('p', 'parent', parent.attributes, this.reads.parentId ? parent.id : undefined);
-    return `${this.factsId('h', 'host', host.facts)}${this.reads.hostName ? `\u0003${JSON.stringify(host.name)}` : ''}|${p}|${this.shapeId(t.id, t.attributes)}`;
+    // A check may read the source type's own free instances (`capacity` on the source: "could it take the VM back?"):
+    // keyed as a destination's are, as the bucket (0 / ≥ 1) when that is how every check reads it, else the value is in the shape.
+    const capacity = this.reads.capacityBucket && readsAttribute(this.reads.type, 'available_instances') ? `|${this.capacityBits(t.id, t.attributes, undefined)}` : '';
+    return `${this.factsId('h', 'host', host.facts)}${this.reads.hostName ? `\u0003${JSON.stringify(host.name)}` : ''}|${p}|${this.shapeId(t.id, t.attributes)}${capacity}`;
   }
 
   /**

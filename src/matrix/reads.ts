@@ -16,6 +16,10 @@
 // hosts that differ only in a fact one overlay reads for other types than
 // theirs land in different classes — more classes, never a wrong verdict.
 //
+// The overlays' selectors are read too: one on `deviceApi` makes the source
+// type's `device_api` decide which overlays apply, so it is keyed (the type
+// id, which `types` globs read, always is).
+//
 // `available_instances` is read by the `capacity` match as "at least one
 // free instance" (and by placement, which for one device needs the same):
 // when that is the only way any check reads it, it enters a class's key as
@@ -212,5 +216,8 @@ export function matrixPolicyOf(base: PolicySource, overlays: readonly OverlaySou
   const set = resolvePolicySet(base, overlays, mode);
   if (!set.ok) return set;
   const one = base.written.spec.parentCapacity === 'one' || overlays.some((o) => o.written.spec.parentCapacity === 'one');
-  return ok({ set: set.value, reads: readsOf(possibleChecks(base, overlays, set.value.mode), one) }, set.warnings);
+  const reads = readsOf(possibleChecks(base, overlays, set.value.mode), one);
+  // Which overlays apply is read too: a selector on `deviceApi` reads the source type's device_api (its `types` globs read the type id, always keyed).
+  if (overlays.some((o) => o.written.spec.selector?.deviceApi !== undefined)) reads.type.names.add('device_api');
+  return ok({ set: set.value, reads }, set.warnings);
 }

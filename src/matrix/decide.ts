@@ -78,8 +78,12 @@ const fixOf = (c: CheckResult): Fix | undefined => (c as CheckResult & { fix?: F
 export type PairBody = Omit<ClassPair, 'type' | 'from' | 'to'> & { offersNone?: boolean };
 
 /** One destination result as the body of a class pair. */
-export function pairBody(type: string, result: DestinationResult): PairBody {
-  if (result.compatible) return result.skipped && result.skipped.length > 0 ? { compatible: true, skipped: [...result.skipped] } : { compatible: true };
+export function pairBody(type: string, result: DestinationResult, warningOnly?: ReadonlySet<string>): PairBody {
+  if (result.compatible) {
+    // A warning never refuses and the facts it alone reads are no part of a class: it is not the matrix's to report.
+    const skipped = warningOnly ? result.skipped?.filter((id) => !warningOnly.has(id)) : result.skipped;
+    return skipped && skipped.length > 0 ? { compatible: true, skipped: [...skipped] } : { compatible: true };
+  }
   const body: PairBody = { compatible: false };
   const best = closest(result.candidates, type);
   const failing: FailingCheck[] = (best ? failingOf(best) : []).map((c) => {
@@ -221,7 +225,7 @@ export async function decideRelation(index: ClassIndex, set: PolicySet, reads: P
           let body = m.bodies[sig];
           if (!body) {
             const result = await evaluateDestination([m.source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
-            m.bodies[sig] = body = pairBody(type, result);
+            m.bodies[sig] = body = pairBody(type, result, reads.warningOnly);
           }
           bodies.push(body);
         }

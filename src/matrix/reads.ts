@@ -16,6 +16,12 @@
 // hosts that differ only in a fact one overlay reads for other types than
 // theirs land in different classes — more classes, never a wrong verdict.
 //
+// A check that is a warning in every effective policy (each document that
+// defines or patches it says so, or leaves the base's warning) never
+// refuses: what it alone reads keys no class (a fleet of forty kernel builds
+// is not forty classes for the kernel-version warning), and the matrix does
+// not report it.
+//
 // The overlays' selectors are read too: one on `deviceApi` makes the source
 // type's `device_api` decide which overlays apply, so it is keyed (the type
 // id, which `types` globs read, always is).
@@ -56,6 +62,8 @@ export interface PolicyReads {
   capacityBucket: boolean;
   /** Some document makes a parent take one type at a time (`parentCapacity: one`): the types a parent runs can matter. */
   onePerParent: boolean;
+  /** Checks that are warnings in every effective policy: they never refuse, so what they read keys no class. */
+  warningOnly: ReadonlySet<string>;
 }
 
 /** Operators whose test reads neither operand (`ignore`'s `always`): their leaves read nothing. */
@@ -89,10 +97,13 @@ function targetOf(check: Partial<WrittenCheck>): Target | undefined {
 
 /** Every check a policy set may make, as effective checks: per id, each scope × target × match some document gives it. */
 export function possibleChecks(base: PolicySource, overlays: readonly OverlaySource[], mode: string): EffectiveCheck[] {
-  const byId = new Map<string, { scopes: Set<CheckScope>; targets: Target[]; matches: Set<MatchName>; value?: string }>();
+  const byId = new Map<string, { scopes: Set<CheckScope>; targets: Target[]; matches: Set<MatchName>; value?: string; warning: boolean }>();
+  const baseWarnings = new Set(base.written.spec.checks.filter((c) => c.severity === 'warning').map((c) => c.id));
   const add = (c: Partial<WrittenCheck> & { id: string }) => {
     let entry = byId.get(c.id);
-    if (!entry) byId.set(c.id, (entry = { scopes: new Set(), targets: [], matches: new Set() }));
+    if (!entry) byId.set(c.id, (entry = { scopes: new Set(), targets: [], matches: new Set(), warning: true }));
+    // A warning in every effective policy: each document says so, or says nothing of a severity the base (which always applies) made a warning.
+    if (!(c.severity === 'warning' || (c.severity === undefined && baseWarnings.has(c.id)))) entry.warning = false;
     const t = targetOf(c);
     // A document that gives a target without a scope means the type's, when it is the check's first definition.
     if (c.scope !== undefined || t !== undefined) entry.scopes.add(c.scope ?? 'type');
@@ -104,8 +115,8 @@ export function possibleChecks(base: PolicySource, overlays: readonly OverlaySou
   for (const c of base.written.spec.checks) add(c);
   for (const o of overlays) for (const c of o.written.spec.checks ?? []) add(c);
   const checks: EffectiveCheck[] = [];
-  const fields = (id: string) => ({ id, onMissing: 'fail' as const, locked: false, severity: 'error' as const, origin: '', overlays: [] });
   for (const [id, e] of byId) {
+    const fields = (i: string) => ({ id: i, onMissing: 'fail' as const, locked: false, severity: e.warning ? ('warning' as const) : ('error' as const), origin: '', overlays: [] });
     for (const t of e.targets) {
       if (t.kind === 'when') {
         checks.push({ ...fields(id), target: t });
@@ -124,7 +135,8 @@ export function possibleChecks(base: PolicySource, overlays: readonly OverlaySou
 
 /** What the checks' compiled rules read, and how `available_instances` is read. */
 export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean): PolicyReads {
-  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent };
+  const warningOnly = new Set(checks.filter((c) => c.severity === 'warning').map((c) => c.id));
+  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, warningOnly };
   let availableOtherwise = false;
   const visit = (c: Condition) => {
     if ('all' in c) return c.all.forEach(visit);
@@ -141,7 +153,7 @@ export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean
       if (readRef(reads, ref) && !direct) availableOtherwise = true;
     }
   };
-  for (const check of checks) visit(compileCheck(check).conditions);
+  for (const check of checks) if (check.severity !== 'warning') visit(compileCheck(check).conditions);
   reads.capacityBucket = !availableOtherwise;
   return reads;
 }

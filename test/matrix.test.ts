@@ -184,6 +184,28 @@ for (const c of cases.fleets) {
   });
 }
 
+test("a check comparing the VM's own instance attribute fails closed in the matrix, and the matrix says it could not decide it", async () => {
+  const checks: WrittenCheck[] = [
+    { id: 'mdev-type', attribute: '@id', match: 'equal' },
+    { id: 'capacity', attribute: 'available_instances', match: 'capacity' },
+    { id: 'dynamic-resources', attribute: 'dynamic_resources', match: 'sync' },
+    { id: 'fps-limit', when: { all: [{ fact: 'source', path: '$.device.attributes.fps', operator: 'lessThanInclusive', value: { fact: 'destination', path: '$.type.attributes.max_fps' } }] } },
+  ];
+  const gvt = (max: string) => ({ p: { types: { 'i915-GVTg_V5_4': { device_api: 'vfio-pci', available_instances: 2, dynamic_resources: 'fps', max_fps: max } } } });
+  const policy = await fleetPolicy({ name: 'vm', checks, hosts: [], classes: 0 });
+  assert.equal(policy.reads.vmDependent, [{ check: 'fps-limit', attributes: ['fps'] }]);
+  const dir = mkdtempSync(path.join(tmpdir(), 'matrix-vm-'));
+  const file = path.join(dir, 'fleet.ndjson');
+  writeFileSync(file, [hostDoc('a', gvt('60')), hostDoc('b', gvt('60')), hostDoc('c', gvt('30'))].map((h) => JSON.stringify(h)).join('\n') + '\n');
+  const { matrix } = await m.buildMatrix({ policy, inventories: [file], limits: DEFAULT_LIMITS, failOnSkip: false });
+  assert.equal(matrix.vmDependent, [{ check: 'fps-limit', attributes: ['fps'] }]);
+  // A VM at 60 fps may not move to a host of max_fps 30, one at 30 may: no cell claims every VM.
+  assert.ok(matrix.relation.length > 0 && matrix.relation.every((p) => !p.compatible && p.failing!.some((f) => f.check === 'fps-limit')), JSON.stringify(matrix.relation));
+  assert.match(m.renderMatrixText(matrix), /^Not decided for every VM: check `fps-limit` compares the VM's own `fps`/m);
+  // `sync` alone only asks for values: the shipped policy depends on no VM.
+  assert.is((await policyOf()).reads.vmDependent.length, 0);
+});
+
 test('a fix the Decision carries is copied to the failing check and the pair (read as optional)', () => {
   const fix: m.Fix = { attribute: 'nvidia_version', scope: 'host', side: 'destination', from: '570.86.10', to: '550.90.05' };
   const pair = m.classPair('nvidia-557', 'C2', 'C6', {

@@ -14,7 +14,7 @@ import { ignore } from './ignore.js';
 import { oneToOne } from './one-to-one.js';
 import { defineOperator, type Binary, type FixFn, type Match, type Operator, type VerdictFn } from './operator.js';
 import { superset } from './superset.js';
-import { sync } from './sync.js';
+import { PRESENCE_OPERATORS, sync } from './sync.js';
 import { absentBoth, bothPresent, fail, isPresent, pass } from './values.js';
 import { versionAtLeast } from './version-at-least.js';
 import { versionCompatible } from './version-compatible.js';
@@ -73,7 +73,7 @@ export const VERDICTS: Readonly<Record<string, VerdictFn>> = Object.fromEntries(
 /** Remedies (what would make a failing test pass) of the operators that have one, for the leaves of `when` conditions. */
 export const FIXES: Readonly<Record<string, FixFn>> = Object.fromEntries(Object.values(OPERATORS).flatMap((o) => (o.fix ? [[o.name, o.fix]] : [])));
 
-export { LIST_FACT_OPERATORS, NEGATIONS };
+export { LIST_FACT_OPERATORS, NEGATIONS, PRESENCE_OPERATORS };
 
 /** json-rules-engine's built-in names as both engines run them (fail-closed). */
 export const BUILTIN_OPERATORS: Readonly<Record<string, Binary>> = Object.fromEntries([...BUILTINS, equal.operators[0]!].map((o) => [o.name, o.test]));

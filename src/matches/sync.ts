@@ -69,6 +69,9 @@ export const hasValuesOperator = defineOperator({
   verdict: (attrs, names) => namesSetOnOperator.verdict!(names, attrs),
 });
 
+/** The operators that only ask whether the source device's instance attributes have values, never what they are. */
+export const PRESENCE_OPERATORS: ReadonlySet<string> = new Set([namesSetOnOperator.name, hasValuesOperator.name]);
+
 /** The instance attributes a sync check carries: its list, or the union of both types' lists (the source's first). */
 function namesOf(t: ValueTarget, source: unknown, destination: unknown): string[] {
   if (t.kind === 'list') return t.names;

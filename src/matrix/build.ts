@@ -60,6 +60,7 @@ export async function buildMatrix(options: MatrixOptions): Promise<MatrixRun> {
     errors: sortDiagnostics([...read.errors, ...decided.errors]),
     classes,
     types,
+    ...(reads.vmDependent.length > 0 ? { vmDependent: reads.vmDependent.map((d) => ({ check: d.check, attributes: [...d.attributes] })) } : {}),
     relation: decided.relation,
   };
   const repeated = index.repeated.length;

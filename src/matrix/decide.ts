@@ -10,8 +10,11 @@
 // representative's verdict every member's.
 //
 // The synthetic device carries, for each instance attribute its type names
-// in `dynamic_resources` and each one a check reads, a placeholder value
+// in `dynamic_resources` and each one a check asks for, a placeholder value
 // (`1`): the matrix answers for a VM of that type, not for one VM's values.
+// An attribute a check compares (reads.vmDependent: `fps ≤ max_fps`) gets no
+// value, so that check fails closed: the matrix never says "compatible" for
+// every VM where the VM's own values decide.
 //
 // A refused pair lists the failing checks of the refused candidate of type T
 // closest to passing (the fewest failing error checks; candidates of other
@@ -49,6 +52,7 @@ export function classSource(entry: HostClassEntry, type: string, set: PolicySet,
   const listed = mdevType.attributes.dynamic_resources;
   for (const n of Array.isArray(listed) ? listed : []) attributes[n] = PLACEHOLDER;
   for (const n of reads.device.names) attributes[n] = PLACEHOLDER;
+  for (const d of reads.vmDependent) for (const n of d.attributes) if (n === '*') for (const k of Object.keys(attributes)) delete attributes[k]; else delete attributes[n];
   const device: MdevDevice = { uuid: VM_DEVICE, parent: parentId, type, attributes };
   const vmHost: Host = { name: host.name, facts: host.facts, parents: host.parents, devices: [device] };
   if (host.file !== undefined) vmHost.file = host.file;

@@ -36,7 +36,7 @@ import { failed, ok, type Result } from '../errors.js';
 import { parsePath } from '../facts.js';
 import { loadPolicySources, type PolicyChoice } from '../inputs.js';
 import type { LoadLimits } from '../load.js';
-import { MATCH_MODULES, targetProblem } from '../matches/index.js';
+import { MATCH_MODULES, PRESENCE_OPERATORS, targetProblem } from '../matches/index.js';
 import { resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from '../resolve.js';
 import type { CheckScope, Condition, EffectiveCheck, FactRef, MatchName, ValueTarget, WrittenCheck } from '../types.js';
 
@@ -64,6 +64,24 @@ export interface PolicyReads {
   onePerParent: boolean;
   /** Checks that are warnings in every effective policy: they never refuse, so what they read keys no class. */
   warningOnly: ReadonlySet<string>;
+  /**
+   * Checks that compare values of the VM's own instance attributes (not only
+   * ask for them, as `sync` does), with the attributes (`*`: all of them):
+   * the matrix decides for a VM of a type, not for one VM's values, so it
+   * gives its synthetic device none of these and the checks fail closed.
+   */
+  vmDependent: { check: string; attributes: string[] }[];
+}
+
+/** The instance attribute of the source device a fact reference reads (`*`: the whole map), if any. */
+function sourceDeviceAttribute(ref: FactRef): string | undefined {
+  if (ref.fact !== 'source') return undefined;
+  const segments = ref.path === undefined ? [] : parsePath(ref.path);
+  if (segments === undefined) return undefined;
+  const [a, b, c] = segments;
+  if (a === undefined) return '*';
+  if (a !== 'device' || b === 'uuid') return undefined;
+  return b === 'attributes' && typeof c === 'string' ? c : '*';
 }
 
 /** Operators whose test reads neither operand (`ignore`'s `always`): their leaves read nothing. */
@@ -136,8 +154,9 @@ export function possibleChecks(base: PolicySource, overlays: readonly OverlaySou
 /** What the checks' compiled rules read, and how `available_instances` is read. */
 export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean): PolicyReads {
   const warningOnly = new Set(checks.filter((c) => c.severity === 'warning').map((c) => c.id));
-  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, warningOnly };
+  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, warningOnly, vmDependent: [] };
   let availableOtherwise = false;
+  let compared = new Set<string>();
   const visit = (c: Condition) => {
     if ('all' in c) return c.all.forEach(visit);
     if ('any' in c) return c.any.forEach(visit);
@@ -148,12 +167,23 @@ export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean
     const refs: FactRef[] = [c];
     if (c.value !== null && typeof c.value === 'object' && !Array.isArray(c.value) && 'fact' in c.value) refs.push(c.value);
     for (const ref of refs) {
+      // `sync` only asks that the VM's instance attributes have values (the destination device is given the same ones): a placeholder answers it.
+      const instance = PRESENCE_OPERATORS.has(c.operator) ? undefined : sourceDeviceAttribute(ref);
+      if (instance !== undefined) compared.add(instance);
       // The capacity operator asks for `value` instances (1 when it is not a number): 0 / ≥ 1 decides it for a need of at most one.
       const direct = ref === c && c.operator === 'capacity' && (typeof c.value !== 'number' || c.value <= 1);
       if (readRef(reads, ref) && !direct) availableOtherwise = true;
     }
   };
-  for (const check of checks) if (check.severity !== 'warning') visit(compileCheck(check).conditions);
+  for (const check of checks) {
+    if (check.severity === 'warning') continue;
+    compared = new Set();
+    visit(compileCheck(check).conditions);
+    if (compared.size === 0) continue;
+    const known = reads.vmDependent.find((d) => d.check === check.id);
+    if (known) compared.forEach((a) => known.attributes.includes(a) || known.attributes.push(a));
+    else reads.vmDependent.push({ check: check.id, attributes: [...compared] });
+  }
   reads.capacityBucket = !availableOtherwise;
   return reads;
 }

@@ -24,6 +24,10 @@ export function renderMatrixText(m: CompatibilityMatrix): string {
   const out: string[] = [];
   const policy = [`${m.policy.name}@${m.policy.version}`, ...m.policy.overlays.map((o) => `${o.name}@${o.version}`)].join(' + ');
   out.push(`${plural(m.hosts, 'host')} in ${plural(m.classes.length, 'class', 'classes')}, ${plural(m.types.length, 'mdev type')} (${safe(policy)}, mode ${safe(m.mode)})`);
+  for (const d of m.vmDependent ?? []) {
+    const what = d.attributes.includes('*') ? 'its instance attributes' : d.attributes.map((a) => `\`${a}\``).join(', ');
+    out.push(`Not decided for every VM: check \`${d.check}\` compares the VM's own ${what}; it fails closed here (eval a VM to decide)`);
+  }
   out.push('');
   for (const c of m.classes) {
     out.push(`${c.id}  ${plural(c.size, 'host')}: ${members(c)}`);

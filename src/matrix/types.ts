@@ -66,6 +66,12 @@ export interface CompatibilityMatrix {
   classes: HostClass[];
   /** Every mdev type some host offers, sorted. */
   types: string[];
+  /**
+   * Checks the matrix cannot decide for every VM: they compare values of the
+   * VM's own instance attributes (`*`: all of them). They fail closed in it
+   * (the pairs they apply to are refused, naming them); `eval` a VM to decide.
+   */
+  vmDependent?: { check: string; attributes: string[] }[];
   /** Every (type, from, to) with from a class offering the type as a source; `to` every class (itself too, when it has two or more hosts). */
   relation: ClassPair[];
 }

@@ -181,6 +181,8 @@ for (const c of cases.fleets) {
       }
     }
     if (c.both) assert.is(seen.size, 2, 'both verdicts occur');
+    // A pair stands for every member: no fix names one member's parent id.
+    for (const p of matrix.relation) for (const f of p.fixes ?? []) assert.not.ok('parent' in f, JSON.stringify(f));
   });
 }
 

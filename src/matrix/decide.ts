@@ -110,7 +110,8 @@ export function pairBody(type: string, result: DestinationResult, warningOnly?: 
   if (reason !== undefined && !body.offersNone) body.reason = reason.split(VM_DEVICE).join(`the VM's \`${type}\` device`);
   if (failing.length > 0) body.failing = failing;
   const fixes = (result as DestinationResult & { fixes?: Fix[] }).fixes ?? failing.flatMap((f) => (f.fix ? [f.fix] : []));
-  if (fixes.length > 0) body.fixes = fixes;
+  // A parent id is the representative's: another member's GPUs have theirs. The fix says which parent shape by its facts' scope, not by an id.
+  if (fixes.length > 0) body.fixes = fixes.map(({ parent: _parent, ...rest }) => rest);
   return body;
 }
 

@@ -5,6 +5,7 @@
 // UPDATE_GOLDEN=1 rewrites them), upgrade plans, trait and label names with
 // hostile host names (the scripts run against stub commands), and bad input.
 import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,13 @@ const GOLDEN = path.join(ROOT, 'test/golden/matrix');
 
 interface Cases {
   grouping: { name: string; checks?: WrittenCheck[]; hosts: { name: string; host?: Record<string, string>; parents: Record<string, unknown> }[]; classes: string[][] }[];
-  upgrades: { name: string; changes: string[]; expect: { feasible: boolean; affected: string[]; steps: string[]; blocked?: { step: number; class: string; type: string; refusedBy: Record<string, string[]> } } }[];
+  upgrades: {
+    name: string;
+    fleet?: string;
+    changes: string[];
+    stateLimit?: number;
+    expect: { feasible: boolean; affected: string[]; steps: string[]; blocked?: { step: number; class: string; type: string; refusedBy: Record<string, string[]> }; search?: Partial<m.UpgradePlan['search']> };
+  }[];
   csv: [string, string][];
   traits: [string, string][];
   labels: [string, string][];
@@ -283,16 +290,24 @@ for (const [cell, want] of cases.csv) {
 
 // --- upgrade plans ------------------------------------------------------------------------------------------
 
+const fleets = new Map<string, Promise<m.MatrixRun>>();
+const fleetAt = (file: string) => (file === FLEET ? fleet() : fleets.get(file) ?? fleets.set(file, policyOf().then((policy) => m.buildMatrix({ policy, inventories: [file], limits: DEFAULT_LIMITS, failOnSkip: false }))).get(file)!);
+
+async function planOf(run: m.MatrixRun, texts: string[], stateLimit?: number): Promise<m.UpgradePlan> {
+  const policy = await policyOf();
+  const changes = texts.map((t) => m.parseChange(t) as m.FactChange);
+  return (await m.planUpgrade({ index: run.index, relation: run.matrix.relation, changes, set: policy.set, reads: policy.reads, options: { failOnSkip: false }, ...(stateLimit !== undefined ? { stateLimit } : {}) })).plan;
+}
+
 for (const c of cases.upgrades) {
   test(`upgrade: ${c.name}`, async () => {
-    const run = await fleet();
-    const policy = await policyOf();
-    const changes = c.changes.map((t) => m.parseChange(t) as m.FactChange);
-    const { plan } = await m.planUpgrade({ index: run.index, relation: run.matrix.relation, changes, set: policy.set, reads: policy.reads, options: { failOnSkip: false } });
+    const plan = await planOf(await fleetAt(c.fleet ?? FLEET), c.changes, c.stateLimit);
     assert.is(plan.feasible, c.expect.feasible);
     assert.equal(plan.affected, c.expect.affected);
     assert.equal(plan.steps.map((s) => s.class), c.expect.steps);
+    for (const [k, v] of Object.entries(c.expect.search ?? {})) assert.is(plan.search[k as keyof m.UpgradePlan['search']], v, `search.${k}`);
     if (c.expect.blocked) {
+      assert.is(plan.search.exhaustive, true, 'infeasible only once every order was tried');
       assert.is(plan.blocked?.step, c.expect.blocked.step);
       const first = plan.blocked!.candidates[0]!;
       assert.is(first.class, c.expect.blocked.class);
@@ -300,12 +315,178 @@ for (const c of cases.upgrades) {
       for (const [to, checks] of Object.entries(c.expect.blocked.refusedBy)) assert.equal(first.strands.refusals.find((r) => r.to === to)?.failing, checks, to);
       // The class being upgraded is never its own evacuation target.
       assert.ok(first.strands.refusals.some((r) => r.to === first.class && r.state === 'being upgraded'));
+      // Every class not yet upgraded is a candidate there, and each strands something.
+      assert.equal(plan.blocked!.candidates.map((x) => x.class), plan.affected.filter((x) => !c.expect.steps.includes(x)));
     } else assert.is(plan.blocked, undefined);
     // Each step's class can send every type it offers somewhere else, but what was stranded before the upgrade began.
     const stranded = new Set(plan.stranded.map((x) => `${x.class} ${x.type}`));
     for (const s of plan.steps) for (const e of s.evacuate) assert.ok((e.to.length > 0 || stranded.has(`${s.class} ${e.type}`)) && !e.to.includes(s.class), `${s.class} ${e.type}`);
   });
 }
+
+test('upgrade: a plan greedy misses is found and the command exits 0; one the state limit cuts short is undecided, not infeasible', async () => {
+  const r = cli(['matrix', 'test/fixtures/matrix/plan-greedy.ndjson', '--plan-upgrade', 'type.software_version=1.0.0']);
+  assert.is(r.status, 0, r.stdout);
+  assert.match(r.stdout, /^Feasible, in 2 steps:\n {2}1\. C2 \(2 hosts: b-1, b-2\)\n {7}its i915-GVTg_V5_4 VMs can go to C1$/m);
+  const run = await fleetAt('test/fixtures/matrix/plan-greedy.ndjson');
+  // Two states: ∅ and {C1}, greedy's dead end; {C2}, the way through, is past the limit.
+  const cut = await planOf(run, ['type.software_version=1.0.0'], 2);
+  assert.equal([cut.feasible, cut.steps, cut.blocked, cut.search], [false, [], undefined, { states: 2, limit: 2, exhaustive: false }]);
+  const text = m.renderPlanText(cut, run.matrix.classes);
+  assert.match(text, /^Undecided: search limit reached after 2 states \(sets of upgraded classes\) without an order that keeps every VM a destination; one may still exist\.$/m);
+  assert.not.match(text, /Infeasible/);
+  // An infeasible plan says the search was exhaustive.
+  const dead = await planOf(await fleetAt('test/fixtures/matrix/plan-dead-ends.ndjson'), ['type.software_version=1.0.0']);
+  assert.match(m.renderPlanText(dead, run.matrix.classes), /^Every order was tried \(3 states\): none gets past step 2\.$/m);
+});
+
+// --- upgrade plans against brute force ------------------------------------------------------------------
+
+const GVT_TYPES = ['i915-GVTg_V5_4', 'i915-GVTg_V5_8'] as const;
+const VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '2.0.0'];
+/** A class of a random fleet: its hosts (1 or 2), the GVT-g types it offers, each type's version and free instances, and the libvirt version (which splits classes without refusing). */
+const profile = fc.record({
+  hosts: fc.integer({ min: 1, max: 2 }),
+  types: fc.subarray([...GVT_TYPES], { minLength: 1 }),
+  // Mostly one version for both types (a driver), sometimes two.
+  versions: fc.tuple(fc.constantFrom(...VERSIONS), fc.option(fc.constantFrom(...VERSIONS), { freq: 2 })).map(([a, b]) => [a, b ?? a] as const),
+  free: fc.constantFrom(0, 2, 2, 2),
+  libvirt: fc.constantFrom('10.0.0', '10.1.0', '10.2.0'),
+});
+type Profile = typeof profile extends fc.Arbitrary<infer P> ? P : never;
+/** A fleet, the version the change sets and the one type it is limited to (if any): random, or shaped like the review's case, where greedy fails more often (a one-host class at a newer minor first, whose VMs nothing takes, that the others may need as it is). */
+const upgradeCase = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(fc.array(profile, { minLength: 2, maxLength: 6 }), fc.constantFrom(...VERSIONS), fc.constantFrom(undefined, undefined, GVT_TYPES[0])) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc
+        .tuple(
+          profile.map((p): Profile => ({ ...p, hosts: 1, types: [...GVT_TYPES], versions: ['1.2.0', '1.2.0'], free: 2 })),
+          fc.array(
+            fc.tuple(profile, fc.constantFrom('1.1.0', '1.2.0')).map(([p, v]): Profile => ({ ...p, hosts: 2, versions: [v, v] })),
+            { minLength: 1, maxLength: 5 },
+          ),
+        )
+        .map(([first, rest]) => [first, ...rest]),
+      fc.constantFrom('1.0.0', '2.0.0'),
+      fc.constant(undefined),
+    ),
+  },
+);
+
+function gvtDoc(name: string, p: Profile): WrittenHost {
+  const types = Object.fromEntries(
+    p.types.map((t) => [
+      t,
+      { name: t.slice(5), device_api: 'vfio-pci', available_instances: t === GVT_TYPES[0] ? p.free : 4, software_version: p.versions[GVT_TYPES.indexOf(t)], compatible_pci_ids: '5931, 591b', dynamic_resources: 'aggregator, fps' },
+    ]),
+  );
+  return hostDoc(name, { '0000:00:02.0': { attributes: { pci_vendor: '0x8086', pci_device: '0x5912', driver: 'i915' }, types } }, { kernel_release: '6.8.0-45-generic', libvirt_version: p.libvirt, qemu_version: '8.2.2' }) as unknown as WrittenHost;
+}
+
+/** The change applied by hand (not by applyChanges): software_version set on the types `only` names (all when undefined), where it differs. */
+function upgradedByHand(h: Host, version: string, only?: string): Host | undefined {
+  let changed = false;
+  const parents = h.parents.map((p) => ({
+    ...p,
+    types: p.types.map((t) => {
+      if ((only !== undefined && t.id !== only) || t.attributes.software_version === undefined || t.attributes.software_version === version) return t;
+      changed = true;
+      return { ...t, attributes: { ...t.attributes, software_version: version } };
+    }),
+  }));
+  return changed ? { ...h, parents } : undefined;
+}
+
+test('property: on small random fleets the planner finds a plan iff some order of the affected classes keeps the promise, and each plan it gives keeps it', async () => {
+  const policy = (await policyOf()).set;
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-plan-'));
+  const seen = { feasible: 0, infeasible: 0, greedyMissed: 0, backedUp: 0 };
+  await fc.assert(
+    fc.asyncProperty(upgradeCase, async ([profiles, version, only]) => {
+      const file = path.join(dir, 'fleet.ndjson');
+      const docs = profiles.flatMap((p, i) => Array.from({ length: p.hosts }, (_, j) => gvtDoc(`h${i}-${j}`, p)));
+      writeFileSync(file, `${docs.map((d) => JSON.stringify(d)).join('\n')}\n`);
+      const run = await m.buildMatrix({ policy: await policyOf(), inventories: [file], limits: DEFAULT_LIMITS, failOnSkip: false });
+      const change = `${only === undefined ? 'type' : `type[${only}]`}.software_version=${version}`;
+      const plan = await planOf(run, [change]);
+
+      // The relation as the brute force sees it: old → old from the matrix, old → upgraded by the reference evaluator.
+      const classes = run.matrix.classes;
+      const hostOf = new Map(docs.map((d) => [d.metadata.name, normalizeHost(structuredClone(d)).value!]));
+      const rep = (c: m.HostClass) => hostOf.get(c.members[0]!)!;
+      const upgraded = new Map(classes.flatMap((c) => (upgradedByHand(rep(c), version, only) ? [[c.id, upgradedByHand(rep(c), version, only)!] as const] : [])));
+      const affected = classes.filter((c) => upgraded.has(c.id)).map((c) => c.id);
+      assert.equal(plan.affected, affected);
+      const old = new Map(run.matrix.relation.map((p) => [`${p.type} ${p.from} ${p.to}`, p.compatible]));
+      const fresh = new Map<string, boolean>();
+      for (const y of classes) {
+        for (const t of y.types) {
+          for (const z of affected) {
+            if (z === y.id) continue;
+            const d = await evaluate({ policy, source: withVm(rep(y), t), destinations: [{ host: upgraded.get(z)!, errors: [] }], destination: { engine: 'rules' } });
+            fresh.set(`${t} ${y.id} ${z}`, d.compatible);
+          }
+        }
+      }
+      /** Whether a VM of type t on y (not upgraded) has a destination with `done` upgraded and `being` being upgraded. */
+      const hasDestination = (y: m.HostClass, t: string, done: ReadonlySet<string>, being?: string) =>
+        classes.some((z) => z.id !== being && (z.id === y.id ? y.size > 1 && old.get(`${t} ${y.id} ${y.id}`) === true : done.has(z.id) ? fresh.get(`${t} ${y.id} ${z.id}`) === true : old.get(`${t} ${y.id} ${z.id}`) === true));
+      const promised = classes.flatMap((y) => y.types.filter((t) => hasDestination(y, t, new Set())).map((t) => [y, t] as const));
+      /** How many steps of `order` keep the promise, from the first. */
+      const kept = (order: readonly string[]) => {
+        const done = new Set<string>();
+        for (const x of order) {
+          if (!promised.every(([y, t]) => done.has(y.id) || hasDestination(y, t, done, x))) break;
+          done.add(x);
+        }
+        return done.size;
+      };
+      const permutations = (xs: readonly string[]): string[][] => (xs.length === 0 ? [[]] : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p])));
+      const orders = permutations(affected);
+      const best = Math.max(...orders.map(kept));
+      const someOrder = best === affected.length;
+      // Greedy, independently: each step the first class (in class order) that keeps the promise.
+      const greedy: string[] = [];
+      for (;;) {
+        const x = affected.find((a) => !greedy.includes(a) && kept([...greedy, a]) === greedy.length + 1);
+        if (x === undefined) break;
+        greedy.push(x);
+      }
+
+      assert.is(plan.search.exhaustive, true);
+      assert.is(plan.feasible, someOrder, `${change}: ${JSON.stringify(profiles)}`);
+      const steps = plan.steps.map((s) => s.class);
+      if (plan.feasible) {
+        seen.feasible++;
+        assert.equal([...steps].sort(), [...affected].sort());
+        assert.is(kept(steps), affected.length, `the plan ${steps.join(' ')} keeps the promise at every step`);
+        if (greedy.length === affected.length) assert.equal(steps, greedy, 'greedy’s plan when greedy succeeds');
+        else seen.greedyMissed++;
+        // Each step's evacuation targets are the classes the brute force finds.
+        const done = new Set<string>();
+        for (const s of plan.steps) {
+          const y = classes.find((c) => c.id === s.class)!;
+          for (const e of s.evacuate) assert.equal(e.to, classes.filter((z) => z.id !== s.class && (done.has(z.id) ? fresh.get(`${e.type} ${y.id} ${z.id}`) : old.get(`${e.type} ${y.id} ${z.id}`)) === true).map((z) => z.id));
+          done.add(s.class);
+        }
+      } else {
+        seen.infeasible++;
+        if (plan.search.states > steps.length + 1) seen.backedUp++;
+        // The reported dead end is as deep as any order gets, and the steps up to it keep the promise.
+        assert.is(plan.blocked!.step, best + 1);
+        assert.equal(plan.blocked!.candidates.map((x) => x.class), affected.filter((x) => !steps.includes(x)));
+        assert.ok(plan.blocked!.candidates.every((x) => x.strands !== undefined), 'each candidate strands something there');
+        assert.is(kept(steps), steps.length);
+        assert.is(steps.length, best);
+      }
+    }),
+    { numRuns: 120, seed: 17 },
+  );
+  if (process.env.PROPERTY_STATS) console.log('upgrade plans:', seen);
+  assert.ok(seen.feasible >= 10 && seen.infeasible >= 10 && seen.greedyMissed >= 3 && seen.backedUp >= 3, JSON.stringify(seen));
+});
 
 test('upgrade: FACT=VALUE syntax', () => {
   assert.equal(m.parseChange('nvidia_version=570.86.10'), { scope: 'host', name: 'nvidia_version', value: '570.86.10', text: 'nvidia_version=570.86.10' });

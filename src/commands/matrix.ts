@@ -12,11 +12,11 @@ export default class Matrix extends BaseCommand {
   static override summary = "The fleet's compatibility matrix: host classes, and which class's VMs of each mdev type can live-migrate to which.";
   static override description = `Reads every host once (NDJSON streamed; memory holds one host per class and the member names) and groups the hosts into classes whose every fact the policy reads is the same: host facts, parent facts, type attributes, and whether a parent can take one more instance (available_instances as 0 or ≥ 1). Then, for each class A and each mdev type T it offers, a VM with one device of type T on a host of A is decided against every class as a destination (a class of one host is not its own destination). Classes × types × classes decisions, never hosts × hosts.
 
---plan-upgrade FACT=VALUE (repeatable; host.NAME or NAME a host fact, parent.NAME a parent fact, type.NAME a type attribute; each changes where the fact is present with another value) plans an order in which to upgrade the classes so that, at every step, every VM on a class not yet upgraded keeps a destination outside the class being upgraded; or says at which step that cannot hold, and why.
+--plan-upgrade FACT=VALUE (repeatable; host.NAME or NAME a host fact, parent.NAME a parent fact, type.NAME a type attribute; each changes where the fact is present with another value) plans an order in which to upgrade the classes so that, at every step, every VM on a class not yet upgraded keeps a destination outside the class being upgraded (every order is searched, not only the greedy one); or says at which step that cannot hold, and why.
 
 Formats: text (default), json (the CompatibilityMatrix document; with --plan-upgrade, its upgradePlan), csv (one row per class pair), nova-traits (a shell script setting Placement traits), k8s-labels (a shell script of kubectl label commands).
 
-Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgrade the plan is feasible; 1 the plan is infeasible; 2 bad input (errors on stderr; the output is still written for the hosts that were read).`;
+Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgrade the plan is feasible; 1 no plan: infeasible (no order works), or undecided (the search stopped at its limit of 100,000 states); 2 bad input (errors on stderr; the output is still written for the hosts that were read).`;
 
   static override examples = [
     { description: 'The matrix of an inventory, as text', command: '<%= config.bin %> matrix examples/fleet-matrix.ndjson' },

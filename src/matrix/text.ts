@@ -87,7 +87,14 @@ export function renderPlanText(plan: UpgradePlan, classes: readonly HostClass[])
   out.push(`Affected: ${plan.affected.join(', ') || 'none'}; unaffected: ${plan.unaffected.join(', ') || 'none'}`);
   for (const s of plan.stranded) out.push(`  note, before any upgrade: ${refusalsText(s)}`);
   out.push('');
-  out.push(plan.feasible ? `Feasible, in ${plural(plan.steps.length, 'step')}:` : `Infeasible at step ${plan.blocked!.step}${plan.steps.length > 0 ? ', after:' : ':'}`);
+  const undecided = !plan.feasible && !plan.search.exhaustive;
+  out.push(
+    plan.feasible
+      ? `Feasible, in ${plural(plan.steps.length, 'step')}:`
+      : undecided
+        ? `Undecided: search limit reached after ${plural(plan.search.states, 'state')} (sets of upgraded classes) without an order that keeps every VM a destination; one may still exist.`
+        : `Infeasible at step ${plan.blocked!.step}${plan.steps.length > 0 ? ', after:' : ':'}`,
+  );
   for (const s of plan.steps) {
     out.push(`  ${s.step}. ${s.class} (${plural(s.size, 'host')}: ${members(byId.get(s.class)!)})`);
     for (const e of s.evacuate) {
@@ -98,6 +105,7 @@ export function renderPlanText(plan: UpgradePlan, classes: readonly HostClass[])
     out.push('');
     out.push(`Step ${plan.blocked.step}: no remaining class can be upgraded without stranding VMs:`);
     for (const c of plan.blocked.candidates) out.push(`  upgrading ${c.class}: ${refusalsText(c.strands)}`);
+    out.push(`Every order was tried (${plural(plan.search.states, 'state')}): none gets past step ${plan.blocked.step}.`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -23,17 +23,29 @@
 // starts are reported as stranded and left out of it (the upgrade is not
 // what strands them).
 //
-// The search. Greedy over the class graph: the decisions needed are the
-// matrix's own (old → old) and old → upgraded, one evaluateDestination per
-// (class, type, upgraded class); then, with U the classes upgraded so far,
-// each step takes the first affected class (in class order) whose upgrade
-// keeps the promise given U, adds it to U, and goes on. When no remaining
-// class can be upgraded, the plan is infeasible at that step, and says, for
-// each remaining class, the first (y, T) its upgrade would strand and every
-// refusal that leaves it stranded. Greedy is not exhaustive: upgrading a
-// class only ever replaces an old destination with an upgraded one, so an
-// order it misses is one where upgrading a safe class first closes a door a
-// later class needed — the blocked report names that door.
+// The search. Exact, over the sets of upgraded classes: the decisions needed
+// are the matrix's own (old → old) and old → upgraded, one
+// evaluateDestination per (class, type, upgraded class), made once; whether
+// upgrading x next keeps the promise depends only on U, the set upgraded so
+// far (not on the order it was upgraded in). A depth-first search from U = ∅
+// tries, at each state, the affected classes whose upgrade keeps the promise,
+// in class order, and remembers the states it has left without a plan; the
+// first plan it finds is therefore the greedy one (each step the first class
+// that can go) whenever greedy succeeds, and when greedy walks into a dead
+// end (upgrading a safe class first closes a door a later class needed) it
+// backs up and tries the other orders. Only the promised (y, T) that no
+// unaffected class takes can ever fail, so each state checks just those, as
+// bitsets over the affected classes: the destinations of (y, T) given U are
+// the classes that take it old and are not in U, or take it upgraded and are
+// in U; none strands it whatever goes next, exactly one forbids that one.
+// There are 2^k states for k affected classes: after PLAN_STATE_LIMIT
+// (100,000) without a plan the search stops and the plan is undecided (no
+// order found, none ruled out), not infeasible. When every state has been
+// searched and no order works, the plan is infeasible at the step after the
+// deepest state any order reaches (the first such state in class order, so
+// greedy's dead end when it is as deep as any), and says, for each remaining
+// class, the first (y, T) its upgrade would strand there and every refusal
+// that leaves it stranded.
 
 import { diagnostic, type Diagnostic } from '../errors.js';
 import { normalizeAttribute } from '../normalize.js';
@@ -140,9 +152,20 @@ export interface UpgradePlan {
   steps: UpgradeStep[];
   /** (class, type) with no destination before the upgrade starts: not in the promise. */
   stranded: Stranded[];
-  /** The step no remaining class can take, and what each would strand. */
+  /** Infeasible: the step after the deepest state any order reaches, which no remaining class can take, and what each would strand there. */
   blocked?: { step: number; candidates: { class: string; strands: Stranded }[] };
+  /** The search: `states` the sets of upgraded classes it visited; `exhaustive` false when it stopped at `limit` without a plan (then `feasible` is false but the plan is undecided: no `blocked`, no `steps`). */
+  search: PlanSearch;
 }
+
+export interface PlanSearch {
+  states: number;
+  limit: number;
+  exhaustive: boolean;
+}
+
+/** The most states (sets of upgraded classes) the search visits before it gives up, undecided. */
+export const PLAN_STATE_LIMIT = 100_000;
 
 export interface PlanInput {
   index: ClassIndex;
@@ -152,6 +175,8 @@ export interface PlanInput {
   set: PolicySet;
   reads: PolicyReads;
   options: DecideOptions;
+  /** The most states the search visits (PLAN_STATE_LIMIT unless given). */
+  stateLimit?: number;
 }
 
 const pairKey = (type: string, from: string, to: string) => `${type}\u0000${from}\u0000${to}`;
@@ -217,16 +242,10 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
     return undefined;
   };
 
+  const found = searchOrders(classes, affected, typesOf, promised, oldPairs, newPairs, input.stateLimit ?? PLAN_STATE_LIMIT);
   const upgraded = new Set<string>();
   const steps: UpgradeStep[] = [];
-  let remaining = affected.map((c) => c.id);
-  let blocked: UpgradePlan['blocked'];
-  while (remaining.length > 0) {
-    const next = remaining.find((x) => strands(x, upgraded) === undefined);
-    if (next === undefined) {
-      blocked = { step: steps.length + 1, candidates: remaining.map((x) => ({ class: x, strands: strands(x, upgraded)! })) };
-      break;
-    }
+  for (const next of found.plan ?? (found.exhaustive ? found.deepest : [])) {
     const c = byId.get(next)!;
     steps.push({
       step: steps.length + 1,
@@ -236,16 +255,22 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
       evacuate: typesOf(c).map((t) => ({ type: t, to: options(c, t, upgraded, next).to })),
     });
     upgraded.add(next);
-    remaining = remaining.filter((x) => x !== next);
+  }
+  let blocked: UpgradePlan['blocked'];
+  if (!found.plan && found.exhaustive) {
+    // The deepest state: no remaining class keeps the promise there (a class that did would have led deeper).
+    const remaining = affected.map((c) => c.id).filter((x) => !upgraded.has(x));
+    blocked = { step: steps.length + 1, candidates: remaining.map((x) => ({ class: x, strands: strands(x, upgraded)! })) };
   }
   const plan: UpgradePlan = {
     changes: changes.map(changeText),
-    feasible: blocked === undefined,
+    feasible: found.plan !== undefined,
     affected: affected.map((c) => c.id),
     unaffected: classes.filter((c) => !upgradedHost.has(c.id)).map((c) => c.id),
     steps,
     stranded,
     ...(blocked ? { blocked } : {}),
+    search: { states: found.states, limit: found.limit, exhaustive: found.exhaustive },
   };
   const errors = [...toNew.errors];
   for (const c of changes) {
@@ -253,4 +278,112 @@ export async function planUpgrade(input: PlanInput): Promise<{ plan: UpgradePlan
   }
   if (affected.length === 0) errors.push(diagnostic('usage', `no host has ${changes.map((c) => `\`${changeText(c).replace(/=.*$/, '')}\``).join(', ')} with another value: nothing to upgrade`, {}, { severity: 'warning' }));
   return { plan, errors };
+}
+
+interface Found {
+  /** The order found, as class ids; undefined when none was. */
+  plan?: string[];
+  /** The first deepest order reached (the dead end reported when none works). */
+  deepest: string[];
+  states: number;
+  limit: number;
+  /** False when the search stopped at the limit without a plan. */
+  exhaustive: boolean;
+}
+
+/**
+ * The depth-first search over U, the set of upgraded classes (a bitset over the affected classes): at each state
+ * the affected classes not in U whose upgrade keeps the promise, in class order; a state left without a plan is
+ * remembered and never searched again.
+ */
+function searchOrders(
+  classes: readonly HostClassEntry[],
+  affected: readonly HostClassEntry[],
+  typesOf: (c: HostClassEntry) => string[],
+  promised: ReadonlySet<string>,
+  oldPairs: ReadonlyMap<string, ClassPair>,
+  newPairs: ReadonlyMap<string, ClassPair>,
+  limit: number,
+): Found {
+  const k = affected.length;
+  const words = Math.max(1, Math.ceil(k / 32));
+  const indexOf = new Map(affected.map((c, i) => [c.id, i]));
+  const has = (set: Uint32Array, i: number) => (set[i >>> 5]! & (1 << (i & 31))) !== 0;
+  const add = (set: Uint32Array, i: number) => {
+    set[i >>> 5] = set[i >>> 5]! | (1 << (i & 31));
+  };
+  // The promised (y, T) no unaffected class takes: the affected classes that take it as they are, and upgraded.
+  const critical: { from: number; old: Uint32Array; upgraded: Uint32Array }[] = [];
+  for (const y of classes) {
+    for (const t of typesOf(y)) {
+      if (!promised.has(`${y.id}\u0000${t}`)) continue;
+      const old = new Uint32Array(words);
+      const upgraded = new Uint32Array(words);
+      let elsewhere = false;
+      for (const z of classes) {
+        const takesOld = oldPairs.get(pairKey(t, y.id, z.id))?.compatible === true;
+        const i = indexOf.get(z.id);
+        if (i === undefined) elsewhere ||= takesOld;
+        else {
+          if (takesOld) add(old, i);
+          // Never y's own upgraded self: y is not upgraded while its VMs are in the promise.
+          if (newPairs.get(pairKey(t, y.id, z.id))?.compatible === true) add(upgraded, i);
+        }
+      }
+      if (!elsewhere) critical.push({ from: indexOf.get(y.id) ?? -1, old, upgraded });
+    }
+  }
+
+  /** The affected classes that can be upgraded next given U, in class order. */
+  const next = (u: Uint32Array): number[] => {
+    const forbidden = new Uint32Array(words);
+    for (const c of critical) {
+      if (c.from >= 0 && has(u, c.from)) continue;
+      let only = -1;
+      let many = false;
+      for (let w = 0; w < words && !many; w++) {
+        const d = ((c.old[w]! & ~u[w]!) | (c.upgraded[w]! & u[w]!)) >>> 0;
+        if (d === 0) continue;
+        if (only >= 0 || (d & (d - 1)) !== 0) many = true;
+        else only = w * 32 + (31 - Math.clz32(d));
+      }
+      if (many) continue;
+      if (only < 0) return []; // stranded whatever goes next
+      add(forbidden, only);
+    }
+    const out: number[] = [];
+    for (let i = 0; i < k; i++) if (!has(u, i) && !has(forbidden, i)) out.push(i);
+    return out;
+  };
+
+  const failed = new Set<string>();
+  const u = new Uint32Array(words);
+  const path: number[] = [];
+  let deepest: number[] = [];
+  let states = 0;
+  let stopped = false;
+  const visit = (): boolean => {
+    const key = u.join(',');
+    if (failed.has(key)) return false;
+    if (states >= limit) {
+      stopped = true;
+      return false;
+    }
+    states++;
+    if (path.length === k) return true;
+    if (path.length > deepest.length) deepest = [...path];
+    for (const i of next(u)) {
+      path.push(i);
+      add(u, i);
+      if (visit()) return true;
+      path.pop();
+      u[i >>> 5] = u[i >>> 5]! & ~(1 << (i & 31));
+      if (stopped) return false;
+    }
+    failed.add(key);
+    return false;
+  };
+  const ok = visit();
+  const ids = (p: number[]) => p.map((i) => affected[i]!.id);
+  return { ...(ok ? { plan: ids(path) } : {}), deepest: ids(deepest), states, limit, exhaustive: !stopped || ok };
 }

@@ -139,8 +139,6 @@ export interface CompatibilityGroups {
   ungrouped: { type: string; class: string }[];
 }
 
-const pairKey = (type: string, from: string, to: string) => `${type}\u0000${from}\u0000${to}`;
-
 /**
  * The compatibility groups, closed under the matrix's relation: every
  * ordered pair of distinct hosts of a group is a compatible move for its
@@ -150,14 +148,24 @@ export function compatibilityGroups(m: CompatibilityMatrix): CompatibilityGroups
   const fingerprints = classFingerprints(m);
   const fp = (id: string) => fingerprints.get(id)!;
   const ordered = [...m.classes].sort((a, b) => byCodeUnits(fp(a.id), fp(b.id)));
-  const compatible = new Set<string>();
-  for (const p of m.relation) if (p.compatible) compatible.add(pairKey(p.type, p.from, p.to));
-  const groups: CompatibilityGroup[] = [];
-  const ungrouped: { type: string; class: string }[] = [];
+  // Per type, the classes offering it (fingerprint order) and their compatible pairs as an n × n table.
+  const perType = new Map<string, { offering: HostClass[]; index: Map<string, number>; ok: Uint8Array }>();
   for (const type of m.types) {
     const offering = ordered.filter((c) => c.types.includes(type));
+    perType.set(type, { offering, index: new Map(offering.map((c, i) => [c.id, i])), ok: new Uint8Array(offering.length * offering.length) });
+  }
+  for (const p of m.relation) {
+    if (!p.compatible) continue;
+    const t = perType.get(p.type);
+    const from = t?.index.get(p.from);
+    const to = t?.index.get(p.to);
+    if (t && from !== undefined && to !== undefined) t.ok[from * t.offering.length + to] = 1;
+  }
+  const groups: CompatibilityGroup[] = [];
+  const ungrouped: { type: string; class: string }[] = [];
+  for (const [type, { offering, ok: table }] of perType) {
     const n = offering.length;
-    const ok = (i: number, j: number) => compatible.has(pairKey(type, offering[i]!.id, offering[j]!.id));
+    const ok = (i: number, j: number) => table[i * n + j] === 1;
     const selfClosed = offering.map((c, i) => c.members.length < 2 || ok(i, i));
     // mutual[i]: the bit set of the classes j ≠ i with both i → j and j → i compatible.
     const words = (n + 31) >>> 5;

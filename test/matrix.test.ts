@@ -5,10 +5,11 @@
 // UPDATE_GOLDEN=1 rewrites them), upgrade plans, trait and label names with
 // hostile host names (the scripts run against stub commands), and bad input.
 import { spawnSync } from 'node:child_process';
-import fc from 'fast-check';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_LIMITS, evaluate, normalizeHost, overlayFromDocument, parseText, policyFromDocument, type Host, type MdevDevice, type WrittenCheck, type WrittenHost } from '../src/index.js';
@@ -528,6 +529,8 @@ const HOSTILE = [
   `long-${'x'.repeat(240)}`,
   '$(touch /tmp/mdev-policy-pwned) `id`; rm -rf /',
   '--trait',
+  '-n',
+  '--overwrite',
   'line\nbreak',
   'esc\u001b[31mred',
   'bidi\u202eevil',
@@ -609,16 +612,18 @@ test('nova-traits: the script passes each hostile host name as one argument, and
 esac`;
   const r = runWithStubs(script, { openstack: stub });
   assert.is(r.status, 0, r.stderr);
-  const listed = r.log.filter((a) => a.includes('list') && a.includes('--name')).map((a) => a[a.indexOf('--name') + 1]);
+  // Each name is the value of --name, in the same argument: `-n` or `--overwrite` is never read as an option.
+  const listed = r.log.filter((a) => a.includes('list') && a.includes('provider') && !a.includes('trait')).map((a) => a.find((x) => x.startsWith('--name='))?.slice('--name='.length));
   const kept = HOSTILE.filter((h) => !CONTROL_NAME.test(h));
   assert.equal(listed.sort(), [...kept].sort());
+  for (const name of ['-n', '--overwrite', '--trait']) assert.ok(r.log.some((a) => a.includes(`--name=${name}`) && !a.includes(name)), name);
   assert.ok(!existsPwned(), 'no command substitution ran');
   // Each `trait set` keeps the provider's other traits, drops its old CUSTOM_MDEV_ ones, and adds the host's.
   const sets = r.log.filter((a) => a.includes('set') && a.includes('trait'));
   assert.is(sets.length, kept.length);
   for (const s of sets) {
-    assert.ok(s.includes('COMPUTE_NET_ATTACH_INTERFACE'));
-    assert.not.ok(s.includes('CUSTOM_MDEV_OLD_C9'));
+    assert.ok(s.includes('--trait=COMPUTE_NET_ATTACH_INTERFACE'));
+    assert.not.ok(s.some((a) => a.includes('CUSTOM_MDEV_OLD_C9')));
     assert.is(s.at(-1), '0b7c3f6e-1111-4222-8333-944455556666');
   }
   assert.match(script, /^# left out: host `line\\nbreak` holds a control or format character$/m);
@@ -639,8 +644,15 @@ test('k8s-labels: only node names that are DNS subdomains get labels; every labe
   const script = m.renderK8sLabels(matrix);
   const r = runWithStubs(script, { kubectl: '' });
   assert.is(r.status, 0, r.stderr);
-  assert.is(r.log.length, 1);
-  const [call] = r.log;
+  // The node's labels are read, then set (the stub's node has none to remove).
+  assert.equal(
+    r.log.map((a) => a.slice(0, 3)),
+    [
+      ['get', 'node', 'node-7.example.com'],
+      ['label', 'node', 'node-7.example.com'],
+    ],
+  );
+  const call = r.log[1];
   assert.equal(call!.slice(0, 4), ['label', 'node', 'node-7.example.com', '--overwrite']);
   const labels = m.hostLabels(matrix).get('node-7.example.com')!;
   assert.equal(call!.slice(4), labels.map(([k, v]) => `${k}=${v}`));
@@ -650,6 +662,292 @@ test('k8s-labels: only node names that are DNS subdomains get labels; every labe
   const bad = cli(['matrix', FLEET, '--format', 'k8s-labels', '--label-prefix', 'Not_A.Domain']);
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /^usage: `Not_A.Domain` is not a DNS subdomain/);
+});
+
+// --- compatibility groups: closed, stable, and stale labels removed ---------------------------------------
+
+/** `compatible` per the matrix for a VM of `type` moving from host class `from` to `to` (a one-host class with itself: trivially). */
+function moves(matrix: m.CompatibilityMatrix): (type: string, from: string, to: string) => boolean {
+  const ok = new Set(matrix.relation.filter((p) => p.compatible).map((p) => `${p.type}\u0000${p.from}\u0000${p.to}`));
+  const size = new Map(matrix.classes.map((c) => [c.id, c.size]));
+  return (type, from, to) => (from === to && size.get(from) === 1) || ok.has(`${type}\u0000${from}\u0000${to}`);
+}
+
+/**
+ * The closure property, on what the scripts set: for every trait and every
+ * group label, every ordered pair of distinct hosts carrying it is a
+ * compatible move of its type. Also: every group is maximal (no class could
+ * join it), and a class is left without a group only when its own pair is refused.
+ */
+function assertClosed(matrix: m.CompatibilityMatrix, what: string): void {
+  const g = m.compatibilityGroups(matrix);
+  const can = moves(matrix);
+  const classOf = new Map(matrix.classes.flatMap((c) => c.members.map((h) => [h, c.id] as const)));
+  // Trait / label name → its type, from the groups.
+  const names = m.traitNames(matrix, g);
+  const typeOfTrait = new Map(g.groups.map((gr) => [names.get(`${gr.type}\u0000${gr.class}`)!, gr.type]));
+  const typeOfLabel = new Map<string, string>();
+  const labels = m.hostLabels(matrix, 'x.example', g);
+  for (const gr of g.groups) for (const [k] of labels.get(matrix.classes.find((c) => c.id === gr.class)!.members[0]!)!) if (k.endsWith(`.${gr.fingerprint}`) && k.startsWith('x.example/group.')) typeOfLabel.set(k, gr.type);
+  const check = (carriers: Map<string, string[]>, typeOf: Map<string, string>, kind: string) => {
+    for (const [name, hosts] of carriers) {
+      const type = typeOf.get(name);
+      assert.ok(type, `${what}: ${kind} ${name} names a group`);
+      for (const x of hosts) for (const y of hosts) if (x !== y) assert.ok(can(type!, classOf.get(x)!, classOf.get(y)!), `${what}: ${kind} ${name}: ${x} → ${y} (${classOf.get(x)} → ${classOf.get(y)}) is refused`);
+    }
+  };
+  const byTrait = new Map<string, string[]>();
+  for (const [h, ts] of m.hostTraits(matrix, g)) for (const t of ts) byTrait.set(t, [...(byTrait.get(t) ?? []), h]);
+  check(byTrait, typeOfTrait, 'trait');
+  const byLabel = new Map<string, string[]>();
+  for (const [h, ls] of labels) for (const [k] of ls) if (k !== 'x.example/class') byLabel.set(k, [...(byLabel.get(k) ?? []), h]);
+  check(byLabel, typeOfLabel, 'label');
+  // Maximal: every class left out of a group fails against one of its members (or is not closed itself).
+  for (const gr of g.groups) {
+    for (const c of matrix.classes) {
+      if (gr.classes.includes(c.id) || !c.types.includes(gr.type) || !can(gr.type, c.id, c.id)) continue;
+      assert.ok(
+        gr.classes.some((mem) => !can(gr.type, mem, c.id) || !can(gr.type, c.id, mem)),
+        `${what}: ${c.id} could join the ${gr.type} group of ${gr.class}`,
+      );
+    }
+  }
+  const grouped = new Set(g.groups.map((gr) => `${gr.type}\u0000${gr.class}`));
+  for (const c of matrix.classes) for (const t of c.types) assert.is(grouped.has(`${t}\u0000${c.id}`), can(t, c.id, c.id), `${what}: ${t} on ${c.id}`);
+  assert.equal(
+    g.ungrouped.map((u) => `${u.type}\u0000${u.class}`).sort(),
+    matrix.classes.flatMap((c) => c.types.filter((t) => !can(t, c.id, c.id)).map((t) => `${t}\u0000${c.id}`)).sort(),
+  );
+}
+
+/** A GVT-g host as inventories have it (the repro of review 17: old 1.2.0 and new 1.3.0 hosts). */
+function gvtHost(name: string, o: { version?: string; free?: number; kernel?: string; pci?: string } = {}): Record<string, unknown> {
+  return hostDoc(
+    name,
+    {
+      '0000:00:02.0': {
+        attributes: { pci_vendor: '0x8086', pci_device: o.pci ?? '0x5912', driver: 'i915' },
+        types: {
+          'i915-GVTg_V5_4': {
+            name: 'GVTg_V5_4',
+            device_api: 'vfio-pci',
+            available_instances: o.free ?? 2,
+            software_version: o.version ?? '1.3.0',
+            compatible_type: 'i915-GVTg_V5_8',
+            compatible_pci_ids: '5931, 591b',
+            dynamic_resources: 'aggregator, fps',
+          },
+        },
+      },
+    },
+    { kernel_release: o.kernel ?? '6.8.0-45-generic', os_id: 'ubuntu', os_version_id: '24.04', libvirt_version: '10.0.0', qemu_version: '8.2.2' },
+  );
+}
+
+async function matrixOf(docs: Record<string, unknown>[]): Promise<m.CompatibilityMatrix> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-groups-'));
+  const file = path.join(dir, 'fleet.ndjson');
+  writeFileSync(file, `${docs.map((d) => JSON.stringify(d)).join('\n')}\n`);
+  return (await m.buildMatrix({ policy: await policyOf(), inventories: [file], limits: DEFAULT_LIMITS, failOnSkip: false })).matrix;
+}
+
+const ASYM = [gvtHost('old-1', { version: '1.2.0' }), gvtHost('old-2', { version: '1.2.0' }), gvtHost('new-1'), gvtHost('new-2')];
+
+const FLEETS: { name: string; docs: () => Record<string, unknown>[] }[] = [
+  { name: 'the fixture fleet', docs: () => readFileSync(path.join(ROOT, FLEET), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>) },
+  { name: 'asym: old → new only', docs: () => ASYM },
+  { name: 'three versions, one full class', docs: () => [...ASYM, gvtHost('newer-1', { version: '1.4.0' }), gvtHost('full-1', { free: 0 }), gvtHost('full-2', { free: 0 }), gvtHost('lone', { version: '1.2.0', kernel: '6.8.0-50-generic' })] },
+  { name: 'another GPU, same versions', docs: () => [...ASYM, gvtHost('kbl-1', { pci: '0x591b' }), gvtHost('kbl-2', { pci: '0x591b', version: '1.2.0' })] },
+];
+
+for (const f of FLEETS) {
+  test(`groups are closed: ${f.name}`, async () => {
+    assertClosed(await matrixOf(f.docs()), f.name);
+  });
+}
+
+test('groups are closed: generated fleets (old, new and full GVT-g hosts, two kernels, two GPUs)', async () => {
+  const host = fc.record({ version: fc.constantFrom('1.2.0', '1.3.0', '1.4.0', '2.0.0'), free: fc.constantFrom(0, 1, 2), kernel: fc.constantFrom('6.8.0-45-generic', '6.8.0-50-generic'), pci: fc.constantFrom('0x5912', '0x591b') });
+  await fc.assert(
+    fc.asyncProperty(fc.array(host, { minLength: 1, maxLength: 14 }), async (hosts) => {
+      const matrix = await matrixOf(hosts.map((o, i) => gvtHost(`h-${i}`, o)));
+      assertClosed(matrix, JSON.stringify(hosts));
+    }),
+    { numRuns: 30 },
+  );
+});
+
+test('asym: the old and the new hosts are in groups of their own, neither trait on both', async () => {
+  const matrix = await matrixOf(ASYM);
+  const traits = m.hostTraits(matrix);
+  assert.equal(traits.get('old-1'), traits.get('old-2'));
+  assert.equal(traits.get('new-1'), traits.get('new-2'));
+  assert.is(traits.get('old-1')!.length, 1);
+  assert.is(traits.get('new-1')!.length, 1);
+  assert.not.equal(traits.get('old-1'), traits.get('new-1'));
+});
+
+test('a class whose own pair is refused (its hosts are full) gets no group, and the scripts say so', async () => {
+  const matrix = await matrixOf([...ASYM, gvtHost('full-1', { free: 0 }), gvtHost('full-2', { free: 0 })]);
+  const g = m.compatibilityGroups(matrix);
+  const full = matrix.classes.find((c) => c.members.includes('full-1'))!;
+  assert.equal(g.ungrouped, [{ type: 'i915-GVTg_V5_4', class: full.id }]);
+  assert.equal(m.hostTraits(matrix).get('full-1'), []);
+  assert.equal(m.hostLabels(matrix).get('full-1'), [['mdev-policy.io/class', g.fingerprints.get(full.id)!]]);
+  const line = `# no group for i915-GVTg_V5_4 on class ${g.fingerprints.get(full.id)!} (2 hosts): its hosts cannot exchange VMs of that type (the matrix refuses the class's own pair)`;
+  for (const script of [m.renderNovaTraits(matrix), m.renderK8sLabels(matrix)]) {
+    assert.ok(script.split('\n').includes(line), script);
+    // Their hosts are still named: the script removes the traits and labels of an earlier run.
+    assert.match(script, /^mdev_(traits|labels) 'full-1'/m);
+  }
+});
+
+/** A synthetic matrix: classes of `size` hosts (facts naming the class, so fingerprints differ) and the compatible pairs of one type `t`. */
+function synthetic(classes: Record<string, number>, compatible: string[]): m.CompatibilityMatrix {
+  const ids = Object.keys(classes);
+  const base = { apiVersion: 'mdev-policy/v1', kind: 'CompatibilityMatrix', id: 'x', time: 't', tool: { name: 'mdev-policy', version: '0' }, mode: 'strict', policy: { name: 'p', version: '1', overlays: [], digest: 'd' }, errors: [] };
+  return {
+    ...base,
+    hosts: ids.reduce((n, id) => n + classes[id]!, 0),
+    classes: ids.map((id) => ({ id, members: Array.from({ length: classes[id]! }, (_, i) => `${id.toLowerCase()}-${i}`), size: classes[id]!, facts: { host: { name: id }, parents: [] }, types: ['t'] })),
+    types: ['t'],
+    relation: ids.flatMap((from) => ids.filter((to) => to !== from || classes[from]! > 1).map((to) => ({ type: 't', from, to, compatible: compatible.includes(`${from}>${to}`) }))),
+  } as unknown as m.CompatibilityMatrix;
+}
+
+// Class sizes, the compatible pairs (A>B: a VM of type t moves from A to B), and the expected groups per anchor (class ids, sorted).
+const GROUPS: { name: string; classes: Record<string, number>; compatible: string[]; groups: Record<string, string[] | undefined> }[] = [
+  { name: 'one way only: two groups', classes: { A: 2, B: 2 }, compatible: ['A>A', 'B>B', 'A>B'], groups: { A: ['A'], B: ['B'] } },
+  { name: 'both ways: one set, a name per anchor', classes: { A: 2, B: 2 }, compatible: ['A>A', 'B>B', 'A>B', 'B>A'], groups: { A: ['A', 'B'], B: ['A', 'B'] } },
+  { name: 'a class refusing its own pair has no group and joins none', classes: { A: 2, B: 2 }, compatible: ['B>B', 'A>B', 'B>A'], groups: { A: undefined, B: ['B'] } },
+  { name: 'one-host classes need no pair with themselves', classes: { A: 1, B: 1 }, compatible: ['A>B', 'B>A'], groups: { A: ['A', 'B'], B: ['A', 'B'] } },
+  { name: 'not transitive: A–B and B–C but not A–C', classes: { A: 1, B: 1, C: 1 }, compatible: ['A>B', 'B>A', 'B>C', 'C>B'], groups: { A: ['A', 'B'], C: ['B', 'C'] } },
+  // A's group takes B or C, whichever comes first by fingerprint: not both.
+  { name: 'a one-way edge inside: B → C but not C → B', classes: { A: 2, B: 2, C: 2 }, compatible: ['A>A', 'B>B', 'C>C', 'A>B', 'B>A', 'A>C', 'C>A', 'B>C'], groups: { B: ['A', 'B'], C: ['A', 'C'] } },
+];
+
+for (const c of GROUPS) {
+  test(`groups: ${c.name}`, () => {
+    const matrix = synthetic(c.classes, c.compatible);
+    assertClosed(matrix, c.name);
+    const g = m.compatibilityGroups(matrix);
+    for (const [anchor, want] of Object.entries(c.groups)) {
+      const got = g.groups.find((gr) => gr.class === anchor);
+      assert.equal(got && [...got.classes].sort(), want, `${c.name}: anchor ${anchor}`);
+      if (got) assert.is(got.classes[0], anchor);
+    }
+  });
+}
+
+test('fingerprints: 8 hex digits of the canonical facts; lengthened for all when two share 8; equal facts told apart', () => {
+  const withFacts = (facts: Record<string, unknown>[]) => {
+    const matrix = synthetic(Object.fromEntries(facts.map((_, i) => [`C${i + 1}`, 1])), []);
+    matrix.classes.forEach((c, i) => (c.facts = facts[i] as m.HostClass['facts']));
+    return [...m.classFingerprints(matrix).values()];
+  };
+  const one = withFacts([{ host: { k: 'a' }, parents: [] }])[0]!;
+  assert.match(one, /^[0-9a-f]{8}$/);
+  assert.is(one, createHash('sha256').update('{"host":{"k":"a"},"parents":[]}').digest('hex').slice(0, 8));
+  // Key order, list order and surrounding blanks are not the class.
+  assert.equal(withFacts([{ parents: [{ b: [2, 1], a: ' x ' }, 'p'], host: { k: 'a' } }]), withFacts([{ host: { k: 'a' }, parents: ['p', { a: 'x', b: [1, 2] }] }]));
+  // These two share their first 8 hex digits (55dc0c6b): every fingerprint gets 12.
+  const clash = withFacts([{ host: { k: '10099' }, parents: [] }, { host: { k: '15379' }, parents: [] }, { host: { k: 'other' }, parents: [] }]);
+  assert.equal(clash.map((f) => f.length), [12, 12, 12]);
+  assert.ok(clash[0]!.startsWith('55dc0c6b') && clash[1]!.startsWith('55dc0c6b'));
+  assert.is(new Set(clash).size, 3);
+  // Facts equal once canonical (a policy may tell them apart): each class adds its least host name.
+  const same = withFacts([{ host: { k: 'a' }, parents: [] }, { host: { k: 'a ' }, parents: [] }]);
+  assert.is(new Set(same).size, 2);
+});
+
+/** A seeded shuffle (a linear congruential generator): the same permutation every run. */
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const out = [...xs];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const sortedMap = <V>(mp: Map<string, V>) => [...mp].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+/** A script's lines but the header's id and time, sorted (the order of a class's hosts follows the input). */
+const scriptLines = (s: string) => s.split('\n').filter((l) => !l.startsWith('# policy ')).sort();
+
+for (const f of FLEETS) {
+  test(`stable names: ${f.name} in shuffled orders gives the same traits and labels per host, and the same scripts`, async () => {
+    const docs = f.docs();
+    const first = await matrixOf(docs);
+    for (const seed of [1, 2, 3, 42]) {
+      const again = await matrixOf(shuffled(docs, seed));
+      assert.equal(sortedMap(m.hostTraits(again)), sortedMap(m.hostTraits(first)), `seed ${seed}`);
+      assert.equal(sortedMap(m.hostLabels(again)), sortedMap(m.hostLabels(first)), `seed ${seed}`);
+      assert.equal(scriptLines(m.renderNovaTraits(again)), scriptLines(m.renderNovaTraits(first)), `seed ${seed}`);
+      assert.equal(scriptLines(m.renderK8sLabels(again)), scriptLines(m.renderK8sLabels(first)), `seed ${seed}`);
+    }
+  });
+}
+
+/**
+ * A kubectl stub over a fake label store (a `key=value` file per node in
+ * `store`): `get node N -o go-template=…` lists the node's label keys, a line
+ * each; `label node N --overwrite K=V… K-…` sets and removes. A node with no
+ * file does not exist.
+ */
+function kubectlStub(store: string): string {
+  return `f='${store}'/"$3"
+[ "$2" = node ] || exit 3
+[ -f "$f" ] || { echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; }
+case "$1" in
+  get)
+    [ "$4" = -o ] && [ "$5" = 'go-template={{range $k, $v := .metadata.labels}}{{println $k}}{{end}}' ] && [ $# -eq 5 ] || exit 3
+    while IFS= read -r l; do printf '%s\\n' "\${l%%=*}"; done < "$f" ;;
+  label)
+    [ "$4" = --overwrite ] || exit 3
+    shift 4
+    for a in "$@"; do
+      case $a in
+        *=*) k=\${a%%=*} ;;
+        *-) k=\${a%-} ;;
+        *) exit 3 ;;
+      esac
+      awk -v k="$k=" 'index($0, k) != 1' "$f" > "$f.new" && mv "$f.new" "$f"
+      case $a in *=*) printf '%s\\n' "$a" >> "$f" ;; esac
+    done ;;
+  *) exit 3 ;;
+esac`;
+}
+
+test('k8s-labels: labels of an earlier run under the prefix are removed, other labels kept', async () => {
+  const matrix = await matrixOf(ASYM);
+  const store = mkdtempSync(path.join(tmpdir(), 'mdev-labels-'));
+  const before: Record<string, string[]> = {
+    'old-1': ['team=a', 'mdev-policy.io/group.x.y=true', 'mdev-policy.io/class=c1', 'mdev-policy.io.other/keep=1', 'kubernetes.io/hostname=old-1'],
+    'old-2': [],
+    'new-1': ['mdev-policy.io/group.i915-GVTg_V5_4.f3a1e8b6=true'],
+    'new-2': ['team=b'],
+  };
+  for (const [node, labels] of Object.entries(before)) writeFileSync(path.join(store, node), labels.map((l) => `${l}\n`).join(''));
+  const script = m.renderK8sLabels(matrix);
+  const labels = m.hostLabels(matrix);
+  const want = (node: string) => [...before[node]!.filter((l) => !l.startsWith('mdev-policy.io/')), ...labels.get(node)!.map(([k, v]) => `${k}=${v}`)].sort();
+  const read = (node: string) => readFileSync(path.join(store, node), 'utf8').split('\n').filter((l) => l !== '').sort();
+  for (const run of [1, 2]) {
+    const r = runWithStubs(script, { kubectl: kubectlStub(store) });
+    assert.is(r.status, 0, r.stderr);
+    for (const node of Object.keys(before)) assert.equal(read(node), want(node), `run ${run}: ${node}`);
+  }
+  assert.ok(read('old-1').includes('team=a'));
+  assert.not.ok(read('old-1').includes('mdev-policy.io/group.x.y=true'));
+  assert.ok(read('old-1').includes('mdev-policy.io.other/keep=1'), 'a label of another prefix is not ours');
+  // The removal is in the node's one `kubectl label` call.
+  const r = runWithStubs(script, { kubectl: kubectlStub(store) });
+  assert.equal(r.log.filter((a) => a[0] === 'label').length, 4);
+  // A node that does not exist stops the script (set -e), rather than being skipped.
+  rmSync(path.join(store, 'new-2'));
+  assert.is.not(runWithStubs(script, { kubectl: kubectlStub(store) }).status, 0);
 });
 
 test('--fail-on-skip: a pair that passes only by checks absent on both hosts is refused', () => {

@@ -14,7 +14,7 @@ export default class Matrix extends BaseCommand {
 
 --plan-upgrade FACT=VALUE (repeatable; host.NAME or NAME a host fact, parent.NAME a parent fact, type.NAME a type attribute; each changes where the fact is present with another value) plans an order in which to upgrade the classes so that, at every step, every VM on a class not yet upgraded keeps a destination outside the class being upgraded (every order is searched, not only the greedy one); or says at which step that cannot hold, and why.
 
-Formats: text (default), json (the CompatibilityMatrix document; with --plan-upgrade, its upgradePlan), csv (one row per class pair), nova-traits (a shell script setting Placement traits), k8s-labels (a shell script of kubectl label commands).
+Formats: text (default), json (the CompatibilityMatrix document; with --plan-upgrade, its upgradePlan), csv (one row per class pair), nova-traits (a shell script setting a Placement trait per compatibility group: hosts among which a VM of that type can live-migrate in every direction, named by a fingerprint of the anchor class's facts), k8s-labels (the same groups as kubectl node labels; labels an earlier run set under the prefix are removed).
 
 Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgrade the plan is feasible; 1 no plan: infeasible (no order works), or undecided (the search stopped at its limit of 100,000 states); 2 bad input (errors on stderr; the output is still written for the hosts that were read).`;
 
@@ -37,7 +37,7 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     format: Flags.string({
       options: ['text', 'json', 'csv', 'html', 'nova-traits', 'k8s-labels'],
       default: 'text',
-      description: 'Output format. json: the CompatibilityMatrix document; csv: one row per class pair; html: one self-contained page (a coloured grid per type, a click shows the failing checks and fixes); nova-traits: a shell script of Placement trait commands; k8s-labels: a shell script of kubectl label commands.',
+      description: 'Output format. json: the CompatibilityMatrix document; csv: one row per class pair; html: one self-contained page (a coloured grid per type, a click shows the failing checks and fixes); nova-traits: a shell script setting a Placement trait per compatibility group (hosts that can exchange VMs of a type both ways); k8s-labels: the same groups as kubectl node labels.',
     }),
     json: Flags.boolean({ description: 'Same as --format json.' }),
     'fail-on-skip': Flags.boolean({ description: 'Accept only what was verified: a check skipped because its attribute is absent on both hosts fails instead.' }),

@@ -3,7 +3,24 @@ export { buildMatrix, matrixJsonPieces, renderMatrixJson, type MatrixOptions, ty
 export { ClassIndex, type HostClassEntry } from './classes.js';
 export { matrixCsvPieces, renderMatrixCsv, csvCell, fixText } from './csv.js';
 export { bodiesOf, classPair, classSource, pairBody, pairOf, decideRelation, asDestinations, VM_DEVICE, PLACEHOLDER } from './decide.js';
-export { compatibilityGroups, hostLabels, hostTraits, typeNames, isDnsSubdomain, isLabelName, renderK8sLabels, renderNovaTraits, traitNames, DEFAULT_LABEL_PREFIX, TRAIT_PREFIX } from './labels.js';
+export {
+  canonicalJson,
+  classFingerprints,
+  compatibilityGroups,
+  hostLabels,
+  hostTraits,
+  typeNames,
+  isDnsSubdomain,
+  isLabelName,
+  renderK8sLabels,
+  renderNovaTraits,
+  traitNames,
+  DEFAULT_LABEL_PREFIX,
+  FINGERPRINT_MIN,
+  TRAIT_PREFIX,
+  type CompatibilityGroup,
+  type CompatibilityGroups,
+} from './labels.js';
 export { readFleet } from './read.js';
 export { loadMatrixPolicy, matrixPolicyOf, possibleChecks, readsAttribute, readsOf, type MatrixPolicy, type PolicyReads } from './reads.js';
 export { renderMatrixText, renderPlanText } from './text.js';

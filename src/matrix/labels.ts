@@ -2,50 +2,208 @@
 // nova-traits`) and Kubernetes node labels (`--format k8s-labels`), both as
 // POSIX shell scripts an operator reads, then runs.
 //
-// What a trait or label means: a *compatibility group*, one per (mdev type
-// T, class A). Its hosts are A's own hosts offering T, and every host of each
-// class B that can take a VM of type T from a host of A (the pair (T, A → B)
-// is compatible). A VM started on a host of A, with the group of its type and
-// class required (a flavor's `trait:CUSTOM_MDEV_<T>_<A>=required`; a node
-// affinity on `<prefix>/group.<T>.<a>`), is only ever scheduled — and live-
-// migrated — where the matrix says its device can go.
+// What a trait or label means: a *compatibility group* of one mdev type T —
+// a set of hosts among which a VM of type T can live-migrate in every
+// direction: for any two distinct hosts X and Y of the group, the matrix
+// says (T, class of X → class of Y) is compatible (two hosts of one class:
+// that class's own pair; a class of one host has no pair with itself and
+// needs none). A VM that requires the group of the class it starts on (a
+// flavor's `trait:CUSTOM_MDEV_<T>_<FP>=required`; a node affinity on
+// `<prefix>/group.<T>.<fp>`) is then only ever scheduled, and live-migrated,
+// among hosts that can all take it from one another, whatever the number of
+// hops. One-way moves (an old class to a new one during an upgrade, C1 → C2
+// ✓ but C2 → C1 ✗) are not expressed by groups: the matrix and
+// `--plan-upgrade` say those. Capacity is part of a class's facts as in the
+// matrix: a class whose hosts cannot take one more instance refuses its own
+// pair, so it has no group for that type.
+//
+// The groups, deterministically: per type T, the classes offering T are taken
+// in the order of their fingerprints (below). A class A of two or more hosts
+// whose own pair (T, A → A) is refused gets no group for T (the script says
+// so in a comment). Every other class A anchors one group: {A}, then each
+// other class B in fingerprint order with (T, A → B) compatible, B's own pair
+// compatible (or B a single host), and, for every class M already in the
+// group, both (T, M → B) and (T, B → M) compatible. Two anchors may end with
+// the same set of classes: each keeps its own name, so that the name a VM
+// requires is always that of the class it started on.
+//
+// Names are content, not input order: a group is named after its anchor
+// class's fingerprint, the first 8 hex digits of the sha256 of the class's
+// facts as canonical JSON (keys sorted, lists as sorted sets, strings
+// trimmed) — what defines the class, capacity included — so the same class
+// gets the same name in every run and whatever the order of the inventories.
+// When two classes of a matrix share 8 digits, every fingerprint is
+// lengthened (12, 16, … digits); two classes whose canonical facts are equal
+// (the policy tells apart what the canonical form merges) each add their
+// least host name to what is hashed. Reordering the input changes a script's
+// header (id, time) and the order of the hosts within a class, nothing else.
 //
 // Names, as the schedulers require them:
 // - Placement custom traits: `CUSTOM_` then [A-Z0-9_], at most 255
-//   characters (placement/schemas/common.py CUSTOM_TRAIT_PATTERN, trait.py);
-//   the type id upper-cased, every other character `_`.
+//   characters (placement/schemas/common.py CUSTOM_TRAIT_PATTERN, trait.py):
+//   CUSTOM_MDEV_<TYPE>_<FP>, the type id upper-cased, every other character
+//   `_`, the fingerprint upper-cased.
 // - Kubernetes label keys: `<prefix>/<name>`, the prefix a DNS subdomain
 //   (≤ 253), the name ≤ 63 characters of [A-Za-z0-9._-] beginning and ending
-//   with an alphanumeric; values the same, or empty.
-// A name that had to be cut to fit, or that two type ids would share once
-// sanitised, ends in a short hash of the type id, so groups never merge.
+//   with an alphanumeric; values the same, or empty: `<prefix>/class=<fp>`
+//   and `<prefix>/group.<type>.<fp>=true`.
+// A type name that had to be cut to fit, or that two type ids would share
+// once sanitised, ends in a short hash of the type id, so groups never merge.
+//
+// Earlier runs: the Placement script replaces a provider's CUSTOM_MDEV_*
+// traits with the new ones; the Kubernetes script removes, per node, every
+// label under `<prefix>/` that it does not set, in the same `kubectl label`
+// call, so a host that left a group loses its label.
 //
 // Host names come from inventories: in a script every one is single-quoted
-// (shellQuote); one holding a control or format character (which no host or
-// node name has, and which a terminal would act on when the script is shown)
-// is left out, with a comment that shows it escaped. Kubernetes node names
-// must be DNS subdomains: any other host is left out of the labels script
-// the same way.
+// (shellQuote), and passed to an option as `--opt=VALUE` so that a name such
+// as `-n` is never read as an option; one holding a control or format
+// character (which no host or node name has, and which a terminal would act
+// on when the script is shown) is left out, with a comment that shows it
+// escaped. Kubernetes node names must be DNS subdomains: any other host is
+// left out of the labels script the same way.
 
 import { shellQuote } from '../plan.js';
 import { escapeForTerminal } from '../terminal.js';
 import { cryptoModule } from '../trace.js';
-import type { CompatibilityMatrix } from './types.js';
+import type { CompatibilityMatrix, HostClass } from './types.js';
 
-/** The compatibility groups: per (type, class), the classes whose hosts belong to it. */
-export function compatibilityGroups(m: CompatibilityMatrix): { type: string; class: string; classes: string[] }[] {
-  const groups: { type: string; class: string; classes: string[] }[] = [];
-  for (const c of m.classes) {
-    for (const type of c.types) {
-      const classes = [c.id];
-      for (const p of m.relation) if (p.type === type && p.from === c.id && p.compatible && p.to !== c.id) classes.push(p.to);
-      groups.push({ type, class: c.id, classes });
-    }
+const sha256 = (s: string) => cryptoModule().createHash('sha256').update(s).digest('hex');
+const shortHash = (s: string) => sha256(s).slice(0, 8);
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A value as canonical JSON: object keys sorted, arrays as sorted sets of their items, strings trimmed. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).sort(byCodeUnits).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort(byCodeUnits);
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
   }
-  return groups;
+  if (typeof v === 'string') return JSON.stringify(v.trim());
+  return JSON.stringify(v) ?? 'null';
 }
 
-const shortHash = (s: string) => cryptoModule().createHash('sha256').update(s).digest('hex').slice(0, 8);
+/** The shortest fingerprint; lengthened by this many hex digits at a time while two classes share one. */
+export const FINGERPRINT_MIN = 8;
+const FINGERPRINT_STEP = 4;
+
+/**
+ * Each class's fingerprint (class id → lower-case hex): the sha256 of its
+ * facts as canonical JSON, cut to 8 hex digits, or to as many more (by 4)
+ * as make every class of the matrix differ. Classes whose canonical facts are
+ * equal hash their least member name too (members never overlap).
+ */
+export function classFingerprints(m: CompatibilityMatrix): Map<string, string> {
+  const canon = new Map(m.classes.map((c) => [c.id, canonicalJson(c.facts)]));
+  const full = new Map<string, string>();
+  const byDigest = new Map<string, HostClass[]>();
+  for (const c of m.classes) {
+    const d = sha256(canon.get(c.id)!);
+    full.set(c.id, d);
+    const same = byDigest.get(d);
+    if (same) same.push(c);
+    else byDigest.set(d, [c]);
+  }
+  for (const same of byDigest.values()) {
+    if (same.length < 2) continue;
+    for (const c of same) {
+      const least = c.members.reduce((a, b) => (b < a ? b : a), c.members[0] ?? '');
+      full.set(c.id, sha256(`${canon.get(c.id)!}\u0000${least}`));
+    }
+  }
+  let len = FINGERPRINT_MIN;
+  while (len < 64 && new Set([...full.values()].map((d) => d.slice(0, len))).size < full.size) len += FINGERPRINT_STEP;
+  return new Map([...full].map(([id, d]) => [id, d.slice(0, len)]));
+}
+
+/** One compatibility group: hosts among which a VM of `type` can move in every direction. */
+export interface CompatibilityGroup {
+  type: string;
+  /** The anchor class (its id in this matrix): the group is named after its fingerprint. */
+  class: string;
+  fingerprint: string;
+  /** The member classes: the anchor, then the others in fingerprint order. */
+  classes: string[];
+}
+
+export interface CompatibilityGroups {
+  /** Class id → fingerprint (classFingerprints). */
+  fingerprints: Map<string, string>;
+  /** Per type (sorted), one group per anchor class, anchors in fingerprint order. */
+  groups: CompatibilityGroup[];
+  /** The (type, class) with no group: a class of two or more hosts whose own pair for the type is refused. */
+  ungrouped: { type: string; class: string }[];
+}
+
+/**
+ * The compatibility groups, closed under the matrix's relation: every
+ * ordered pair of distinct hosts of a group is a compatible move for its
+ * type (the construction is in the header comment).
+ */
+export function compatibilityGroups(m: CompatibilityMatrix): CompatibilityGroups {
+  const fingerprints = classFingerprints(m);
+  const fp = (id: string) => fingerprints.get(id)!;
+  const ordered = [...m.classes].sort((a, b) => byCodeUnits(fp(a.id), fp(b.id)));
+  // Per type, the classes offering it (fingerprint order) and their compatible pairs as an n × n table.
+  const perType = new Map<string, { offering: HostClass[]; index: Map<string, number>; ok: Uint8Array }>();
+  for (const type of m.types) {
+    const offering = ordered.filter((c) => c.types.includes(type));
+    perType.set(type, { offering, index: new Map(offering.map((c, i) => [c.id, i])), ok: new Uint8Array(offering.length * offering.length) });
+  }
+  for (const p of m.relation) {
+    if (!p.compatible) continue;
+    const t = perType.get(p.type);
+    const from = t?.index.get(p.from);
+    const to = t?.index.get(p.to);
+    if (t && from !== undefined && to !== undefined) t.ok[from * t.offering.length + to] = 1;
+  }
+  const groups: CompatibilityGroup[] = [];
+  const ungrouped: { type: string; class: string }[] = [];
+  for (const [type, { offering, ok: table }] of perType) {
+    const n = offering.length;
+    const ok = (i: number, j: number) => table[i * n + j] === 1;
+    const selfClosed = offering.map((c, i) => c.members.length < 2 || ok(i, i));
+    // mutual[i]: the bit set of the classes j ≠ i with both i → j and j → i compatible.
+    const words = (n + 31) >>> 5;
+    const mutual = offering.map(() => new Uint32Array(words));
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) {
+        if (!ok(i, j) || !ok(j, i)) continue;
+        mutual[i]![j >>> 5]! |= 1 << (j & 31);
+        mutual[j]![i >>> 5]! |= 1 << (i & 31);
+      }
+    }
+    for (let a = 0; a < n; a++) {
+      const anchor = offering[a]!;
+      if (!selfClosed[a]) {
+        ungrouped.push({ type, class: anchor.id });
+        continue;
+      }
+      const members = [a];
+      const bits = new Uint32Array(words);
+      bits[a >>> 5]! |= 1 << (a & 31);
+      for (let b = 0; b < n; b++) {
+        // (a → b) and (b → a) are among the mutual checks, a being in the group.
+        if (b === a || !selfClosed[b] || !ok(a, b)) continue;
+        const with_ = mutual[b]!;
+        let fits = true;
+        for (let w = 0; w < words && fits; w++) fits = (bits[w]! & ~with_[w]!) === 0;
+        if (!fits) continue;
+        members.push(b);
+        bits[b >>> 5]! |= 1 << (b & 31);
+      }
+      groups.push({ type, class: anchor.id, fingerprint: fp(anchor.id), classes: members.map((i) => offering[i]!.id) });
+    }
+  }
+  return { fingerprints, groups, ungrouped };
+}
+
+/** The fingerprints' length (they all have one). */
+const fingerprintLength = (g: CompatibilityGroups) => (g.fingerprints.values().next().value ?? '').length || FINGERPRINT_MIN;
 
 /**
  * Sanitised names of the matrix's type ids: `clean` maps an id to allowed
@@ -75,26 +233,37 @@ function comment(s: string): string {
   return `# ${escapeForTerminal(s)}`;
 }
 
+/** The matrix's classes in fingerprint order. */
+function orderedClasses(m: CompatibilityMatrix, g: CompatibilityGroups): HostClass[] {
+  return [...m.classes].sort((a, b) => byCodeUnits(g.fingerprints.get(a.id)!, g.fingerprints.get(b.id)!));
+}
+
+/** Per class id, the names (by `name(group)`) of the groups it belongs to. */
+function namesByClass(m: CompatibilityMatrix, g: CompatibilityGroups, name: (group: CompatibilityGroup) => string): Map<string, string[]> {
+  const byClass = new Map<string, string[]>(m.classes.map((c) => [c.id, []]));
+  for (const group of g.groups) for (const c of group.classes) byClass.get(c)!.push(name(group));
+  return byClass;
+}
+
 /** Nova Placement: a trait name per compatibility group. */
 export const TRAIT_PREFIX = 'CUSTOM_MDEV_';
 const TRAIT_MAX = 255;
 
-export function traitNames(m: CompatibilityMatrix): Map<string, string> {
-  // The class id (C<n>) and its separator come after the type: the type part gets what is left.
-  const classMax = Math.max(0, ...m.classes.map((c) => c.id.length));
-  const types = typeNames(m.types, (t) => t.toUpperCase().replace(/[^A-Z0-9_]/g, '_'), TRAIT_MAX - TRAIT_PREFIX.length - 1 - classMax, '_H');
+/** The trait of each group, keyed `type \0 anchor class id`. */
+export function traitNames(m: CompatibilityMatrix, g: CompatibilityGroups = compatibilityGroups(m)): Map<string, string> {
+  // The fingerprint and its separator come after the type: the type part gets what is left.
+  const types = typeNames(m.types, (t) => t.toUpperCase().replace(/[^A-Z0-9_]/g, '_'), TRAIT_MAX - TRAIT_PREFIX.length - 1 - fingerprintLength(g), '_H');
   const names = new Map<string, string>();
-  for (const g of compatibilityGroups(m)) names.set(`${g.type}\u0000${g.class}`, `${TRAIT_PREFIX}${types.get(g.type)!.toUpperCase()}_${g.class.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`);
+  for (const group of g.groups) names.set(`${group.type}\u0000${group.class}`, `${TRAIT_PREFIX}${types.get(group.type)!.toUpperCase()}_${group.fingerprint.toUpperCase()}`);
   return names;
 }
 
-/** Each host's traits (hosts by class, classes in order). */
-export function hostTraits(m: CompatibilityMatrix): Map<string, string[]> {
-  const names = traitNames(m);
-  const byClass = new Map<string, string[]>(m.classes.map((c) => [c.id, []]));
-  for (const g of compatibilityGroups(m)) for (const c of g.classes) byClass.get(c)!.push(names.get(`${g.type}\u0000${g.class}`)!);
+/** Each host's traits, sorted: those of every group its class belongs to. */
+export function hostTraits(m: CompatibilityMatrix, g: CompatibilityGroups = compatibilityGroups(m)): Map<string, string[]> {
+  const names = traitNames(m, g);
+  const byClass = namesByClass(m, g, (group) => names.get(`${group.type}\u0000${group.class}`)!);
   const out = new Map<string, string[]>();
-  for (const c of m.classes) for (const h of c.members) out.set(h, [...byClass.get(c.id)!].sort());
+  for (const c of orderedClasses(m, g)) for (const h of c.members) out.set(h, [...byClass.get(c.id)!].sort(byCodeUnits));
   return out;
 }
 
@@ -107,11 +276,19 @@ function header(m: CompatibilityMatrix, what: string): string[] {
   ];
 }
 
-/** The hosts a script names, and the comments standing for those it leaves out. */
-function scriptHosts(m: CompatibilityMatrix, valid: (h: string) => string | undefined): { hosts: { name: string; class: string }[]; skipped: string[] } {
+/** The comments naming the classes without a group for a type. */
+function ungroupedComments(m: CompatibilityMatrix, g: CompatibilityGroups): string[] {
+  const size = new Map(m.classes.map((c) => [c.id, c.members.length]));
+  return g.ungrouped.map((u) =>
+    comment(`no group for ${u.type} on class ${g.fingerprints.get(u.class)!} (${size.get(u.class)} hosts): its hosts cannot exchange VMs of that type (the matrix refuses the class's own pair)`),
+  );
+}
+
+/** The hosts a script names (classes in fingerprint order), and the comments standing for those it leaves out. */
+function scriptHosts(m: CompatibilityMatrix, g: CompatibilityGroups, valid: (h: string) => string | undefined): { hosts: { name: string; class: string }[]; skipped: string[] } {
   const hosts: { name: string; class: string }[] = [];
   const skipped: string[] = [];
-  for (const c of m.classes) {
+  for (const c of orderedClasses(m, g)) {
     for (const h of c.members) {
       const why = UNSAFE.test(h) ? 'holds a control or format character' : valid(h);
       if (why) skipped.push(comment(`left out: host \`${h}\` ${why}`));
@@ -127,32 +304,40 @@ function scriptHosts(m: CompatibilityMatrix, valid: (h: string) => string | unde
  * keeping the provider's other traits and replacing any CUSTOM_MDEV_ one.
  */
 export function renderNovaTraits(m: CompatibilityMatrix): string {
-  const names = traitNames(m);
-  const traits = hostTraits(m);
-  const { hosts, skipped } = scriptHosts(m, () => undefined);
+  const g = compatibilityGroups(m);
+  const names = traitNames(m, g);
+  const traits = hostTraits(m, g);
+  const { hosts, skipped } = scriptHosts(m, g, () => undefined);
+  const ungrouped = ungroupedComments(m, g);
   const lines = [
     ...header(m, 'Nova Placement traits'),
     '#',
-    comment(`Trait ${TRAIT_PREFIX}<TYPE>_<CLASS>: the host can run a VM of that mdev type coming from a host of that class — the`),
-    comment("class's own hosts, and those of every class its VMs of that type can live-migrate to. Require it in the flavor of"),
-    comment('the VMs started on that class (trait:<TRAIT>=required) so that scheduling and live migration stay inside the group.'),
-    comment("Each host's compute node resource provider (named like the host) gets its traits; the provider's other traits are"),
-    comment(`kept, its former ${TRAIT_PREFIX}* traits replaced. Needs osc-placement (placement API microversion 1.6).`),
+    comment(`Trait ${TRAIT_PREFIX}<TYPE>_<FP>: a compatibility group of that mdev type, named after its anchor class (FP: a fingerprint`),
+    comment("of the class's facts, capacity included, so the same class has the same name in every run). Its hosts can all take a VM"),
+    comment('of that type from one another, in every direction: the anchor class, and each class that can exchange such VMs both'),
+    comment('ways with every class already in the group. One-way moves (an old class to a new one, during an upgrade) are in no'),
+    comment('group: see the matrix. Require the trait of the class a VM starts on in its flavor (trait:<TRAIT>=required) so that'),
+    comment('scheduling and every live migration stay inside the group. A class whose hosts cannot exchange VMs of a type has no'),
+    comment("group for it. Each host's compute node resource provider (named like the host) gets its traits; the provider's other"),
+    comment(`traits are kept, its former ${TRAIT_PREFIX}* traits replaced. Needs osc-placement (placement API microversion 1.6).`),
+    ...(ungrouped.length > 0 ? ['#', ...ungrouped] : []),
     'set -eu',
     'set -f',
     'placement() { openstack --os-placement-api-version 1.6 "$@"; }',
     'mdev_traits() {',
     '  host=$1; shift',
-    '  rp=$(placement resource provider list --name "$host" -f value -c uuid)',
+    '  rp=$(placement resource provider list --name="$host" -f value -c uuid)',
     '  if [ -z "$rp" ]; then printf \'mdev-policy: no resource provider named %s\\n\' "$host" >&2; return 1; fi',
-    `  keep=$(placement resource provider trait list "$rp" -f value -c name | grep -v '^${TRAIT_PREFIX}' || true)`,
+    // An assignment, so that a failing list stops the script (set -e) rather than set the traits without the provider's own.
+    '  had=$(placement resource provider trait list "$rp" -f value -c name)',
+    `  keep=$(printf '%s\\n' "$had" | grep -v '^${TRAIT_PREFIX}' || true)`,
     '  all="$keep $*"',
     '  set --',
-    '  for t in $all; do set -- "$@" --trait "$t"; done',
+    '  for t in $all; do set -- "$@" --trait="$t"; done',
     '  placement resource provider trait set "$@" "$rp" >/dev/null',
     '}',
     '',
-    ...[...new Set(names.values())].sort().map((t) => `placement trait create ${t}`),
+    ...[...new Set(names.values())].sort(byCodeUnits).map((t) => `placement trait create ${t}`),
     '',
     ...skipped,
     ...hosts.map((h) => `mdev_traits ${shellQuote(h.name)}${traits.get(h.name)!.map((t) => ` ${t}`).join('')}`),
@@ -181,36 +366,59 @@ function labelPart(t: string): string {
   return t.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
-/** Each host's labels, as key → value (class, and one `group.<type>.<class>` per compatibility group it belongs to). */
-export function hostLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_PREFIX): Map<string, [string, string][]> {
-  const classMax = Math.max(0, ...m.classes.map((c) => c.id.length));
-  // `group.` + type + `.` + class: the type part gets what is left of 63.
-  const types = typeNames(m.types, labelPart, LABEL_NAME_MAX - 'group.'.length - 1 - classMax, '-h');
-  const byClass = new Map<string, [string, string][]>(m.classes.map((c) => [c.id, [[`${prefix}/class`, c.id.toLowerCase()]]]));
-  for (const g of compatibilityGroups(m)) {
-    const key = `${prefix}/group.${types.get(g.type)!}.${g.class.toLowerCase()}`;
-    for (const c of g.classes) byClass.get(c)!.push([key, 'true']);
-  }
+/** Each host's labels, as key → value: `<prefix>/class=<fp>`, then one `group.<type>.<fp>=true` per group it belongs to (sorted). */
+export function hostLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_PREFIX, g: CompatibilityGroups = compatibilityGroups(m)): Map<string, [string, string][]> {
+  // `group.` + type + `.` + fingerprint: the type part gets what is left of 63.
+  const types = typeNames(m.types, labelPart, LABEL_NAME_MAX - 'group.'.length - 1 - fingerprintLength(g), '-h');
+  const byClass = namesByClass(m, g, (group) => `${prefix}/group.${types.get(group.type)!}.${group.fingerprint}`);
   const out = new Map<string, [string, string][]>();
-  for (const c of m.classes) for (const h of c.members) out.set(h, byClass.get(c.id)!);
+  for (const c of orderedClasses(m, g)) {
+    const labels: [string, string][] = [[`${prefix}/class`, g.fingerprints.get(c.id)!], ...[...byClass.get(c.id)!].sort(byCodeUnits).map((k): [string, string] => [k, 'true'])];
+    for (const h of c.members) out.set(h, labels);
+  }
   return out;
 }
 
-/** The kubectl script: one `kubectl label node` per host, with every label and --overwrite. */
+/**
+ * The kubectl script: per node, one `kubectl label node … --overwrite` with
+ * every label of the node and `KEY-` for each label under the prefix the node
+ * has and this run does not set (read with `kubectl get node`).
+ */
 export function renderK8sLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_PREFIX): string {
-  const labels = hostLabels(m, prefix);
-  const { hosts, skipped } = scriptHosts(m, (h) => (isDnsSubdomain(h) ? undefined : 'is not a Kubernetes node name (a DNS subdomain)'));
+  const g = compatibilityGroups(m);
+  const labels = hostLabels(m, prefix, g);
+  const { hosts, skipped } = scriptHosts(m, g, (h) => (isDnsSubdomain(h) ? undefined : 'is not a Kubernetes node name (a DNS subdomain)'));
+  const ungrouped = ungroupedComments(m, g);
   const lines = [
     ...header(m, 'Kubernetes node labels'),
     '#',
-    comment(`${prefix}/class: the node's host class. ${prefix}/group.<type>.<class>=true: the node can run a VM of that mdev type`),
-    comment("coming from a node of that class — the class's own nodes, and those of every class its VMs of that type can"),
-    comment('live-migrate to. A node affinity on it keeps a VM (and its live migrations) inside the group. Labels of an earlier run'),
-    comment('are overwritten, not removed: a group that no longer exists keeps its label until it is removed (`kubectl label node N KEY-`).'),
+    comment(`${prefix}/class=<fp>: the node's host class, named by a fingerprint of its facts (capacity included), so the`),
+    comment(`same class has the same name in every run. ${prefix}/group.<type>.<fp>=true: the node is in the compatibility`),
+    comment('group of that mdev type anchored at class <fp>. The nodes of a group can all take a VM of that type from one another,'),
+    comment('in every direction: the anchor class, and each class that can exchange such VMs both ways with every class already'),
+    comment('in the group. One-way moves (an old class to a new one, during an upgrade) are in no group: see the matrix. A node'),
+    comment('affinity on the group of the class a VM starts on keeps it, and every live migration, inside the group. A class whose'),
+    comment(`nodes cannot exchange VMs of a type has no group for it. Any other label under ${prefix}/ that a node has (from an`),
+    comment('earlier run) is removed.'),
+    ...(ungrouped.length > 0 ? ['#', ...ungrouped] : []),
     'set -eu',
+    'set -f',
+    `prefix=${shellQuote(`${prefix}/`)}`,
+    'mdev_labels() {',
+    '  node=$1; shift',
+    // An assignment, so that a failing `get` stops the script (set -e).
+    "  had=$(kubectl get node \"$node\" -o go-template='{{range $k, $v := .metadata.labels}}{{println $k}}{{end}}')",
+    '  for k in $had; do',
+    '    case $k in "$prefix"*) ;; *) continue ;; esac',
+    '    new=',
+    '    for l in "$@"; do if [ "${l%%=*}" = "$k" ]; then new=1; fi; done',
+    '    if [ -z "$new" ]; then set -- "$@" "$k-"; fi',
+    '  done',
+    '  kubectl label node "$node" --overwrite "$@"',
+    '}',
     '',
     ...skipped,
-    ...hosts.map((h) => `kubectl label node ${shellQuote(h.name)} --overwrite${labels.get(h.name)!.map(([k, v]) => ` ${k}=${v}`).join('')}`),
+    ...hosts.map((h) => `mdev_labels ${shellQuote(h.name)}${labels.get(h.name)!.map(([k, v]) => ` ${k}=${v}`).join('')}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -2,21 +2,38 @@
 # Kubernetes node labels, from the mdev compatibility matrix of 12 hosts in 6 classes
 # policy vfio-mdev@1.0.0 + intel-gvt-g@1.0.0 + mtty-sample@1.0.0 + nvidia-vgpu@2.0.0 + platform@1.0.0 + s390-vfio-ap@1.1.0 + s390-vfio-ccw@1.0.0, mode strict, digest sha256:<digest>; matrix <id>, <time>, mdev-policy <version>
 #
-# mdev-policy.io/class: the node's host class. mdev-policy.io/group.<type>.<class>=true: the node can run a VM of that mdev type
-# coming from a node of that class — the class's own nodes, and those of every class its VMs of that type can
-# live-migrate to. A node affinity on it keeps a VM (and its live migrations) inside the group. Labels of an earlier run
-# are overwritten, not removed: a group that no longer exists keeps its label until it is removed (`kubectl label node N KEY-`).
+# mdev-policy.io/class=<fp>: the node's host class, named by a fingerprint of its facts (capacity included), so the
+# same class has the same name in every run. mdev-policy.io/group.<type>.<fp>=true: the node is in the compatibility
+# group of that mdev type anchored at class <fp>. The nodes of a group can all take a VM of that type from one another,
+# in every direction: the anchor class, and each class that can exchange such VMs both ways with every class already
+# in the group. One-way moves (an old class to a new one, during an upgrade) are in no group: see the matrix. A node
+# affinity on the group of the class a VM starts on keeps it, and every live migration, inside the group. A class whose
+# nodes cannot exchange VMs of a type has no group for it. Any other label under mdev-policy.io/ that a node has (from an
+# earlier run) is removed.
 set -eu
+set -f
+prefix='mdev-policy.io/'
+mdev_labels() {
+  node=$1; shift
+  had=$(kubectl get node "$node" -o go-template='{{range $k, $v := .metadata.labels}}{{println $k}}{{end}}')
+  for k in $had; do
+    case $k in "$prefix"*) ;; *) continue ;; esac
+    new=
+    for l in "$@"; do if [ "${l%%=*}" = "$k" ]; then new=1; fi; done
+    if [ -z "$new" ]; then set -- "$@" "$k-"; fi
+  done
+  kubectl label node "$node" --overwrite "$@"
+}
 
-kubectl label node 'gvt-01' --overwrite mdev-policy.io/class=c1 mdev-policy.io/group.i915-GVTg_V5_4.c1=true mdev-policy.io/group.i915-GVTg_V5_8.c1=true mdev-policy.io/group.i915-GVTg_V5_4.c5=true mdev-policy.io/group.i915-GVTg_V5_8.c5=true
-kubectl label node 'gvt-02' --overwrite mdev-policy.io/class=c1 mdev-policy.io/group.i915-GVTg_V5_4.c1=true mdev-policy.io/group.i915-GVTg_V5_8.c1=true mdev-policy.io/group.i915-GVTg_V5_4.c5=true mdev-policy.io/group.i915-GVTg_V5_8.c5=true
-kubectl label node 'gvt-03' --overwrite mdev-policy.io/class=c1 mdev-policy.io/group.i915-GVTg_V5_4.c1=true mdev-policy.io/group.i915-GVTg_V5_8.c1=true mdev-policy.io/group.i915-GVTg_V5_4.c5=true mdev-policy.io/group.i915-GVTg_V5_8.c5=true
-kubectl label node 'nv-01' --overwrite mdev-policy.io/class=c2 mdev-policy.io/group.nvidia-557.c2=true mdev-policy.io/group.nvidia-558.c2=true
-kubectl label node 'nv-02' --overwrite mdev-policy.io/class=c2 mdev-policy.io/group.nvidia-557.c2=true mdev-policy.io/group.nvidia-558.c2=true
-kubectl label node 'mtty-01' --overwrite mdev-policy.io/class=c3 mdev-policy.io/group.mtty-1.c3=true mdev-policy.io/group.mtty-2.c3=true
-kubectl label node 'mtty-02' --overwrite mdev-policy.io/class=c3 mdev-policy.io/group.mtty-1.c3=true mdev-policy.io/group.mtty-2.c3=true
-kubectl label node 's390-01' --overwrite mdev-policy.io/class=c4 mdev-policy.io/group.vfio_ap-passthrough.c4=true mdev-policy.io/group.vfio_ccw-io.c4=true
-kubectl label node 's390-02' --overwrite mdev-policy.io/class=c4 mdev-policy.io/group.vfio_ap-passthrough.c4=true mdev-policy.io/group.vfio_ccw-io.c4=true
-kubectl label node 's390-03' --overwrite mdev-policy.io/class=c4 mdev-policy.io/group.vfio_ap-passthrough.c4=true mdev-policy.io/group.vfio_ccw-io.c4=true
-kubectl label node 'gvt-04' --overwrite mdev-policy.io/class=c5 mdev-policy.io/group.i915-GVTg_V5_4.c5=true mdev-policy.io/group.i915-GVTg_V5_8.c5=true
-kubectl label node 'nv-03' --overwrite mdev-policy.io/class=c6 mdev-policy.io/group.nvidia-557.c6=true mdev-policy.io/group.nvidia-558.c6=true
+mdev_labels 'nv-03' mdev-policy.io/class=02ffeb0f mdev-policy.io/group.nvidia-557.02ffeb0f=true mdev-policy.io/group.nvidia-558.02ffeb0f=true
+mdev_labels 'gvt-01' mdev-policy.io/class=037309fd mdev-policy.io/group.i915-GVTg_V5_4.037309fd=true mdev-policy.io/group.i915-GVTg_V5_8.037309fd=true
+mdev_labels 'gvt-02' mdev-policy.io/class=037309fd mdev-policy.io/group.i915-GVTg_V5_4.037309fd=true mdev-policy.io/group.i915-GVTg_V5_8.037309fd=true
+mdev_labels 'gvt-03' mdev-policy.io/class=037309fd mdev-policy.io/group.i915-GVTg_V5_4.037309fd=true mdev-policy.io/group.i915-GVTg_V5_8.037309fd=true
+mdev_labels 's390-01' mdev-policy.io/class=5471595d mdev-policy.io/group.vfio_ap-passthrough.5471595d=true mdev-policy.io/group.vfio_ccw-io.5471595d=true
+mdev_labels 's390-02' mdev-policy.io/class=5471595d mdev-policy.io/group.vfio_ap-passthrough.5471595d=true mdev-policy.io/group.vfio_ccw-io.5471595d=true
+mdev_labels 's390-03' mdev-policy.io/class=5471595d mdev-policy.io/group.vfio_ap-passthrough.5471595d=true mdev-policy.io/group.vfio_ccw-io.5471595d=true
+mdev_labels 'nv-01' mdev-policy.io/class=6402c697 mdev-policy.io/group.nvidia-557.6402c697=true mdev-policy.io/group.nvidia-558.6402c697=true
+mdev_labels 'nv-02' mdev-policy.io/class=6402c697 mdev-policy.io/group.nvidia-557.6402c697=true mdev-policy.io/group.nvidia-558.6402c697=true
+mdev_labels 'gvt-04' mdev-policy.io/class=98e6d8dd mdev-policy.io/group.i915-GVTg_V5_4.98e6d8dd=true mdev-policy.io/group.i915-GVTg_V5_8.98e6d8dd=true
+mdev_labels 'mtty-01' mdev-policy.io/class=ebaf0d92 mdev-policy.io/group.mtty-1.ebaf0d92=true mdev-policy.io/group.mtty-2.ebaf0d92=true
+mdev_labels 'mtty-02' mdev-policy.io/class=ebaf0d92 mdev-policy.io/group.mtty-1.ebaf0d92=true mdev-policy.io/group.mtty-2.ebaf0d92=true

@@ -802,6 +802,27 @@ test('a class whose own pair is refused (its hosts are full) gets no group, and 
   }
 });
 
+test('the exports leave free instances to the scheduler: hosts that fill up keep their class, its name and its groups', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdev-room-'));
+  const fleet = (free: number[]) => {
+    const file = path.join(dir, `fleet-${free.join('-')}.ndjson`);
+    writeFileSync(file, `${[...ASYM, ...free.map((f, i) => gvtHost(`busy-${i}`, { free: f }))].map((d) => JSON.stringify(d)).join('\n')}\n`);
+    return file;
+  };
+  // The matrix itself tells full hosts apart (they take nothing); the scheduler exports do not.
+  assert.ok(cli(['matrix', fleet([0, 0]), '--format', 'json']).stdout.includes('"busy-0"'));
+  const classes = (file: string) => (JSON.parse(cli(['matrix', file, '--format', 'json']).stdout) as m.CompatibilityMatrix).classes.length;
+  assert.is(classes(fleet([2, 2])) + 1, classes(fleet([0, 0])), 'full hosts are a class of their own in the matrix');
+  const body = (out: string) => out.split('\n').filter((l) => !l.startsWith('# policy ')).join('\n');
+  for (const format of ['nova-traits', 'k8s-labels']) {
+    const [room, full, half] = [[2, 2], [0, 0], [0, 3]].map((free) => cli(['matrix', fleet(free), '--format', format]));
+    assert.is(room!.status, 0, room!.stderr);
+    assert.is(body(full!.stdout), body(room!.stdout), `${format}: the same script whether the busy hosts are full or not`);
+    assert.is(body(half!.stdout), body(room!.stdout), format);
+    assert.not.match(room!.stdout, /# no group/, format);
+  }
+});
+
 /** A synthetic matrix: classes of `size` hosts (facts naming the class, so fingerprints differ) and the compatible pairs of one type `t`. */
 function synthetic(classes: Record<string, number>, compatible: string[]): m.CompatibilityMatrix {
   const ids = Object.keys(classes);

@@ -75,7 +75,9 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     }
     const progress = this.progress();
     const failOnSkip = flags['fail-on-skip'];
-    const run = await m.buildMatrix({ policy: policy.value, inventories: argv as string[], limits, failOnSkip, progress: progress.tick });
+    // Schedulers count free instances themselves (Placement inventories, device plugins): their groups must not change as hosts fill up.
+    const assumeRoom = format === 'nova-traits' || format === 'k8s-labels';
+    const run = await m.buildMatrix({ policy: policy.value, inventories: argv as string[], limits, failOnSkip, progress: progress.tick, assumeRoom });
     progress.done();
     const { matrix } = run;
     const diagnostics = [...matrix.errors];

@@ -21,6 +21,8 @@ export interface MatrixOptions {
   failOnSkip: boolean;
   /** Called now and then while reading (a progress line). */
   progress?: (hosts: number) => void;
+  /** Decide as if every type had room: free instances are the scheduler's to count (the trait and label exports). */
+  assumeRoom?: boolean;
 }
 
 export interface MatrixRun {
@@ -33,7 +35,7 @@ export interface MatrixRun {
 /** Read the fleet, group it, decide every class pair: the matrix document. */
 export async function buildMatrix(options: MatrixOptions): Promise<MatrixRun> {
   const { set, reads } = options.policy;
-  const index = new ClassIndex(reads, set);
+  const index = new ClassIndex(reads, set, options.assumeRoom ?? false);
   const read = await readFleet(options.inventories, options.limits, index, options.progress && (() => options.progress!(index.hosts)));
   const decided = await decideRelation(index, set, reads, { failOnSkip: options.failOnSkip });
   const classes = index.classes.map((c) => index.describe(c));

@@ -86,6 +86,9 @@ function canonical(value: AttributeValue): string {
   return esc(value);
 }
 
+/** The free instances every type with a stated count is given when the index assumes room (more than any placement needs). */
+export const ROOM = 1_000_000;
+
 export class ClassIndex {
   private readonly entries: HostClassEntry[] = [];
   private readonly byKey = new Map<string, HostClassEntry>();
@@ -100,6 +103,13 @@ export class ClassIndex {
   constructor(
     private readonly reads: PolicyReads,
     private readonly set: PolicySet,
+    /**
+     * Decide as if every type had room (`available_instances` given as
+     * ROOM wherever a host states it): for the scheduler exports, whose
+     * schedulers count free instances themselves — a class must not change
+     * (nor its name) as its hosts fill up and empty.
+     */
+    private readonly assumeRoom = false,
   ) {}
 
   get classes(): readonly HostClassEntry[] {
@@ -230,6 +240,8 @@ export class ClassIndex {
       const wp = parents[pid]!;
       const types = wp.types;
       if (types === undefined) continue;
+      // The document is this index's own (a parsed line): given room here, the representative normalised from it has it too.
+      if (this.assumeRoom) for (const tid in types) if (types[tid]!.available_instances !== undefined) types[tid]!.available_instances = ROOM;
       let running: Set<string> | undefined;
       if (this.reads.onePerParent && wp.devices !== undefined) {
         running = new Set();
@@ -255,6 +267,7 @@ export class ClassIndex {
   /** A Host the library loaded (normalised). */
   addHost(host: Host): HostClassEntry | undefined {
     const groups = new Map<number, Group>();
+    if (this.assumeRoom) for (const p of host.parents) for (const t of p.types) if (t.attributes.available_instances !== undefined) t.attributes.available_instances = ROOM;
     const running = this.reads.onePerParent ? runningTypes(host) : undefined;
     for (const parent of host.parents) {
       if (parent.types.length === 0) continue;

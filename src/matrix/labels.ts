@@ -13,9 +13,10 @@
 // among hosts that can all take it from one another, whatever the number of
 // hops. One-way moves (an old class to a new one during an upgrade, C1 → C2
 // ✓ but C2 → C1 ✗) are not expressed by groups: the matrix and
-// `--plan-upgrade` say those. Capacity is part of a class's facts as in the
-// matrix: a class whose hosts cannot take one more instance refuses its own
-// pair, so it has no group for that type.
+// `--plan-upgrade` say those. Free instances are not: the schedulers count
+// them (Placement inventories, device plugin resources), so the exports'
+// matrix is decided as if every type had room (buildMatrix `assumeRoom`), and
+// a class, its name and its groups do not change as its hosts fill up.
 //
 // The groups, deterministically: per type T, the classes offering T are taken
 // in the order of their fingerprints (below). A class A of two or more hosts
@@ -30,7 +31,7 @@
 // Names are content, not input order: a group is named after its anchor
 // class's fingerprint, the first 8 hex digits of the sha256 of the class's
 // facts as canonical JSON (keys sorted, lists as sorted sets, strings
-// trimmed) — what defines the class, capacity included — so the same class
+// trimmed) — what defines the class, free instances aside — so the same class
 // gets the same name in every run and whatever the order of the inventories.
 // When two classes of a matrix share 8 digits, every fingerprint is
 // lengthened (12, 16, … digits); two classes whose canonical facts are equal
@@ -313,7 +314,7 @@ export function renderNovaTraits(m: CompatibilityMatrix): string {
     ...header(m, 'Nova Placement traits'),
     '#',
     comment(`Trait ${TRAIT_PREFIX}<TYPE>_<FP>: a compatibility group of that mdev type, named after its anchor class (FP: a fingerprint`),
-    comment("of the class's facts, capacity included, so the same class has the same name in every run). Its hosts can all take a VM"),
+    comment("of the class's facts, free instances aside, so the same class has the same name in every run). Its hosts can all take a VM"),
     comment('of that type from one another, in every direction: the anchor class, and each class that can exchange such VMs both'),
     comment('ways with every class already in the group. One-way moves (an old class to a new one, during an upgrade) are in no'),
     comment('group: see the matrix. Require the trait of the class a VM starts on in its flavor (trait:<TRAIT>=required) so that'),
@@ -392,7 +393,7 @@ export function renderK8sLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_P
   const lines = [
     ...header(m, 'Kubernetes node labels'),
     '#',
-    comment(`${prefix}/class=<fp>: the node's host class, named by a fingerprint of its facts (capacity included), so the`),
+    comment(`${prefix}/class=<fp>: the node's host class, named by a fingerprint of its facts (free instances aside), so the`),
     comment(`same class has the same name in every run. ${prefix}/group.<type>.<fp>=true: the node is in the compatibility`),
     comment('group of that mdev type anchored at class <fp>. The nodes of a group can all take a VM of that type from one another,'),
     comment('in every direction: the anchor class, and each class that can exchange such VMs both ways with every class already'),

@@ -2,7 +2,7 @@
 # Kubernetes node labels, from the mdev compatibility matrix of 12 hosts in 6 classes
 # policy vfio-mdev@1.0.0 + intel-gvt-g@1.0.0 + mtty-sample@1.0.0 + nvidia-vgpu@2.0.0 + platform@1.0.0 + s390-vfio-ap@1.1.0 + s390-vfio-ccw@1.0.0, mode strict, digest sha256:<digest>; matrix <id>, <time>, mdev-policy <version>
 #
-# mdev-policy.io/class=<fp>: the node's host class, named by a fingerprint of its facts (capacity included), so the
+# mdev-policy.io/class=<fp>: the node's host class, named by a fingerprint of its facts (free instances aside), so the
 # same class has the same name in every run. mdev-policy.io/group.<type>.<fp>=true: the node is in the compatibility
 # group of that mdev type anchored at class <fp>. The nodes of a group can all take a VM of that type from one another,
 # in every direction: the anchor class, and each class that can exchange such VMs both ways with every class already

@@ -3,7 +3,7 @@
 # policy vfio-mdev@1.0.0 + intel-gvt-g@1.0.0 + mtty-sample@1.0.0 + nvidia-vgpu@2.0.0 + platform@1.0.0 + s390-vfio-ap@1.1.0 + s390-vfio-ccw@1.0.0, mode strict, digest sha256:<digest>; matrix <id>, <time>, mdev-policy <version>
 #
 # Trait CUSTOM_MDEV_<TYPE>_<FP>: a compatibility group of that mdev type, named after its anchor class (FP: a fingerprint
-# of the class's facts, capacity included, so the same class has the same name in every run). Its hosts can all take a VM
+# of the class's facts, free instances aside, so the same class has the same name in every run). Its hosts can all take a VM
 # of that type from one another, in every direction: the anchor class, and each class that can exchange such VMs both
 # ways with every class already in the group. One-way moves (an old class to a new one, during an upgrade) are in no
 # group: see the matrix. Require the trait of the class a VM starts on in its flavor (trait:<TRAIT>=required) so that

@@ -26,6 +26,10 @@ const fixture = (name: string) => JSON.parse(readFileSync(path.join(ROOT, 'test/
 const REALISTIC = fixture('realistic.json');
 const HOSTILE = fixture('hostile.json');
 const FLEET = fleetMatrix(50);
+/** The shipped example fleet's matrix: its types are offered by some classes only (cells `·`). */
+const SHIPPED = JSON.parse(spawnSync(process.execPath, [path.join(ROOT, 'bin/run.js'), 'matrix', 'examples/fleet-matrix.ndjson', '--format', 'json'], { cwd: ROOT, encoding: 'utf8' }).stdout) as CompatibilityMatrix;
+/** A refused pair whose destination class offers the type nowhere (no check failed). */
+const offersNone = (p: CompatibilityMatrix['relation'][number]) => !p.compatible && p.reasonCode === 'no-candidate' && p.failing === undefined;
 
 interface Tag {
   name: string;
@@ -187,12 +191,13 @@ test('hostile values: shown as text, never markup; intact in the data island; bi
 });
 
 test('cells: one per (from, to) of each type, its verdict as a class, a symbol and a label; the counts of the document', () => {
-  for (const m of [REALISTIC, HOSTILE, FLEET]) {
+  let notOffered = 0;
+  for (const m of [REALISTIC, HOSTILE, FLEET, SHIPPED]) {
     const page = tokenize(renderMatrixHtml(m));
     const found = tables(page);
     assert.is(found.length, m.types.length, 'a table per type');
     const data = island(page);
-    const symbols: Record<string, string> = { 'v-ok': '✓', 'v-skip': '⚠\uFE0E', 'v-no': '✗', 'v-na': '–' };
+    const symbols: Record<string, string> = { 'v-ok': '✓', 'v-skip': '⚠\uFE0E', 'v-no': '✗', 'v-none': '·', 'v-na': '–' };
     found.forEach((table, t) => {
       const type = m.types[t]!;
       const pairs = m.relation.filter((p) => p.type === type);
@@ -201,7 +206,9 @@ test('cells: one per (from, to) of each type, its verdict as a class, a symbol a
       const cells = table.rows.flat();
       for (const row of table.rows) assert.is(row.length, m.classes.length);
       const count = (cls: string) => cells.filter((c) => c.cls === cls).length;
-      assert.is(count('v-no'), pairs.filter((p) => !p.compatible).length, `${type}: refused`);
+      assert.is(count('v-no'), pairs.filter((p) => !p.compatible && !offersNone(p)).length, `${type}: refused`);
+      assert.is(count('v-none'), pairs.filter(offersNone).length, `${type}: not offered`);
+      notOffered += count('v-none');
       assert.is(count('v-skip'), pairs.filter((p) => p.compatible && p.skipped?.length).length, `${type}: compatible, not all verified`);
       assert.is(count('v-ok'), pairs.filter((p) => p.compatible && !p.skipped?.length).length, `${type}: compatible`);
       assert.is(count('v-na'), table.rows.length * m.classes.length - pairs.length, `${type}: not applicable`);
@@ -210,10 +217,11 @@ test('cells: one per (from, to) of each type, its verdict as a class, a symbol a
         const pair = c.button['data-p'] === undefined ? undefined : data.pairs[Number(c.button['data-p'])];
         if (pair) assert.is(pair.type, forTerminal(type));
         assert.is(c.cls === 'v-na', pair === undefined);
-        assert.match(c.button['aria-label']!, / to .*: (compatible|refused|not applicable)/);
+        assert.match(c.button['aria-label']!, / to .*: (compatible|refused|does not offer it|not applicable)/);
       }
     });
   }
+  assert.ok(notOffered > 0, 'some cells say the destination does not offer the type');
   // The symbols themselves are in the cells, and the legend names every verdict.
   const html = renderMatrixHtml(REALISTIC);
   for (const [cls, symbol] of [['v-ok', '✓'], ['v-no', '✗'], ['v-na', '–'], ['v-skip', '⚠\uFE0E']]) assert.ok(html.includes(`<td class="${cls}"><button type="button"`) && new RegExp(`<td class="${cls}"><button [^>]*>${symbol}</button>`).test(html), cls);

@@ -22,13 +22,14 @@ import { createRequire } from 'node:module';
 import { forTerminal } from '../terminal.js';
 import type { ClassPair, CompatibilityMatrix, HostClass } from './types.js';
 
-type Verdict = 'ok' | 'skip' | 'no' | 'na';
+type Verdict = 'ok' | 'skip' | 'no' | 'none' | 'na';
 
 /** Each verdict's symbol and words: the legend, the cells' labels and the panel all use these. */
 const VERDICTS: Record<Verdict, { symbol: string; label: string }> = {
   ok: { symbol: '✓', label: 'compatible' },
   skip: { symbol: '⚠\uFE0E', label: 'compatible, some checks not verified (absent on both sides)' },
   no: { symbol: '✗', label: 'refused' },
+  none: { symbol: '·', label: "does not offer it (no host of the column's class offers the type)" },
   na: { symbol: '–', label: 'not applicable (a class of one host: a VM does not move to its own host)' },
 };
 
@@ -57,7 +58,8 @@ function jsonIsland(value: unknown): string {
 
 function verdictOf(pair: ClassPair | undefined): Verdict {
   if (!pair) return 'na';
-  if (!pair.compatible) return 'no';
+  // Refused with no check failing: no host of the destination class offers the type (the text report's `·`).
+  if (!pair.compatible) return pair.reasonCode === 'no-candidate' && pair.failing === undefined ? 'none' : 'no';
   return pair.skipped && pair.skipped.length > 0 ? 'skip' : 'ok';
 }
 
@@ -93,7 +95,7 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-s
 .v-ok{background:var(--ok-bg);color:var(--ok-fg)}
 .v-skip{background:var(--skip-bg);color:var(--skip-fg)}
 .v-no{background:var(--no-bg);color:var(--no-fg)}
-.v-na{background:var(--na-bg);color:var(--na-fg)}
+.v-na,.v-none{background:var(--na-bg);color:var(--na-fg)}
 .layout{display:grid;grid-template-columns:minmax(0,1fr) clamp(15rem,24vw,28rem);gap:1rem;align-items:start}
 .type h2{margin-top:.5rem}
 .counts{margin:0 0 .2rem;color:#333}
@@ -201,7 +203,7 @@ const SCRIPT = `
     detail.append(el('h4', title), ol);
   }
   function showPair(p) {
-    heading(p.type, p.from, p.to, p.compatible ? (p.skipped && p.skipped.length ? 'skip' : 'ok') : 'no');
+    heading(p.type, p.from, p.to, p.compatible ? (p.skipped && p.skipped.length ? 'skip' : 'ok') : p.reasonCode === 'no-candidate' && !p.failing ? 'none' : 'no');
     if (!p.compatible && (p.reasonCode || p.reason)) {
       const r = el('p');
       if (p.reasonCode) r.append(el('code', p.reasonCode), ': ');
@@ -331,7 +333,7 @@ ${metaItem('Matrix id', `<code>${esc(m.id)}</code>`)}
   const columnHeaders = m.classes.map((c) => `<th scope="col" title="${esc(membersText(c))}"><span>${esc(c.id)}</span></th>`).join('');
   const sections = m.types.map((type, t) => {
     const rows = typeRows[t]!;
-    const count: Record<Verdict, number> = { ok: 0, skip: 0, no: 0, na: 0 };
+    const count: Record<Verdict, number> = { ok: 0, skip: 0, no: 0, none: 0, na: 0 };
     const body = rows.map((r) => {
       const from = m.classes[r]!;
       const cells = m.classes.map((to) => {
@@ -343,7 +345,7 @@ ${metaItem('Matrix id', `<code>${esc(m.id)}</code>`)}
       });
       return `<tr><th scope="row" title="${esc(membersText(from))}">${esc(from.id)} <small>${from.size}</small></th>${cells.join('')}</tr>`;
     });
-    const counts = (Object.keys(VERDICTS) as Verdict[]).filter((v) => count[v] > 0).map((v) => `${count[v]} ${VERDICTS[v].symbol} ${v === 'na' ? 'not applicable' : v === 'skip' ? 'compatible, not all verified' : VERDICTS[v].label}`);
+    const counts = (Object.keys(VERDICTS) as Verdict[]).filter((v) => count[v] > 0).map((v) => `${count[v]} ${VERDICTS[v].symbol} ${v === 'na' ? 'not applicable' : v === 'none' ? 'not offered' : v === 'skip' ? 'compatible, not all verified' : VERDICTS[v].label}`);
     const offering = rows.length === m.classes.length ? 'every class offers it' : `${plural(rows.length, 'class', 'classes')} of ${m.classes.length} offer${rows.length === 1 ? 's' : ''} it`;
     return `<section class="type" id="type-${t}" data-t="${t}" aria-labelledby="type-${t}-h">
 <h2 id="type-${t}-h">Type <code>${esc(type)}</code></h2>

@@ -222,7 +222,7 @@ test('the text report: a line under a failing check, one for the destination whe
   const placement: FixCase = { name: 'text', check: { id: 'c', attribute: 'available_instances', match: 'capacity' }, devices: 2, source: { available_instances: 4 }, destination: { available_instances: 1 } };
   const placed = renderText(await decideAll(placement, docsOf(placement)));
   assert.not.match(placed, /would pass with/);
-  assert.match(placed, /\n {4}would be admitted with: destination available_instances 1 → ≥ 2\n/);
+  assert.match(placed, /\n {4}would be admitted with: destination type i915-GVTg_V5_4 on p1 available_instances 1 → ≥ 2\n/);
 });
 
 // --- properties ------------------------------------------------------------------------

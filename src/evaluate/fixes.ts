@@ -305,7 +305,9 @@ class FixedWorld {
         return true;
       }
       if (f.scope === 'type') {
-        // A type id is no attribute: the destination offering that type is tried as its candidate renamed.
+        // A type id is no attribute: the destination offering that type is tried as its candidate renamed — unless the
+        // parent offers it already (that candidate has its own checks: no renaming another type makes it pass).
+        if (name === '@id' && at.parent.types.some((t) => t.id === value)) return false;
         const type = name === '@id' ? { id: value, attributes: at.type.attributes } : { id: at.type.id, attributes: { ...at.type.attributes, [name]: normalizeAttribute(name, value) } };
         this.types.set(slotKey({ parent: parentId, type: typeId }), type);
         return true;

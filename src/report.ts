@@ -83,10 +83,25 @@ function checkLine(c: CheckResult, paint: ReturnType<typeof painter>): string {
   return `      ${mark} ${c.id}${severity}  ${c.message}${values}${note} ${paint('dim', `[${c.origin}]`)}`;
 }
 
-/** A fix in a few words: `destination software_version 1.1.0 → ≥ 1.2.0 <2.0.0` (the scope named when it is not the type). */
+/**
+ * A fix in a few words: `destination software_version 1.1.0 → ≥ 1.2.0 <2.0.0`
+ * (the scope named when it is not the type, and the parent when the fix
+ * names it: `destination parent 0000:3b:00.0 ecc_mode disabled → enabled`,
+ * `destination type nvidia-557 on 0000:af:00.0 available_instances 0 → ≥ 1`).
+ * A type id is no value to change: an `@id` fix on a type reads
+ * `destination offers type nvidia-557`.
+ */
 export function fixText(f: Fix): string {
-  const scope = f.scope === 'type' ? '' : ` ${f.scope}`;
+  if (f.attribute === '@id' && f.scope === 'type') return `${f.side} offers type ${plain(f.to)}`;
+  const where = f.parent === undefined ? '' : f.scope === 'type' && f.type !== undefined ? ` type ${plain(f.type)} on ${plain(f.parent)}` : f.scope === 'parent' ? ` parent ${plain(f.parent)}` : '';
+  const scope = where !== '' ? where : f.scope === 'type' ? '' : ` ${f.scope}`;
   return `${f.side}${scope} ${f.attribute} ${f.from === undefined ? '(absent)' : plain(f.from)} → ${f.to}`;
+}
+
+/** A check's fix as a destination's `fixes` names it: a destination parent fix with its parent, a destination type fix with its parent and type. */
+function locatedFix(f: Fix, c: CandidateResult): Fix {
+  if (f.side !== 'destination' || f.parent !== undefined) return f;
+  return f.scope === 'parent' ? { ...f, parent: c.parent } : f.scope === 'type' && f.attribute === 'available_instances' ? { ...f, parent: c.parent, type: c.type } : f;
 }
 
 /** A check's line, and below a failed one the change that would make it pass. */
@@ -156,10 +171,11 @@ export function renderText(input: Decision, options: TextOptions = {}): string {
       for (const c of shown) lines.push(...candidateBlock(c, explain, paint));
       const more = explain ? 0 : dest.candidates.filter((c) => !c.compatible).length - shown.length;
       if (more > 0) lines.push(paint('dim', `    … and ${more} more refused candidate${more === 1 ? '' : 's'} (use --format json for all)`));
-      // The changes that together would admit the VM, when they are more than one check's line already says.
+      // The changes that together would admit the VM, unless the one check line shown already says it (read where it
+      // stands: a destination fix naming a parent or type is the check's fix on the candidate of that parent and type).
       const fixes = (dest.fixes ?? []).map(fixText);
-      const said = new Set(shown.flatMap((c) => c.checks.flatMap((k) => (k.result === 'fail' && k.fix ? [fixText(k.fix)] : []))));
-      if (fixes.length > 1 || (fixes.length === 1 && !said.has(fixes[0]!))) lines.push(`    would be admitted with: ${fixes.join('; ')}`);
+      const said = new Set(shown.flatMap((c) => c.checks.flatMap((k) => (k.result === 'fail' && k.severity !== 'warning' && k.fix ? [fixText(locatedFix(k.fix, c))] : []))));
+      if (fixes.length > 1 || (fixes.length === 1 && !(said.size === 1 && said.has(fixes[0]!)))) lines.push(`    would be admitted with: ${fixes.join('; ')}`);
     }
   }
   for (const dest of decision.destinations.filter((d) => d.isSource === true)) {

@@ -10,6 +10,10 @@
 // - A property per match: on generated values, a failing check's fix,
 //   applied, makes it pass (one attribute: the one fix; a family: all of
 //   them).
+// - Properties on a destination's fixes: capacity, and several devices on
+//   GPUs that differ against two destination GPUs — when a refused
+//   destination has fixes, applied (where they name a parent, there) they
+//   admit the VM.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +46,8 @@ interface FixCase {
   destType?: string;
   /** Source devices of the source type (default 1). */
   devices?: number;
+  /** Source parents, each with the types of its devices (instead of one parent of `sourceType` with `devices` devices). */
+  sourceParents?: Record<string, { attributes?: Attrs; types: Record<string, Attrs>; devices: string[] }>;
   /** Destination parents (instead of one parent of `destType` with `destination` and `destParent`). */
   destParents?: Record<string, { attributes?: Attrs; types: Record<string, Attrs> }>;
   failOnSkip?: boolean;
@@ -75,7 +81,11 @@ function docsOf(c: FixCase): { source: Attrs; destination: Attrs } {
   const dt = c.destType ?? st;
   const devices = Object.fromEntries(UUID.slice(0, c.devices ?? 1).map((u) => [u, { type: st, attributes: c.device ?? {} }]));
   const parent = (facts: Attrs | undefined) => (facts ? { attributes: facts } : {});
-  const source = hostDoc('src', { p0: { ...parent(c.sourceParent), types: { [st]: c.source }, devices } }, c.sourceHost);
+  let n = 0;
+  const sourceParents =
+    c.sourceParents &&
+    Object.fromEntries(Object.entries(c.sourceParents).map(([id, p]) => [id, { ...parent(p.attributes), types: p.types, devices: Object.fromEntries(p.devices.map((t) => [UUID[n++]!, { type: t }])) }]));
+  const source = hostDoc('src', sourceParents ?? { p0: { ...parent(c.sourceParent), types: { [st]: c.source }, devices } }, c.sourceHost);
   const destination = hostDoc('dst', c.destParents ?? { p1: { ...parent(c.destParent), types: { [dt]: c.destination } } }, c.destHost);
   return structuredClone({ source, destination });
 }
@@ -122,7 +132,7 @@ export function concreteValue(to: string): string | undefined {
   return t;
 }
 
-/** Apply one fix to the host documents: to every type (or parent) of the side it names, as a value that host documents take. */
+/** Apply one fix to the host documents: to every type (or parent) of the side it names — of the parent (and type) it names, if any — as a value that host documents take. */
 export function applyFix(docs: { source: Attrs; destination: Attrs }, f: Fix): boolean {
   const value = concreteValue(f.to);
   if (value === undefined || f.attribute === '@id') return false;
@@ -131,9 +141,11 @@ export function applyFix(docs: { source: Attrs; destination: Attrs }, f: Fix): b
     const spec = (docs[side] as { spec: { host?: Attrs; parents: Record<string, { attributes?: Attrs; types?: Record<string, Attrs>; devices?: Record<string, { attributes?: Attrs }> }> } }).spec;
     const written: unknown = f.attribute === 'available_instances' ? Number(value) : value;
     if (f.scope === 'host') spec.host = { ...(spec.host ?? {}), [f.attribute]: written };
-    for (const p of Object.values(spec.parents)) {
+    // Where a fix names its parent (and type), there only.
+    for (const [id, p] of Object.entries(spec.parents)) {
+      if (f.parent !== undefined && id !== f.parent) continue;
       if (f.scope === 'parent') p.attributes = { ...(p.attributes ?? {}), [f.attribute]: written };
-      if (f.scope === 'type') for (const t of Object.values(p.types ?? {})) t[f.attribute] = written;
+      if (f.scope === 'type') for (const [tid, t] of Object.entries(p.types ?? {})) if (f.type === undefined || tid === f.type) t[f.attribute] = written;
       if (f.scope === 'device') for (const d of Object.values(p.devices ?? {})) d.attributes = { ...(d.attributes ?? {}), [f.attribute]: written };
     }
   }
@@ -222,7 +234,7 @@ test('the text report: a line under a failing check, one for the destination whe
   const placement: FixCase = { name: 'text', check: { id: 'c', attribute: 'available_instances', match: 'capacity' }, devices: 2, source: { available_instances: 4 }, destination: { available_instances: 1 } };
   const placed = renderText(await decideAll(placement, docsOf(placement)));
   assert.not.match(placed, /would pass with/);
-  assert.match(placed, /\n {4}would be admitted with: destination available_instances 1 → ≥ 2\n/);
+  assert.match(placed, /\n {4}would be admitted with: destination type i915-GVTg_V5_4 on p1 available_instances 1 → ≥ 2\n/);
 });
 
 // --- properties ------------------------------------------------------------------------
@@ -341,6 +353,64 @@ test('property: placement — the capacity fixes of a refused destination admit 
     { numRuns: 200 },
   );
   assert.ok(fixed > 30, `enough placements were fixed (${fixed})`);
+});
+
+test('property: several devices on GPUs that differ, two destination GPUs — a refused destination\'s fixes, when it has any, applied admit the VM (and are the same from every evaluator and the fleet path)', async () => {
+  const ecc = fc.constantFrom('enabled', 'disabled', undefined);
+  const gpu = fc.record({ ecc, a: fc.nat(2), b: fc.nat(2) });
+  let fixed = 0;
+  let none = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ ecc, type: fc.constantFrom('nvidia-557', 'nvidia-558') }), { minLength: 1, maxLength: 3 }),
+      fc.constantFrom<'per-type' | 'shared' | 'one'>('per-type', 'shared', 'one'),
+      gpu,
+      gpu,
+      fc.boolean(),
+      async (devices, parentCapacity, g0, g1, strict) => {
+        const facts = (e: string | undefined) => (e === undefined ? {} : { attributes: { ecc_mode: e } });
+        const types = (a: number, b: number) => ({ 'nvidia-557': { device_api: 'vfio-pci', available_instances: a }, 'nvidia-558': { device_api: 'vfio-pci', available_instances: b } });
+        const c: FixCase = {
+          name: 'several',
+          parentCapacity,
+          checks: [
+            { id: 'c', scope: 'parent', attribute: 'ecc_mode', match: 'equal' },
+            { id: 'capacity', attribute: 'available_instances', match: 'capacity' },
+            ...(strict ? [{ id: 'type', attribute: '@id', match: 'equal' } as WrittenCheck] : []),
+          ],
+          source: {},
+          destination: {},
+          sourceParents: Object.fromEntries(devices.map((d, i) => [`s${i}`, { ...facts(d.ecc), types: types(3, 3), devices: [d.type] }])),
+          destParents: { '0000:3b:00.0': { ...facts(g0.ecc), types: types(g0.a, g0.b) }, '0000:af:00.0': { ...facts(g1.ecc), types: types(g1.a, g1.b) } },
+        };
+        const docs = docsOf(c);
+        const dest = (await decideWith(c, docs, 'bulk')).destinations[0]!;
+        if (dest.compatible) return;
+        const compiled = (await decideWith(c, docs, 'compiled')).destinations[0]!;
+        assert.equal(compiled.fixes, dest.fixes, 'compiled = bulk');
+        const got = await fleetAndLibrary(c, docs, 'failing');
+        assert.is(got.fleet, got.library, 'fleet = library');
+        if (!dest.fixes) {
+          none++;
+          return;
+        }
+        for (const f of dest.fixes) if (f.scope === 'parent' && f.side === 'destination') assert.ok(f.parent, `a parent fix names its parent: ${JSON.stringify(f)}`);
+        for (const f of dest.fixes) assert.ok(applyFix(docs, f), JSON.stringify(f));
+        fixed++;
+        const after = (await decideWith(c, docs, 'rules')).destinations[0]!;
+        assert.ok(after.compatible, `${JSON.stringify({ devices, parentCapacity, g0, g1, strict, fixes: dest.fixes })}: ${after.reason}`);
+      },
+    ),
+    { numRuns: 200 },
+  );
+  assert.ok(fixed > 30, `enough destinations were fixed (${fixed}, ${none} without fixes)`);
+});
+
+test('text: a type id cannot change — an @id fix reads "offers type"', async () => {
+  const c: FixCase = { name: 'id', check: { id: 'c', attribute: '@id', match: 'equal' }, sourceType: 'mtty-1', destType: 'mtty-2', source: {}, destination: {} };
+  const text = renderText(await decideAll(c, docsOf(c)));
+  assert.match(text, /\n {8}would pass with: destination offers type mtty-1\n/);
+  assert.not.match(text, /would pass with: destination @id/);
 });
 
 test('a GPU running another type (parentCapacity one): no destination fixes borrowed from a wrong-type candidate, on the library and the fleet path alike', () => {

@@ -13,7 +13,7 @@ import { runBulk } from './bulk.js';
 import { claimsOf } from './claims.js';
 import { runRules } from './engine.js';
 import { explainCheck, explainRun } from './explain.js';
-import { destinationFixes, type DeviceForFixes } from './fixes.js';
+import { destinationFixes, type DeviceForFixes, type FixTarget } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf } from './prune.js';
 import { skippedChecks, type CandidateRun } from './run.js';
@@ -112,14 +112,15 @@ export async function evaluateDestination(sources: SourceDevice[], dest: Host, o
       ? `\`${held.uuid}\` already runs here as ${held.type} on ${held.parent} (the VM's own device, made ready for it), and that is no compatible candidate for it`
       : placed.reason;
     result.reasonCode = placed.code;
-    const fixes = refusalFixes(sources, runs, wanted, dest, placed.code);
+    const fixes = refusalFixes(sources, runs, wanted, placed.code, { host: dest, failOnSkip: options.failOnSkip ?? false, running });
     if (fixes.length > 0) result.fixes = fixes;
   }
   return result;
 }
 
 /** The fixes that together would admit the VM on a destination refused with `code` (src/evaluate/fixes.ts), from its candidate runs. */
-function refusalFixes(sources: SourceDevice[], runs: CandidateRun[], wanted: PlacementDevice[], dest: Host, code: UnplacedCode): Fix[] {
+function refusalFixes(sources: SourceDevice[], runs: CandidateRun[], wanted: PlacementDevice[], code: UnplacedCode, target: FixTarget): Fix[] {
+  const dest = target.host;
   const devices = sources.map((s, i): DeviceForFixes => {
     // A device of the VM already running here may go only where it runs: only that candidate can be fixed for it.
     const mine = dest.reserved?.get(s.device.uuid);
@@ -133,9 +134,9 @@ function refusalFixes(sources: SourceDevice[], runs: CandidateRun[], wanted: Pla
     }
     const options = wanted[i]!.options;
     const blocked = runs.some((r) => r.source === s && r.compatible && !options.some((o) => o.parent === r.parent && o.type === r.type.id));
-    return { placement: wanted[i]!, ownType: s.device.type, refused, ...(blocked ? { blocked } : {}) };
+    return { source: s, placement: wanted[i]!, ownType: s.device.type, refused, ...(blocked ? { blocked } : {}) };
   });
-  return destinationFixes(devices, code);
+  return destinationFixes(devices, code, target);
 }
 
 /** The most candidates (source devices × destination types) one destination may make; beyond, it is refused as input-too-large. */

@@ -5,7 +5,8 @@
 // attribute named before a failure, the documented key order, the failing
 // leaves of `when` conditions, and the fixes of a failure (issue 17): the
 // match's own, the failing leaves' operators' for a `when` (every failing
-// leaf of an `all`, the first fixable one of an `any`), and "present on
+// leaf of an `all`, the first branch of an `any` whose fixes are complete;
+// none when a leaf that must change has no fix), and "present on
 // both sides" for what `--fail-on-skip` refuses. The result shows the fix
 // when one change would do (src/matches/fix.ts shownFix), so the library
 // path and the fleet path (which memoises results) both carry it; the whole
@@ -60,7 +61,7 @@ function explainWhen(check: WhenCheck, outcome: RuleOutcome): Explained {
   if (outcome.result) return { result: checkResult(check, 'pass', 'condition holds') };
   const tree = outcome.conditions();
   const failing = failingLeaves(tree);
-  const fixes = conditionFixes(tree);
+  const fixes = conditionFixes(tree) ?? [];
   const result = checkResult(check, 'fail', failing.length > 0 ? failing.map(describeFailing).join('; ') : 'condition does not hold', {}, shownFix(fixes));
   return fixes.length > 0 ? { result, fixes } : { result };
 }
@@ -120,18 +121,34 @@ function fixTarget(fact: unknown, path: unknown): Pick<Fix, 'attribute' | 'scope
   return scope === undefined ? undefined : { attribute: '@id', scope, side: fact };
 }
 
-/** The changes that would make a failed condition hold: every failing part of an `all`, the first fixable part of an `any`. */
-function conditionFixes(c: Record<string, unknown>): Fix[] {
-  if (Array.isArray(c.all)) return (c.all as Record<string, unknown>[]).filter((x) => x.result === false).flatMap(conditionFixes);
+/**
+ * The changes that would make a failed condition hold, or undefined when no
+ * complete set can be said: every failing part of an `all` (one that cannot
+ * be fixed leaves the whole `all` unfixed), the first part of an `any` whose
+ * fixes are complete, a leaf's (or a negated leaf's) own. A set is offered
+ * only when every failing leaf it must change has a fix: a part-fix would
+ * be applied and the check would still fail.
+ */
+function conditionFixes(c: Record<string, unknown>): Fix[] | undefined {
+  if (Array.isArray(c.all)) {
+    const out: Fix[] = [];
+    for (const x of c.all as Record<string, unknown>[]) {
+      if (x.result !== false) continue;
+      const fixes = conditionFixes(x);
+      if (fixes === undefined) return undefined;
+      out.push(...fixes);
+    }
+    return out;
+  }
   if (Array.isArray(c.any)) {
     for (const x of c.any as Record<string, unknown>[]) {
       const fixes = conditionFixes(x);
-      if (fixes.length > 0) return fixes;
+      if (fixes !== undefined && fixes.length > 0) return fixes;
     }
-    return [];
+    return undefined;
   }
-  if (c.not && typeof c.not === 'object') return leafFixes(c.not as Record<string, unknown>, true);
-  return leafFixes(c, false);
+  const fixes = c.not && typeof c.not === 'object' ? leafFixes(c.not as Record<string, unknown>, true) : leafFixes(c, false);
+  return fixes.length > 0 ? fixes : undefined;
 }
 
 /**

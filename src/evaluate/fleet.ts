@@ -27,7 +27,7 @@ import { isWhenCheck, type EffectiveCheck, type Fix, type Host, type HostParent,
 import { LazyOutcome } from './bulk.js';
 import { sameHost, sourceAsDestination, tooManyCandidates } from './decision.js';
 import { explainCheck, unknownType } from './explain.js';
-import { destinationFixes, pickCandidate, type DeviceForFixes, type RefusedCandidate } from './fixes.js';
+import { firstProposal, pickCandidate, settleFixes, type DeviceForFixes, type Proposal, type RefusedCandidate } from './fixes.js';
 import { placeDevices, type PlacementDevice } from './placement.js';
 import { gatesOf, type Gate } from './prune.js';
 import type { SourceDevice } from './sources.js';
@@ -112,8 +112,8 @@ export class FleetDecider {
   /** Which gates pruned a candidate of the destination being decided, by index in `gateIds`. */
   private prunedFlags: Uint8Array;
   private out = new Uint8Array(64);
-  /** A refused destination's `"fixes"` fragment, by what decides it (one source device: its chosen candidate's failing checks and their destination values). */
-  private readonly fixesMemo = new Map<string, string>();
+  /** The set of fixes first proposed for a refused destination, by what decides it (one source device: its chosen candidate's failing checks and their destination values); null: none. */
+  private readonly fixesMemo = new Map<string, Proposal | null>();
   private readonly quickChecked = { accepted: 0, doubted: 0 };
 
   constructor(private readonly options: FleetOptions) {
@@ -318,13 +318,13 @@ export class FleetDecider {
     } else if (placed) {
       const { reason, code } = placed;
       line += this.fragment(`r\u0000${code}\u0000${reason}`, () => `,"reason":${JSON.stringify(reason)},"reasonCode":${JSON.stringify(code)}`);
-      line += this.fixesJson(host, evaluated, wanted, code);
+      line += this.fixesJson(host, running, evaluated, wanted, code);
     }
     return `${line}}\n`;
   }
 
-  /** A refused destination's fixes as JSON (`,"fixes":[…]`, or nothing): destinationFixes', memoised for one source device. */
-  private fixesJson(host: Host, evaluated: Evaluated[], wanted: PlacementDevice[], code: UnplacedCode): string {
+  /** A refused destination's fixes as JSON (`,"fixes":[…]`, or nothing): the library's (firstProposal, settleFixes), the first proposal memoised for one source device. */
+  private fixesJson(host: Host, running: Map<string, Set<string>>, evaluated: Evaluated[], wanted: PlacementDevice[], code: UnplacedCode): string {
     const devices = this.plans.map((plan, i) => {
       const refused: (RefusedCandidate & { e: Evaluated })[] = [];
       for (const e of evaluated) {
@@ -340,22 +340,24 @@ export class FleetDecider {
       }
       const options = wanted[i]!.options;
       const blocked = evaluated.some((e) => e.plan === plan && e.compatible && !options.some((o) => o.parent === e.parent.id && o.type === e.type.id));
-      return { placement: wanted[i]!, ownType: plan.source.device.type, refused, ...(blocked ? { blocked } : {}) } satisfies DeviceForFixes;
+      return { source: plan.source, placement: wanted[i]!, ownType: plan.source.device.type, refused, ...(blocked ? { blocked } : {}) } satisfies DeviceForFixes;
     });
-    // One device without a candidate (a fleet's usual refusal): the fixes are a function of the candidate it borrows them
-    // from — its failing checks, their destination values, its free instances — when every such value is a memo key.
+    // One device without a candidate (a fleet's usual refusal): the set first proposed is a function of the candidate it
+    // borrows from — its failing checks, their destination values, its free instances — when every such value is a memo
+    // key. Whether that set admits the VM depends on the rest of the candidate too: it is tried on every destination.
     let key: string | undefined;
     if (devices.length === 1 && code === 'no-candidate' && devices[0]!.blocked !== true) {
       const pick = pickCandidate(devices[0]!.refused, devices[0]!.ownType);
       key = pick && this.failingKey(this.plans[0]!, host, pick.e, pick.available);
     }
-    let json = key === undefined ? undefined : this.fixesMemo.get(key);
-    if (json === undefined) {
-      const fixes = destinationFixes(devices, code);
-      json = fixes.length > 0 ? `,"fixes":${JSON.stringify(fixes)}` : '';
-      if (key !== undefined && this.fixesMemo.size < MEMO_LIMIT) this.fixesMemo.set(key, json);
+    let first = key === undefined ? undefined : this.fixesMemo.get(key);
+    if (first === undefined) {
+      first = firstProposal(devices, code) ?? null;
+      if (key !== undefined && this.fixesMemo.size < MEMO_LIMIT) this.fixesMemo.set(key, first);
     }
-    return json;
+    const settled = settleFixes(devices, code, { host, failOnSkip: this.options.failOnSkip, running }, first ?? undefined);
+    if (!settled) return '';
+    return (settled.json ??= `,"fixes":${JSON.stringify(settled.fixes)}`);
   }
 
   /** A key for a candidate's failing checks and the destination values they read, with its free instances; undefined when a value is no memo key. */

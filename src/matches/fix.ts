@@ -80,3 +80,25 @@ export function shownFix(fixes: readonly Fix[]): Fix | undefined {
   }
   return undefined;
 }
+
+/**
+ * A value that meets a fix's `to`, for trying a set of fixes out on copies
+ * of the hosts: the value it names, the lowest of a range (`≥ 1.2.0 <2.0.0`:
+ * `1.2.0`), the bound of an inclusive comparison, the next number past a
+ * strict one, the first of `one of …`, a stand-in for `present` (and for a
+ * version in words); undefined when no one value can be chosen (`≠ v`,
+ * `none of …`, `a list without …`): a set holding such a fix is not tried.
+ */
+export function fixValue(to: string): string | undefined {
+  let t = to.endsWith(ON_BOTH_SIDES) ? to.slice(0, -ON_BOTH_SIDES.length) : to;
+  if (t.startsWith('present, ')) t = t.slice('present, '.length);
+  if (t === 'present' || t === 'a major.minor[.bugfix] version' || t === 'the same dotted numeric version') return '1.0.0';
+  let m = /^(?:≥|≤) (\S+)(?: <\S+)?$/.exec(t);
+  if (m) return m[1];
+  m = /^(<|>) (-?\d+(?:\.\d+)?)$/.exec(t);
+  if (m) return String(Number(m[2]) + (m[1] === '<' ? -1 : 1));
+  m = /^one of ([^,]+)/.exec(t);
+  if (m) return m[1]!.trim();
+  if (/^(≠ |none of |a list without )/.test(t)) return undefined;
+  return t;
+}

@@ -173,9 +173,10 @@ for (const c of cases.fleets) {
     const pairs = new Map(matrix.relation.map((p) => [`${p.type} ${p.from} ${p.to}`, p]));
     const hosts = c.hosts.map((h) => normalizeHost(hostDoc(h.name, h.parents, h.host) as unknown as WrittenHost).value!);
     const seen = new Set<boolean>();
+    const refusedSomewhere = new Map<string, boolean>();
     for (const a of hosts) {
-      for (const type of [...new Set(a.parents.flatMap((p) => p.types.map((t) => t.id)))]) {
-        const parent = a.parents.find((p) => p.types.some((t) => t.id === type))!;
+      // A VM of each type on each parent offering it: a class stands for every one of them.
+      for (const [parent, type] of a.parents.flatMap((p) => p.types.map((t) => [p, t.id] as const))) {
         const names = (parent.types.find((t) => t.id === type)!.attributes.dynamic_resources as string[] | undefined) ?? [];
         const source: Host = { ...a, devices: [{ uuid: '6f1e8a52-0b8c-4f7e-9a3b-5d6c7e8f9a01', parent: parent.id, type, attributes: Object.fromEntries(names.map((n) => [n, '1'])) }] };
         for (const b of hosts) {
@@ -183,11 +184,16 @@ for (const c of cases.fleets) {
           const d = await evaluate({ policy: policy.set, source, destinations: [{ host: b, errors: [] }], destination: { engine: 'rules' } });
           const pair = pairs.get(`${type} ${classOf.get(a.name)} ${classOf.get(b.name)}`);
           assert.ok(pair, `no pair for ${type} ${a.name} → ${b.name}`);
-          assert.is(pair.compatible, d.compatible, `${type}: ${a.name} (${classOf.get(a.name)}) → ${b.name} (${classOf.get(b.name)}): ${d.destinations[0]?.reason ?? ''}`);
+          // Never a false compatible: a compatible pair holds for the VM on every parent of every member.
+          if (pair.compatible) assert.ok(d.compatible, `${type} on ${parent.id}: ${a.name} (${classOf.get(a.name)}) → ${b.name} (${classOf.get(b.name)}): ${d.destinations[0]?.reason ?? ''}`);
+          const key = `${type} ${classOf.get(a.name)} ${classOf.get(b.name)}`;
+          refusedSomewhere.set(key, (refusedSomewhere.get(key) ?? false) || !d.compatible);
           seen.add(d.compatible);
         }
       }
     }
+    // And a refused pair is refused for some VM of some member (fail closed, not at random).
+    for (const [key, refused] of refusedSomewhere) assert.is(!pairs.get(key)!.compatible, refused, key);
     if (c.both) assert.is(seen.size, 2, 'both verdicts occur');
     // A pair stands for every member: no fix names one member's parent id.
     for (const p of matrix.relation) for (const f of p.fixes ?? []) assert.not.ok('parent' in f, JSON.stringify(f));

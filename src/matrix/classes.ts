@@ -110,7 +110,12 @@ export class ClassIndex {
      * (nor its name) as its hosts fill up and empty.
      */
     private readonly assumeRoom = false,
-  ) {}
+  ) {
+    this.sourceCapacity = reads.capacityBucket && reads.sourceCapacity;
+  }
+
+  /** Whether the source's own free instances (as the bucket 0 / ≥ 1) may decide a pair: then they key sources and classes. */
+  private readonly sourceCapacity: boolean;
 
   get classes(): readonly HostClassEntry[] {
     return this.entries;
@@ -225,8 +230,9 @@ export class ClassIndex {
       const shapes = [...g.slots.keys()].sort((a, b) => a - b);
       for (const s of shapes) {
         const bits = g.slots.get(s)!;
-        // Free somewhere is enough: one more instance fits on that parent.
-        key += `${s}.${bits & FREE ? FREE : bits},`;
+        // Free somewhere is enough for a destination: one more instance fits on that parent. A check on the source's own
+        // free instances tells a VM on a full parent from one on a free parent: then which buckets occur is the key.
+        key += `${s}.${bits & FREE && !this.sourceCapacity ? FREE : bits},`;
       }
     }
     return key;
@@ -309,19 +315,21 @@ export class ClassIndex {
    * the key's order (the first is `sourceParents`) — the same for every member.
    */
   private sourceVariants(host: Host): Map<string, string[]> {
-    const found = new Map<string, Map<string, { parent: string; order: [number, number] }>>();
+    const found = new Map<string, Map<string, { parent: string; order: [number, number, number] }>>();
     for (const parent of host.parents) {
       if (parent.types.length === 0) continue;
       const p = this.factsId('p', 'parent', parent.attributes, this.reads.parentId ? parent.id : undefined);
       for (const t of parent.types) {
         const s = this.shapeId(t.id, t.attributes);
         const byShape = found.get(t.id) ?? found.set(t.id, new Map()).get(t.id)!;
-        const k = `${p}:${s}`;
-        if (!byShape.has(k)) byShape.set(k, { parent: parent.id, order: [p, s] });
+        // A VM on a full parent and one on a free parent differ when a check reads the source's own free instances.
+        const bucket = this.sourceCapacity ? this.capacityBits(t.id, t.attributes, undefined) : 0;
+        const k = `${p}:${s}:${bucket}`;
+        if (!byShape.has(k)) byShape.set(k, { parent: parent.id, order: [p, s, bucket] });
       }
     }
     return new Map(
-      [...found].map(([t, byShape]) => [t, [...byShape.values()].sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]).map((v) => v.parent)]),
+      [...found].map(([t, byShape]) => [t, [...byShape.values()].sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2]).map((v) => v.parent)]),
     );
   }
 
@@ -336,7 +344,7 @@ export class ClassIndex {
     const p = this.factsId('p', 'parent', parent.attributes, this.reads.parentId ? parent.id : undefined);
     // A check may read the source type's own free instances (`capacity` on the source: "could it take the VM back?"):
     // keyed as a destination's are, as the bucket (0 / ≥ 1) when that is how every check reads it, else the value is in the shape.
-    const capacity = this.reads.capacityBucket && readsAttribute(this.reads.type, 'available_instances') ? `|${this.capacityBits(t.id, t.attributes, undefined)}` : '';
+    const capacity = this.sourceCapacity ? `|${this.capacityBits(t.id, t.attributes, undefined)}` : '';
     return `${this.factsId('h', 'host', host.facts)}${this.reads.hostName ? `\u0003${JSON.stringify(host.name)}` : ''}|${p}|${this.shapeId(t.id, t.attributes)}${capacity}`;
   }
 

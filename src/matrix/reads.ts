@@ -62,6 +62,8 @@ export interface PolicyReads {
   capacityBucket: boolean;
   /** Some document makes a parent take one type at a time (`parentCapacity: one`): the types a parent runs can matter. */
   onePerParent: boolean;
+  /** Some check may read the source type's own `available_instances` (not only the destination's): it then keys sources and classes. */
+  sourceCapacity: boolean;
   /** Checks that are warnings in every effective policy: they never refuse, so what they read keys no class. */
   warningOnly: ReadonlySet<string>;
   /**
@@ -154,7 +156,7 @@ export function possibleChecks(base: PolicySource, overlays: readonly OverlaySou
 /** What the checks' compiled rules read, and how `available_instances` is read. */
 export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean): PolicyReads {
   const warningOnly = new Set(checks.filter((c) => c.severity === 'warning').map((c) => c.id));
-  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, warningOnly, vmDependent: [] };
+  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, sourceCapacity: false, warningOnly, vmDependent: [] };
   let availableOtherwise = false;
   let compared = new Set<string>();
   const visit = (c: Condition) => {
@@ -172,7 +174,10 @@ export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean
       if (instance !== undefined) compared.add(instance);
       // The capacity operator asks for `value` instances (1 when it is not a number): 0 / ≥ 1 decides it for a need of at most one.
       const direct = ref === c && c.operator === 'capacity' && (typeof c.value !== 'number' || c.value <= 1);
-      if (readRef(reads, ref) && !direct) availableOtherwise = true;
+      const available = readRef(reads, ref);
+      if (available && !direct) availableOtherwise = true;
+      // A family compares both sides' attributes; a source reference reads the source's.
+      if (available && (ref.fact === 'source' || ref.fact === 'family')) reads.sourceCapacity = true;
     }
   };
   for (const check of checks) {

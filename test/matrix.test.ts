@@ -827,6 +827,12 @@ test('the exports leave free instances to the scheduler: hosts that fill up keep
     assert.is(body(half!.stdout), body(room!.stdout), format);
     assert.not.match(room!.stdout, /# no group/, format);
   }
+  // Under `parentCapacity: one` (the NVIDIA overlay) a VM started takes its GPU for its type: the scheduler's to count, too.
+  for (const format of ['nova-traits', 'k8s-labels']) {
+    const [idle, busy] = ['a40-idle', 'a40-busy'].map((f) => cli(['matrix', `test/fixtures/matrix/${f}.ndjson`, '--format', format]));
+    assert.is(busy!.status, 0, busy!.stderr);
+    assert.is(body(busy!.stdout), body(idle!.stdout), `${format}: one VM started on a GPU changes no name`);
+  }
 });
 
 /** A synthetic matrix: classes of `size` hosts (facts naming the class, so fingerprints differ) and the compatible pairs of one type `t`. */

@@ -105,9 +105,10 @@ export class ClassIndex {
     private readonly set: PolicySet,
     /**
      * Decide as if every type had room (`available_instances` given as
-     * ROOM wherever a host states it): for the scheduler exports, whose
-     * schedulers count free instances themselves — a class must not change
-     * (nor its name) as its hosts fill up and empty.
+     * ROOM wherever a host states it) and no device were running (so no GPU
+     * is taken by a type under `parentCapacity: one`): for the scheduler
+     * exports, whose schedulers count free instances and a GPU's type
+     * themselves — a class must not change (nor its name) as VMs start and stop.
      */
     private readonly assumeRoom = false,
   ) {
@@ -247,7 +248,10 @@ export class ClassIndex {
       const types = wp.types;
       if (types === undefined) continue;
       // The document is this index's own (a parsed line): given room here, the representative normalised from it has it too.
-      if (this.assumeRoom) for (const tid in types) if (types[tid]!.available_instances !== undefined) types[tid]!.available_instances = ROOM;
+      if (this.assumeRoom) {
+        for (const tid in types) if (types[tid]!.available_instances !== undefined) types[tid]!.available_instances = ROOM;
+        delete wp.devices;
+      }
       let running: Set<string> | undefined;
       if (this.reads.onePerParent && wp.devices !== undefined) {
         running = new Set();
@@ -273,7 +277,10 @@ export class ClassIndex {
   /** A Host the library loaded (normalised). */
   addHost(host: Host): HostClassEntry | undefined {
     const groups = new Map<number, Group>();
-    if (this.assumeRoom) for (const p of host.parents) for (const t of p.types) if (t.attributes.available_instances !== undefined) t.attributes.available_instances = ROOM;
+    if (this.assumeRoom) {
+      for (const p of host.parents) for (const t of p.types) if (t.attributes.available_instances !== undefined) t.attributes.available_instances = ROOM;
+      host.devices = [];
+    }
     const running = this.reads.onePerParent ? runningTypes(host) : undefined;
     for (const parent of host.parents) {
       if (parent.types.length === 0) continue;

@@ -15,8 +15,10 @@
 // ✓ but C2 → C1 ✗) are not expressed by groups: the matrix and
 // `--plan-upgrade` say those. Free instances are not: the schedulers count
 // them (Placement inventories, device plugin resources), so the exports'
-// matrix is decided as if every type had room (buildMatrix `assumeRoom`), and
-// a class, its name and its groups do not change as its hosts fill up.
+// matrix is decided as if every type had room and no device were running
+// (buildMatrix `assumeRoom`: under `parentCapacity: one` a running VM takes
+// its GPU for its type, which the scheduler also tracks), and a class, its
+// name and its groups do not change as VMs start and stop.
 //
 // The groups, deterministically: per type T, the classes offering T are taken
 // in the order of their fingerprints (below). A class A of two or more hosts

@@ -32,13 +32,14 @@
 //
 // Names are content, not input order: a group is named after its anchor
 // class's fingerprint, the first 8 hex digits of the sha256 of the class's
-// facts as canonical JSON (keys sorted, lists as sorted sets, strings
-// trimmed) — what defines the class, free instances aside — so the same class
-// gets the same name in every run and whatever the order of the inventories.
-// When two classes of a matrix share 8 digits, every fingerprint is
-// lengthened (12, 16, … digits); two classes whose canonical facts are equal
-// (the policy tells apart what the canonical form merges) each add their
-// least host name to what is hashed. Reordering the input changes a script's
+// facts as canonical JSON (keys sorted, the parent shapes as a set; a list
+// value keeps its order and a string its blanks: the policy reads them) —
+// what defines the class, free instances aside — so the same class gets the
+// same name in every run and whatever the order of the inventories. When two
+// classes of a matrix share 8 digits, every fingerprint is lengthened (12,
+// 16, … digits); two classes whose shown facts are equal (a class key holds
+// more than its facts show) each add their least host name to what is
+// hashed, the one case where a name depends on a member. Reordering the input changes a script's
 // header (id, time) and the order of the hosts within a class, nothing else.
 //
 // Names, as the schedulers require them:
@@ -76,9 +77,13 @@ const shortHash = (s: string) => sha256(s).slice(0, 8);
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** A value as canonical JSON: object keys sorted, arrays as sorted sets of their items, strings trimmed. */
+/**
+ * A value as canonical JSON: object keys sorted; arrays and strings as they
+ * are — a list's order is the policy's to read (`one-to-one` compares the
+ * first values), and the facts are normalised already.
+ */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).sort(byCodeUnits).join(',')}]`;
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o)
@@ -86,8 +91,12 @@ export function canonicalJson(v: unknown): string {
       .sort(byCodeUnits);
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
   }
-  if (typeof v === 'string') return JSON.stringify(v.trim());
   return JSON.stringify(v) ?? 'null';
+}
+
+/** A class's facts as canonical JSON: its parent shapes as a set (their order is the representative's, whichever host came first). */
+function canonicalFacts(facts: HostClass['facts']): string {
+  return `{"host":${canonicalJson(facts.host)},"parents":[${facts.parents.map(canonicalJson).sort(byCodeUnits).join(',')}]}`;
 }
 
 /** The shortest fingerprint; lengthened by this many hex digits at a time while two classes share one. */
@@ -101,7 +110,7 @@ const FINGERPRINT_STEP = 4;
  * equal hash their least member name too (members never overlap).
  */
 export function classFingerprints(m: CompatibilityMatrix): Map<string, string> {
-  const canon = new Map(m.classes.map((c) => [c.id, canonicalJson(c.facts)]));
+  const canon = new Map(m.classes.map((c) => [c.id, canonicalFacts(c.facts)]));
   const full = new Map<string, string>();
   const byDigest = new Map<string, HostClass[]>();
   for (const c of m.classes) {

@@ -26,14 +26,14 @@ mdev_labels() {
 }
 
 mdev_labels 'nv-03' mdev-policy.io/class=02ffeb0f mdev-policy.io/group.nvidia-557.02ffeb0f=true mdev-policy.io/group.nvidia-558.02ffeb0f=true
-mdev_labels 'gvt-01' mdev-policy.io/class=037309fd mdev-policy.io/group.i915-GVTg_V5_4.037309fd=true mdev-policy.io/group.i915-GVTg_V5_8.037309fd=true
-mdev_labels 'gvt-02' mdev-policy.io/class=037309fd mdev-policy.io/group.i915-GVTg_V5_4.037309fd=true mdev-policy.io/group.i915-GVTg_V5_8.037309fd=true
-mdev_labels 'gvt-03' mdev-policy.io/class=037309fd mdev-policy.io/group.i915-GVTg_V5_4.037309fd=true mdev-policy.io/group.i915-GVTg_V5_8.037309fd=true
+mdev_labels 'gvt-01' mdev-policy.io/class=1613c369 mdev-policy.io/group.i915-GVTg_V5_4.1613c369=true mdev-policy.io/group.i915-GVTg_V5_8.1613c369=true
+mdev_labels 'gvt-02' mdev-policy.io/class=1613c369 mdev-policy.io/group.i915-GVTg_V5_4.1613c369=true mdev-policy.io/group.i915-GVTg_V5_8.1613c369=true
+mdev_labels 'gvt-03' mdev-policy.io/class=1613c369 mdev-policy.io/group.i915-GVTg_V5_4.1613c369=true mdev-policy.io/group.i915-GVTg_V5_8.1613c369=true
+mdev_labels 'gvt-04' mdev-policy.io/class=31890c15 mdev-policy.io/group.i915-GVTg_V5_4.31890c15=true mdev-policy.io/group.i915-GVTg_V5_8.31890c15=true
 mdev_labels 's390-01' mdev-policy.io/class=5471595d mdev-policy.io/group.vfio_ap-passthrough.5471595d=true mdev-policy.io/group.vfio_ccw-io.5471595d=true
 mdev_labels 's390-02' mdev-policy.io/class=5471595d mdev-policy.io/group.vfio_ap-passthrough.5471595d=true mdev-policy.io/group.vfio_ccw-io.5471595d=true
 mdev_labels 's390-03' mdev-policy.io/class=5471595d mdev-policy.io/group.vfio_ap-passthrough.5471595d=true mdev-policy.io/group.vfio_ccw-io.5471595d=true
 mdev_labels 'nv-01' mdev-policy.io/class=6402c697 mdev-policy.io/group.nvidia-557.6402c697=true mdev-policy.io/group.nvidia-558.6402c697=true
 mdev_labels 'nv-02' mdev-policy.io/class=6402c697 mdev-policy.io/group.nvidia-557.6402c697=true mdev-policy.io/group.nvidia-558.6402c697=true
-mdev_labels 'gvt-04' mdev-policy.io/class=98e6d8dd mdev-policy.io/group.i915-GVTg_V5_4.98e6d8dd=true mdev-policy.io/group.i915-GVTg_V5_8.98e6d8dd=true
 mdev_labels 'mtty-01' mdev-policy.io/class=ebaf0d92 mdev-policy.io/group.mtty-1.ebaf0d92=true mdev-policy.io/group.mtty-2.ebaf0d92=true
 mdev_labels 'mtty-02' mdev-policy.io/class=ebaf0d92 mdev-policy.io/group.mtty-1.ebaf0d92=true mdev-policy.io/group.mtty-2.ebaf0d92=true

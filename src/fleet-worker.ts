@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FleetDecider, type FleetTally } from './evaluate/fleet.js';
 import { sourceDevicesWith } from './evaluate/sources.js';
-import type { PieceRequest, PieceResult, WorkerSetup } from './stream.js';
+import type { PiecePart, PieceRequest, PieceResult, WorkerSetup } from './stream.js';
 
 const encoder = new TextEncoder();
 const setup = workerData as WorkerSetup;
@@ -18,6 +18,11 @@ parentPort!.on('message', (m: PieceRequest) => {
   const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
   // The output goes back as bytes in a buffer of its own, moved to the main thread: a string would be copied
   // into its heap (a megabyte a piece, freed only by a full collection there) before being encoded to be written.
-  const text = encoder.encode(decider.piece({ bytes, firstLine: m.firstLine }, m.file, tally));
+  // A piece whose output grows large goes in parts, so that this heap never holds more than about one part of it.
+  const send = (part: string) => {
+    const b = encoder.encode(part);
+    parentPort!.postMessage({ seq: m.seq, part: b } satisfies PiecePart, [b.buffer]);
+  };
+  const text = encoder.encode(decider.piece({ bytes, firstLine: m.firstLine }, m.file, tally, send));
   parentPort!.postMessage({ seq: m.seq, text, tally } satisfies PieceResult, [text.buffer]);
 });

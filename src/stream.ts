@@ -60,6 +60,8 @@ export interface PieceRequest {
 
 export interface PieceResult {
   seq: number;
+  /** Output written before `text` (in order): a piece whose output grows large is handed on in parts, as UTF-8 bytes. */
+  parts?: Uint8Array[];
   /** The piece's output: UTF-8 bytes from a worker (moved, not copied: no string of it is ever built in this thread), text when decided here. */
   text: string | Uint8Array;
   tally: FleetTally;
@@ -83,8 +85,16 @@ export const MAX_WORKERS = 2;
  * Worker threads deciding pieces. A piece a worker cannot finish (it died,
  * ran out of its heap) is decided in this thread instead: no result is lost.
  */
+/** A part of a piece's output, sent by a worker before the piece's result. */
+export interface PiecePart {
+  seq: number;
+  part: Uint8Array;
+}
+
+type Job = { piece: LinesPiece; file: string; parts: Uint8Array[]; done: (r: PieceResult) => void };
+
 class Pool {
-  private readonly workers: { worker: Worker; busy: Map<number, { piece: LinesPiece; file: string; done: (r: PieceResult) => void }>; dead: boolean }[] = [];
+  private readonly workers: { worker: Worker; busy: Map<number, Job>; dead: boolean }[] = [];
   private seq = 0;
 
   constructor(
@@ -96,11 +106,15 @@ class Pool {
   ) {
     for (let i = 0; i < jobs; i++) {
       const worker = new WorkerClass(new URL('./fleet-worker.js', import.meta.url), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-      const slot = { worker, busy: new Map<number, { piece: LinesPiece; file: string; done: (r: PieceResult) => void }>(), dead: false };
-      worker.on('message', (r: PieceResult) => {
+      const slot = { worker, busy: new Map<number, Job>(), dead: false };
+      worker.on('message', (r: PieceResult | PiecePart) => {
         const job = slot.busy.get(r.seq);
+        if ('part' in r) {
+          job?.parts.push(r.part);
+          return;
+        }
         slot.busy.delete(r.seq);
-        job?.done(r);
+        job?.done({ ...r, parts: job.parts });
       });
       const fail = (why: unknown) => {
         if (slot.dead) return;
@@ -115,9 +129,12 @@ class Pool {
     }
   }
 
+  /** A piece decided in this thread (its parts, if a worker sent any before it stopped, are dropped: this is the whole output). */
   private decideHere(seq: number, piece: LinesPiece, file: string): PieceResult {
     const tally: FleetTally = { destinations: 0, compatible: 0, errors: [], warnings: [] };
-    return { seq, text: this.local.piece(piece, file, tally), tally };
+    const parts: Uint8Array[] = [];
+    const text = this.local.piece(piece, file, tally, (part) => parts.push(Buffer.from(part)));
+    return { seq, parts, text, tally };
   }
 
   submit(piece: LinesPiece, file: string): Promise<PieceResult> {
@@ -125,7 +142,7 @@ class Pool {
     const slot = this.workers.find((w) => !w.dead && w.busy.size === 0) ?? this.workers.find((w) => !w.dead && w.busy.size < IN_FLIGHT_PER_WORKER);
     if (!slot) return Promise.resolve(this.decideHere(seq, piece, file));
     return new Promise((done) => {
-      slot.busy.set(seq, { piece, file, done });
+      slot.busy.set(seq, { piece, file, parts: [], done });
       slot.worker.postMessage({ seq, bytes: piece.bytes, firstLine: piece.firstLine, file } satisfies PieceRequest);
     });
   }
@@ -167,6 +184,7 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
     tally.compatible += r.tally.compatible;
     tally.errors.push(...r.tally.errors);
     tally.warnings.push(...r.tally.warnings);
+    for (const part of r.parts ?? []) options.write(part);
     emit(r.text);
   };
   const jobs = Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.jobs ?? 1)));
@@ -187,7 +205,7 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
             queue.push(pool.submit(piece, file));
             // Two pieces per worker in flight at most: reading waits for the oldest.
             while (queue.length >= jobs * IN_FLIGHT_PER_WORKER) merge(await queue.shift()!);
-          } else emit(decider.piece(piece, file, tally));
+          } else emit(decider.piece(piece, file, tally, emit));
         }
         continue;
       }

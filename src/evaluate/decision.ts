@@ -129,7 +129,9 @@ function refusalFixes(sources: SourceDevice[], runs: CandidateRun[], wanted: Pla
       if (r.source !== s || r.compatible || (mine && (r.parent !== mine.parent || r.type.id !== mine.type))) continue;
       // finishRun's count: error-severity rules that failed (with failOnSkip, skipped too); an unknown source type is one more.
       const failed = r.outcomes.filter((o, k) => (!o.result || (r.failOnSkip && o.absentBoth === true)) && !s.engine.warnings[k]);
-      const fixes = () => failed.flatMap((o) => explainCheck(s.engine.checks.get(o.name)!, o, r.facts, r.failOnSkip).fixes ?? []);
+      let memo: Fix[] | undefined;
+      // Explained once: the search for a set that admits may ask a candidate's fixes many times.
+      const fixes = () => (memo ??= failed.flatMap((o) => explainCheck(s.engine.checks.get(o.name)!, o, r.facts, r.failOnSkip).fixes ?? []));
       refused.push({ parent: r.parent, type: r.type.id, failing: failed.length + (s.known ? 0 : 1), fixes, available: r.capacity });
     }
     const options = wanted[i]!.options;

@@ -82,7 +82,7 @@ export interface Proposal {
 }
 
 /** The most sets of fixes tried for one destination (each an evaluation of the candidates it relies on and a placement). */
-export const MAX_FIX_TRIALS = 256;
+export const MAX_FIX_TRIALS = 32;
 
 /** The refusals fixes can address: a device without a candidate, or too few instances. */
 const FIXABLE: ReadonlySet<UnplacedCode> = new Set(['no-candidate', 'capacity', 'shared-capacity', 'one-type']);
@@ -125,7 +125,8 @@ export function settleFixes(devices: readonly DeviceForFixes[], code: UnplacedCo
   };
   if (attempt(first)) return first;
   // The other choices: per device without a candidate, its refused ones in pickCandidate's order; the fewest steps from the first first.
-  const lists = devices.map((d) => (d.placement.options.length > 0 ? [] : ranked(d.refused, d.ownType)));
+  // A candidate whose own fixes set one attribute to two values can never be fixed, whatever the others do: not tried.
+  const lists = devices.map((d) => (d.placement.options.length > 0 ? [] : ranked(d.refused, d.ownType).filter((c) => !selfContradictory(c.fixes()))));
   const free = lists.flatMap((l, i) => (l.length > 1 ? [i] : []));
   if (free.length === 0 || lists.some((l, i) => l.length === 0 && devices[i]!.placement.options.length === 0)) return undefined;
   // How far the free devices from the k-th on can step in all: a walk that cannot spend what is left stops there.
@@ -157,6 +158,19 @@ export function settleFixes(devices: readonly DeviceForFixes[], code: UnplacedCo
   };
   for (let total = 1; total <= most; total++) if (!walk(0, total)) break;
   return found;
+}
+
+/** Whether fixes ask one attribute (of one side and scope) for two different exact values (`a` and `b`, not ranges or conditions). */
+function selfContradictory(fixes: readonly Fix[]): boolean {
+  const exact = new Map<string, string>();
+  for (const f of fixes) {
+    if (fixValue(f.to) !== f.to) continue;
+    const key = `${f.side}\u0000${f.scope}\u0000${f.parent ?? ''}\u0000${f.type ?? ''}\u0000${f.attribute}`;
+    const other = exact.get(key);
+    if (other !== undefined && other !== f.to) return true;
+    exact.set(key, f.to);
+  }
+  return false;
 }
 
 /** A device's refused candidates in the order pickCandidate prefers them: its own type first, fewer failing checks first, the Decision's order among equals. */

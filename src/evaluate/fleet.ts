@@ -103,6 +103,9 @@ function valueKey(v: unknown): string | undefined {
   return undefined;
 }
 
+/** The output a piece holds before it is handed on, when the caller takes it in parts (characters). */
+const FLUSH_CHARS = 1 << 20;
+
 export class FleetDecider {
   private readonly plans: SourcePlan[];
   private readonly quoted = new Map<string, string>();
@@ -158,8 +161,13 @@ export class FleetDecider {
     return { ...this.quickChecked };
   }
 
-  /** Every line of a piece of NDJSON, decided; the output lines, as one text. */
-  piece(piece: LinesPiece, file: string, tally: FleetTally): string {
+  /**
+   * Every line of a piece of NDJSON, decided; the output lines, as one text —
+   * or, with `flush`, handed to it whenever they pass FLUSH_CHARS (a piece of
+   * hosts with hundreds of refused candidates each writes tens of megabytes),
+   * the rest returned.
+   */
+  piece(piece: LinesPiece, file: string, tally: FleetTally, flush?: (text: string) => void): string {
     let text = '';
     const limits = this.options.limits;
     forEachLine(piece, file, (entry) => {
@@ -169,6 +177,10 @@ export class FleetDecider {
       }
       const raw = entry.text;
       const quick = quickHostLine(entry, piece.bytes, limits);
+      if (flush && text.length > FLUSH_CHARS) {
+        flush(text);
+        text = '';
+      }
       if (quick) {
         this.quickChecked.accepted++;
         text += this.rawHost(quick, file, tally);
@@ -329,11 +341,12 @@ export class FleetDecider {
       const refused: (RefusedCandidate & { e: Evaluated })[] = [];
       for (const e of evaluated) {
         if (e.plan !== plan || e.compatible) continue;
+        let memo: Fix[] | undefined;
         refused.push({
           parent: e.parent.id,
           type: e.type.id,
           failing: this.failing(plan, e.at),
-          fixes: () => this.fixes(plan, host, e.parent, e.type, e.at),
+          fixes: () => (memo ??= this.fixes(plan, host, e.parent, e.type, e.at)),
           available: plan.capacity === undefined ? Infinity : availableOf(e.type),
           e,
         });

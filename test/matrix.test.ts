@@ -222,6 +222,18 @@ test("a check comparing the VM's own instance attribute fails closed in the matr
   assert.is((await policyOf()).reads.vmDependent.length, 0);
 });
 
+test('a destination class offering the type with another device_api: refused naming device-api, not "offers no mtty-1"', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'matrix-api-'));
+  const file = path.join(dir, 'api.ndjson');
+  const host = (name: string, api: string) => hostDoc(name, { p: { types: { 'mtty-1': { device_api: api, available_instances: 2, name: 'Single port serial' } } } });
+  writeFileSync(file, `${[host('a', 'vfio-pci'), host('b', 'vfio-ccw')].map((h) => JSON.stringify(h)).join('\n')}\n`);
+  const matrix = JSON.parse(cli(['matrix', file, '--format', 'json']).stdout) as m.CompatibilityMatrix;
+  const pair = matrix.relation.find((p) => p.from === 'C1' && p.to === 'C2')!;
+  assert.is(pair.compatible, false);
+  assert.ok(pair.failing?.some((f) => f.check === 'device-api'), JSON.stringify(pair));
+  assert.not.match(pair.reason ?? '', /offers/);
+});
+
 test('a fix the Decision carries is copied to the failing check and the pair (read as optional)', () => {
   const fix: m.Fix = { attribute: 'nvidia_version', scope: 'host', side: 'destination', from: '570.86.10', to: '550.90.05' };
   const pair = m.classPair('nvidia-557', 'C2', 'C6', {

@@ -229,8 +229,12 @@ export async function decideRelation(index: ClassIndex, set: PolicySet, reads: P
           }
           let body = m.bodies[sig];
           if (!body) {
-            const result = await evaluateDestination([m.source], to.host, { engine: 'compiled', detail: 'failing', prune: true, failOnSkip: options.failOnSkip });
-            m.bodies[sig] = body = pairBody(type, result, reads.warningOnly);
+            const decide = (prune: boolean) => evaluateDestination([m.source], to.host, { engine: 'compiled', detail: 'failing', prune, failOnSkip: options.failOnSkip });
+            body = pairBody(type, await decide(true), reads.warningOnly);
+            // Pruning rules out a candidate by a gate check (device_api) without a result: a destination that does offer the type
+            // is decided again unpruned, so that the pair names the check that refuses it, not "no host offers the type".
+            if (body.offersNone && to.host.parents.some((p) => p.types.some((t) => t.id === type))) body = pairBody(type, await decide(false), reads.warningOnly);
+            m.bodies[sig] = body;
           }
           bodies.push(body);
         }

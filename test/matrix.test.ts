@@ -624,26 +624,31 @@ test('nova-traits: the script passes each hostile host name as one argument, and
   const script = m.renderNovaTraits(matrix);
   // No raw control or format character reaches the script.
   assert.not.match(script, RAW_CONTROL);
+  // Two providers besides: one named like a host, one no host of this run is named like (it loses its CUSTOM_MDEV_ traits).
   const stub = `case "$*" in
-  *"provider list"*) echo 0b7c3f6e-1111-4222-8333-944455556666 ;;
+  *"provider list --name="*) echo 0b7c3f6e-1111-4222-8333-944455556666 ;;
+  *"provider list"*) printf '%s\\n' '0b7c3f6e-1111-4222-8333-944455556666 node-7.example.com' 'aaaaaaaa-1111-4222-8333-944455556666 gone host' ;;
   *"trait list"*) printf 'COMPUTE_NET_ATTACH_INTERFACE\\nCUSTOM_MDEV_OLD_C9\\n' ;;
 esac`;
   const r = runWithStubs(script, { openstack: stub });
   assert.is(r.status, 0, r.stderr);
   // Each name is the value of --name, in the same argument: `-n` or `--overwrite` is never read as an option.
-  const listed = r.log.filter((a) => a.includes('list') && a.includes('provider') && !a.includes('trait')).map((a) => a.find((x) => x.startsWith('--name='))?.slice('--name='.length));
+  const listed = r.log.filter((a) => a.some((x) => x.startsWith('--name='))).map((a) => a.find((x) => x.startsWith('--name='))?.slice('--name='.length));
   const kept = HOSTILE.filter((h) => !CONTROL_NAME.test(h));
   assert.equal(listed.sort(), [...kept].sort());
   for (const name of ['-n', '--overwrite', '--trait']) assert.ok(r.log.some((a) => a.includes(`--name=${name}`) && !a.includes(name)), name);
   assert.ok(!existsPwned(), 'no command substitution ran');
   // Each `trait set` keeps the provider's other traits, drops its old CUSTOM_MDEV_ ones, and adds the host's.
   const sets = r.log.filter((a) => a.includes('set') && a.includes('trait'));
-  assert.is(sets.length, kept.length);
+  assert.is(sets.length, kept.length + 1);
   for (const s of sets) {
     assert.ok(s.includes('--trait=COMPUTE_NET_ATTACH_INTERFACE'));
     assert.not.ok(s.some((a) => a.includes('CUSTOM_MDEV_OLD_C9')));
-    assert.is(s.at(-1), '0b7c3f6e-1111-4222-8333-944455556666');
   }
+  // The swept provider keeps only its other traits; the one named like a host is not swept.
+  const swept = sets.filter((a) => a.at(-1) === 'aaaaaaaa-1111-4222-8333-944455556666');
+  assert.equal(swept.map((a) => a.filter((x) => x.startsWith('--trait='))), [['--trait=COMPUTE_NET_ATTACH_INTERFACE']]);
+  assert.is(sets.filter((a) => a.at(-1) === '0b7c3f6e-1111-4222-8333-944455556666').length, kept.length);
   assert.match(script, /^# left out: host `line\\nbreak` holds a control or format character$/m);
   assert.match(script, /^# left out: host `bidi\\u202eevil` holds a control or format character$/m);
 });
@@ -662,12 +667,13 @@ test('k8s-labels: only node names that are DNS subdomains get labels; every labe
   const script = m.renderK8sLabels(matrix);
   const r = runWithStubs(script, { kubectl: '' });
   assert.is(r.status, 0, r.stderr);
-  // The node's labels are read, then set (the stub's node has none to remove).
+  // The node's labels are read, then set (the stub's node has none to remove); then the cluster's nodes are listed (the stub has none more).
   assert.equal(
     r.log.map((a) => a.slice(0, 3)),
     [
       ['get', 'node', 'node-7.example.com'],
       ['label', 'node', 'node-7.example.com'],
+      ['get', 'nodes', '-o'],
     ],
   );
   const call = r.log[1];
@@ -943,7 +949,12 @@ for (const f of FLEETS) {
  * file does not exist.
  */
 function kubectlStub(store: string): string {
-  return `f='${store}'/"$3"
+  return `if [ "$1 $2" = 'get nodes' ]; then
+  [ "$3" = -o ] && [ "$4" = 'go-template={{range .items}}{{println .metadata.name}}{{end}}' ] && [ $# -eq 4 ] || exit 3
+  ls '${store}'
+  exit 0
+fi
+f='${store}'/"$3"
 [ "$2" = node ] || exit 3
 [ -f "$f" ] || { echo "Error from server (NotFound): nodes \\"$3\\" not found" >&2; exit 1; }
 case "$1" in
@@ -974,11 +985,13 @@ test('k8s-labels: labels of an earlier run under the prefix are removed, other l
     'old-2': [],
     'new-1': ['mdev-policy.io/group.i915-GVTg_V5_4.f3a1e8b6=true'],
     'new-2': ['team=b'],
+    // A node the inventory does not hold: its labels under the prefix go, the others stay.
+    'gone-1': ['team=c', 'mdev-policy.io/group.i915-GVTg_V5_4.f3a1e8b6=true', 'mdev-policy.io/class=f3a1e8b6'],
   };
   for (const [node, labels] of Object.entries(before)) writeFileSync(path.join(store, node), labels.map((l) => `${l}\n`).join(''));
   const script = m.renderK8sLabels(matrix);
   const labels = m.hostLabels(matrix);
-  const want = (node: string) => [...before[node]!.filter((l) => !l.startsWith('mdev-policy.io/')), ...labels.get(node)!.map(([k, v]) => `${k}=${v}`)].sort();
+  const want = (node: string) => [...before[node]!.filter((l) => !l.startsWith('mdev-policy.io/')), ...(labels.get(node) ?? []).map(([k, v]) => `${k}=${v}`)].sort();
   const read = (node: string) => readFileSync(path.join(store, node), 'utf8').split('\n').filter((l) => l !== '').sort();
   for (const run of [1, 2]) {
     const r = runWithStubs(script, { kubectl: kubectlStub(store) });
@@ -990,7 +1003,8 @@ test('k8s-labels: labels of an earlier run under the prefix are removed, other l
   assert.ok(read('old-1').includes('mdev-policy.io.other/keep=1'), 'a label of another prefix is not ours');
   // The removal is in the node's one `kubectl label` call.
   const r = runWithStubs(script, { kubectl: kubectlStub(store) });
-  assert.equal(r.log.filter((a) => a[0] === 'label').length, 4);
+  assert.equal(r.log.filter((a) => a[0] === 'label').length, 4, 'one call per named node; none for a node with nothing to change');
+  assert.equal(read('gone-1'), ['team=c']);
   // A node that does not exist stops the script (set -e), rather than being skipped.
   rmSync(path.join(store, 'new-2'));
   assert.is.not(runWithStubs(script, { kubectl: kubectlStub(store) }).status, 0);

@@ -9,7 +9,8 @@
 # in the group. One-way moves (an old class to a new one, during an upgrade) are in no group: see the matrix. A node
 # affinity on the group of the class a VM starts on keeps it, and every live migration, inside the group. A class whose
 # nodes cannot exchange VMs of a type has no group for it. Any other label under mdev-policy.io/ that a node has (from an
-# earlier run) is removed.
+# earlier run) is removed, and so are those of every node of the cluster this run does not name (gone from the
+# inventory, left out below, or on a line that could not be read): a node the matrix did not decide is in no group.
 set -eu
 set -f
 prefix='mdev-policy.io/'
@@ -22,7 +23,7 @@ mdev_labels() {
     for l in "$@"; do if [ "${l%%=*}" = "$k" ]; then new=1; fi; done
     if [ -z "$new" ]; then set -- "$@" "$k-"; fi
   done
-  kubectl label node "$node" --overwrite "$@"
+  if [ $# -gt 0 ]; then kubectl label node "$node" --overwrite "$@"; fi
 }
 
 mdev_labels 'nv-03' mdev-policy.io/class=02ffeb0f mdev-policy.io/group.nvidia-557.02ffeb0f=true mdev-policy.io/group.nvidia-558.02ffeb0f=true
@@ -37,3 +38,9 @@ mdev_labels 'nv-01' mdev-policy.io/class=6402c697 mdev-policy.io/group.nvidia-55
 mdev_labels 'nv-02' mdev-policy.io/class=6402c697 mdev-policy.io/group.nvidia-557.6402c697=true mdev-policy.io/group.nvidia-558.6402c697=true
 mdev_labels 'mtty-01' mdev-policy.io/class=ebaf0d92 mdev-policy.io/group.mtty-1.ebaf0d92=true mdev-policy.io/group.mtty-2.ebaf0d92=true
 mdev_labels 'mtty-02' mdev-policy.io/class=ebaf0d92 mdev-policy.io/group.mtty-1.ebaf0d92=true mdev-policy.io/group.mtty-2.ebaf0d92=true
+
+named=' gvt-01 gvt-02 gvt-03 gvt-04 mtty-01 mtty-02 nv-01 nv-02 nv-03 s390-01 s390-02 s390-03 '
+nodes=$(kubectl get nodes -o go-template='{{range .items}}{{println .metadata.name}}{{end}}')
+for node in $nodes; do
+  case $named in *" $node "*) ;; *) mdev_labels "$node" ;; esac
+done

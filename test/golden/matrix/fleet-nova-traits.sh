@@ -9,7 +9,9 @@
 # group: see the matrix. Require the trait of the class a VM starts on in its flavor (trait:<TRAIT>=required) so that
 # scheduling and every live migration stay inside the group. A class whose hosts cannot exchange VMs of a type has no
 # group for it. Each host's compute node resource provider (named like the host) gets its traits; the provider's other
-# traits are kept, its former CUSTOM_MDEV_* traits replaced. Needs osc-placement (placement API microversion 1.6).
+# traits are kept, its former CUSTOM_MDEV_* traits replaced; every other provider loses its CUSTOM_MDEV_* traits (a host gone
+# from the inventory, left out below, or on a line that could not be read is in no group). Needs osc-placement
+# (placement API microversion 1.6).
 set -eu
 set -f
 placement() { openstack --os-placement-api-version 1.6 "$@"; }
@@ -22,6 +24,16 @@ mdev_traits() {
   all="$keep $*"
   set --
   for t in $all; do set -- "$@" --trait="$t"; done
+  placement resource provider trait set "$@" "$rp" >/dev/null
+}
+mdev_sweep() {
+  rp=$1
+  had=$(placement resource provider trait list "$rp" -f value -c name)
+  keep=$(printf '%s\n' "$had" | grep -v '^CUSTOM_MDEV_' || true)
+  if [ "$keep" = "$had" ]; then return 0; fi
+  if [ -z "$keep" ]; then placement resource provider trait delete "$rp" >/dev/null; return 0; fi
+  set --
+  for t in $keep; do set -- "$@" --trait="$t"; done
   placement resource provider trait set "$@" "$rp" >/dev/null
 }
 
@@ -50,3 +62,28 @@ mdev_traits 'nv-01' CUSTOM_MDEV_NVIDIA_557_6402C697 CUSTOM_MDEV_NVIDIA_558_6402C
 mdev_traits 'nv-02' CUSTOM_MDEV_NVIDIA_557_6402C697 CUSTOM_MDEV_NVIDIA_558_6402C697
 mdev_traits 'mtty-01' CUSTOM_MDEV_MTTY_1_EBAF0D92 CUSTOM_MDEV_MTTY_2_EBAF0D92
 mdev_traits 'mtty-02' CUSTOM_MDEV_MTTY_1_EBAF0D92 CUSTOM_MDEV_MTTY_2_EBAF0D92
+
+named='
+gvt-01
+gvt-02
+gvt-03
+gvt-04
+mtty-01
+mtty-02
+nv-01
+nv-02
+nv-03
+s390-01
+s390-02
+s390-03
+'
+providers=$(placement resource provider list -f value -c uuid -c name)
+printf '%s\n' "$providers" | while read -r rp name; do
+  [ -n "$rp" ] || continue
+  case $named in
+    *"
+$name
+"*) ;;
+    *) mdev_sweep "$rp" ;;
+  esac
+done

@@ -1010,6 +1010,13 @@ test('k8s-labels: labels of an earlier run under the prefix are removed, other l
   assert.is.not(runWithStubs(script, { kubectl: kubectlStub(store) }).status, 0);
 });
 
+test('k8s-labels: a host name in capitals labels its node, whose name the kubelet lower-cases', async () => {
+  const script = m.renderK8sLabels(await matrixOf([gvtHost('GPU-07.Example.com'), gvtHost('gpu-08')]));
+  assert.match(script, /^mdev_labels 'gpu-07\.example\.com' /m);
+  assert.match(script, /^named=' gpu-07\.example\.com gpu-08 '$/m);
+  assert.not.match(script, /left out/);
+});
+
 test('--fail-on-skip: a pair that passes only by checks absent on both hosts is refused', () => {
   const r = cli(['matrix', FLEET, '--format', 'csv', '--fail-on-skip']);
   assert.is(r.status, 0);

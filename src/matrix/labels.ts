@@ -424,7 +424,8 @@ export function hostLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_PREFIX
 export function renderK8sLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_PREFIX): string {
   const g = compatibilityGroups(m);
   const labels = hostLabels(m, prefix, g);
-  const { hosts, skipped } = scriptHosts(m, g, (h) => (isDnsSubdomain(h) ? undefined : 'is not a Kubernetes node name (a DNS subdomain)'));
+  // The kubelet registers a host under its name in lower case (a node name is a DNS subdomain).
+  const { hosts, skipped } = scriptHosts(m, g, (h) => (isDnsSubdomain(h.toLowerCase()) ? undefined : 'is not a Kubernetes node name (a DNS subdomain)'));
   const ungrouped = ungroupedComments(m, g);
   const lines = [
     ...header(m, 'Kubernetes node labels'),
@@ -456,10 +457,10 @@ export function renderK8sLabels(m: CompatibilityMatrix, prefix = DEFAULT_LABEL_P
     '}',
     '',
     ...skipped,
-    ...hosts.map((h) => `mdev_labels ${shellQuote(h.name)}${labels.get(h.name)!.map(([k, v]) => ` ${k}=${v}`).join('')}`),
+    ...hosts.map((h) => `mdev_labels ${shellQuote(h.name.toLowerCase())}${labels.get(h.name)!.map(([k, v]) => ` ${k}=${v}`).join('')}`),
     '',
     // Node names are DNS subdomains (checked above), so a space-separated list of them is unambiguous.
-    `named=${shellQuote(` ${hosts.map((h) => h.name).sort().join(' ')} `)}`,
+    `named=${shellQuote(` ${hosts.map((h) => h.name.toLowerCase()).sort().join(' ')} `)}`,
     "nodes=$(kubectl get nodes -o go-template='{{range .items}}{{println .metadata.name}}{{end}}')",
     'for node in $nodes; do',
     '  case $named in *" $node "*) ;; *) mdev_labels "$node" ;; esac',

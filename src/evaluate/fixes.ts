@@ -123,7 +123,12 @@ export function settleFixes(devices: readonly DeviceForFixes[], code: UnplacedCo
     trials++;
     return admits(devices, p, target, budget);
   };
-  if (attempt(first)) return first;
+  // The first set, most often the one given: tried without the key the search needs to skip it again.
+  if (first && first.fixes.length > 0) {
+    trials++;
+    if (admits(devices, first, target, budget)) return first;
+    tried.add(JSON.stringify(first.located));
+  }
   // The other choices: per device without a candidate, its refused ones in pickCandidate's order; the fewest steps from the first first.
   // A candidate whose own fixes set one attribute to two values can never be fixed, whatever the others do: not tried.
   const lists = devices.map((d) => (d.placement.options.length > 0 ? [] : ranked(d.refused, d.ownType).filter((c) => !selfContradictory(c.fixes()))));

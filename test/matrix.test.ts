@@ -39,7 +39,7 @@ interface Cases {
 interface FleetCase {
   name: string;
   checks?: WrittenCheck[];
-  overlays?: { selector?: Record<string, unknown>; checks: WrittenCheck[] }[];
+  overlays?: { selector?: Record<string, unknown>; checks?: WrittenCheck[]; parentCapacity?: string }[];
   mode?: string;
   hosts: { name: string; host?: Record<string, string>; parents: Record<string, unknown> }[];
   /** How many classes the hosts form. */
@@ -153,7 +153,7 @@ async function fleetPolicy(c: FleetCase): Promise<m.MatrixPolicy> {
   if (!c.checks && !c.overlays) return policyOf();
   const base = policyFromDocument(parseText(policyText(c.checks ?? []), 'case.yaml').value!).value!;
   const overlays = (c.overlays ?? []).map((o, i) => {
-    const doc = { apiVersion: 'mdev-policy/v1', kind: 'Overlay', metadata: { name: `overlay-${i}`, version: '1.0.0' }, spec: { extends: { policy: 'case', version: '^1.0.0' }, ...(o.selector ? { selector: o.selector } : {}), checks: o.checks } };
+    const doc = { apiVersion: 'mdev-policy/v1', kind: 'Overlay', metadata: { name: `overlay-${i}`, version: '1.0.0' }, spec: { extends: { policy: 'case', version: '^1.0.0' }, ...(o.selector ? { selector: o.selector } : {}), ...(o.checks ? { checks: o.checks } : {}), ...(o.parentCapacity ? { parentCapacity: o.parentCapacity } : {}) } };
     return overlayFromDocument(parseText(JSON.stringify(doc), `overlay-${i}.yaml`).value!).value!;
   });
   const policy = m.matrixPolicyOf(base, overlays, c.mode);

@@ -31,7 +31,8 @@
 // in the key.
 
 import { trimValue, normalizeAttribute } from '../normalize.js';
-import { typeForSelection, type PolicySet } from '../resolve.js';
+import type { PolicySet } from '../resolve.js';
+import { globMatch } from '../selector.js';
 import type { AttributeValue, Host, WrittenHost } from '../types.js';
 import type { HostClass } from './types.js';
 import { readsAttribute, type AttributeReads, type PolicyReads } from './reads.js';
@@ -191,17 +192,20 @@ export class ClassIndex {
     return this.mapId(raw);
   }
 
-  /** Whether the policy of a source of this type takes one type per parent (then what a parent runs matters). */
-  private onePerParent(typeId: string, deviceApi: unknown): boolean {
+  /**
+   * Whether a parent that runs another type may be closed to this type. The
+   * rule is the VM's policy's, not this type's: when a VM of another type may
+   * be placed here (`equal-or-listed` over `compatible_type`, cross-type
+   * mode), whenever some document takes one type per parent; else when an
+   * overlay that does may select this type (reads.oneTypes, whatever the
+   * device_api). More classes where a GPU runs another type; never a wrong verdict.
+   */
+  private onePerParent(typeId: string): boolean {
     if (!this.reads.onePerParent) return false;
-    const api = typeof deviceApi === 'string' ? trimValue(deviceApi) : undefined;
-    const key = `${typeId}\u0000${api ?? ''}`;
-    let r = this.oneCache.get(key);
-    if (r === undefined) {
-      // Across types (cross-type mode), a source of another type's policy may place on this one.
-      r = this.set.mode === 'cross-type' || this.set.forType(typeForSelection(typeId, api)).parentCapacity === 'one';
-      remember(this.oneCache, key, r);
-    }
+    const types = this.reads.oneTypes;
+    if (types === 'all') return true;
+    let r = this.oneCache.get(typeId);
+    if (r === undefined) r = remember(this.oneCache, typeId, types.some((g) => globMatch(g, typeId)));
     return r;
   }
 
@@ -210,7 +214,7 @@ export class ClassIndex {
     const a = attrs.available_instances;
     const free = typeof a === 'number' ? a >= 1 : typeof a === 'string' && /^\s*\d+\s*$/.test(a) && Number(a) >= 1;
     if (!free) return FULL;
-    if (running !== undefined && this.onePerParent(typeId, attrs.device_api)) for (const t of running) if (t !== typeId) return BLOCKED;
+    if (running !== undefined && this.onePerParent(typeId)) for (const t of running) if (t !== typeId) return BLOCKED;
     return FREE;
   }
 

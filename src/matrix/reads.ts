@@ -38,7 +38,7 @@ import { loadPolicySources, type PolicyChoice } from '../inputs.js';
 import type { LoadLimits } from '../load.js';
 import { MATCH_MODULES, PRESENCE_OPERATORS, targetProblem } from '../matches/index.js';
 import { resolvePolicySet, type OverlaySource, type PolicySet, type PolicySource } from '../resolve.js';
-import type { CheckScope, Condition, EffectiveCheck, FactRef, MatchName, ValueTarget, WrittenCheck } from '../types.js';
+import { isWhenCheck, type CheckScope, type Condition, type EffectiveCheck, type FactRef, type MatchName, type ValueTarget, type WrittenCheck } from '../types.js';
 
 /** Which attributes of one map (a type's, a parent's, a host's facts, the source device's) some check reads. */
 export interface AttributeReads {
@@ -62,6 +62,14 @@ export interface PolicyReads {
   capacityBucket: boolean;
   /** Some document makes a parent take one type at a time (`parentCapacity: one`): the types a parent runs can matter. */
   onePerParent: boolean;
+  /**
+   * The destination types a parent running another type may be closed to
+   * (the one-type rule is the VM's policy's): `all`, or the globs of the
+   * overlays that take one type per parent — when a VM can only be placed on
+   * its own type (an `equal` on the type id, no `equal-or-listed`, not
+   * cross-type), whatever its `device_api`.
+   */
+  oneTypes: 'all' | string[];
   /** Some check may read the source type's own `available_instances` (not only the destination's): it then keys sources and classes. */
   sourceCapacity: boolean;
   /** Checks that are warnings in every effective policy: they never refuse, so what they read keys no class. */
@@ -156,7 +164,7 @@ export function possibleChecks(base: PolicySource, overlays: readonly OverlaySou
 /** What the checks' compiled rules read, and how `available_instances` is read. */
 export function readsOf(checks: readonly EffectiveCheck[], onePerParent: boolean): PolicyReads {
   const warningOnly = new Set(checks.filter((c) => c.severity === 'warning').map((c) => c.id));
-  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, sourceCapacity: false, warningOnly, vmDependent: [] };
+  const reads: PolicyReads = { type: emptyReads(), parent: emptyReads(), host: emptyReads(), device: emptyReads(), hostName: false, parentId: false, capacityBucket: true, onePerParent, oneTypes: 'all', sourceCapacity: false, warningOnly, vmDependent: [] };
   let availableOtherwise = false;
   let compared = new Set<string>();
   const visit = (c: Condition) => {
@@ -263,7 +271,18 @@ export function matrixPolicyOf(base: PolicySource, overlays: readonly OverlaySou
   const set = resolvePolicySet(base, overlays, mode);
   if (!set.ok) return set;
   const one = base.written.spec.parentCapacity === 'one' || overlays.some((o) => o.written.spec.parentCapacity === 'one');
-  const reads = readsOf(possibleChecks(base, overlays, set.value.mode), one);
+  const checks = possibleChecks(base, overlays, set.value.mode);
+  const reads = readsOf(checks, one);
+  // A VM stays on its own type when the type id must be equal (and nothing lets another type take it): then only the
+  // types of an overlay taking one type per parent are closed by a parent running another type.
+  const onType = (c: EffectiveCheck) => !isWhenCheck(c) && c.target.kind === 'attribute' && c.target.name === '@id' && c.scope === 'type';
+  const ownTypeOnly =
+    set.value.mode !== 'cross-type' && checks.some((c) => onType(c) && !isWhenCheck(c) && c.match === 'equal' && c.severity !== 'warning') && !checks.some((c) => onType(c) && !isWhenCheck(c) && c.match !== 'equal');
+  if (one && ownTypeOnly && base.written.spec.parentCapacity !== 'one') {
+    const globs: string[] = [];
+    for (const o of overlays) if (o.written.spec.parentCapacity === 'one') globs.push(...(o.written.spec.selector?.types ?? ['*']));
+    reads.oneTypes = globs;
+  }
   // Which overlays apply is read too: a selector on `deviceApi` reads the source type's device_api (its `types` globs read the type id, always keyed).
   if (overlays.some((o) => o.written.spec.selector?.deviceApi !== undefined)) reads.type.names.add('device_api');
   return ok({ set: set.value, reads }, set.warnings);

@@ -29,8 +29,13 @@ export interface StreamOptions {
   prune: boolean;
   failOnSkip: boolean;
   onlyCompatible: boolean;
-  /** Called with the output of each piece or host (one write per piece): text, or a worker's output as UTF-8 bytes. */
-  write: (chunk: string | Uint8Array) => void;
+  /**
+   * Called with the output of each piece or host (one write per piece, or its
+   * parts): text, or a worker's output as UTF-8 bytes. A promise returned
+   * (the destination's buffer is full) is awaited before the next piece is
+   * read: a slow reader of the output slows the run instead of filling memory.
+   */
+  write: (chunk: string | Uint8Array) => void | Promise<void>;
   /** Called after each piece or host, with the counts so far. */
   progress?: (counts: { destinations: number; compatible: number }) => void;
   /** Worker threads deciding NDJSON pieces (default 1: all in this thread). */
@@ -175,8 +180,21 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
     limits: options.limits,
   };
   const decider = new FleetDecider({ ...fleetOptions, sources: devices });
+  // The last write's promise of draining, awaited once per piece (a piece's parts are written while it is decided).
+  let pending: Promise<void> | undefined;
+  const write = (chunk: string | Uint8Array) => {
+    const p = options.write(chunk);
+    if (p) pending = p;
+  };
+  const drained = async () => {
+    while (pending) {
+      const p = pending;
+      pending = undefined;
+      await p;
+    }
+  };
   const emit = (text: string | Uint8Array) => {
-    if (text.length > 0) options.write(text);
+    if (text.length > 0) write(text);
     options.progress?.(counts());
   };
   const merge = (r: PieceResult) => {
@@ -184,7 +202,7 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
     tally.compatible += r.tally.compatible;
     tally.errors.push(...r.tally.errors);
     tally.warnings.push(...r.tally.warnings);
-    for (const part of r.parts ?? []) options.write(part);
+    for (const part of r.parts ?? []) write(part);
     emit(r.text);
   };
   const jobs = Math.min(MAX_WORKERS, Math.max(1, Math.floor(options.jobs ?? 1)));
@@ -193,7 +211,10 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
   // Results in input order: pieces in flight are awaited first-in, first-out, so the output is the bytes of one thread.
   const queue: Promise<PieceResult>[] = [];
   const drain = async (keep: number) => {
-    while (queue.length > keep) merge(await queue.shift()!);
+    while (queue.length > keep) {
+      merge(await queue.shift()!);
+      await drained();
+    }
   };
   try {
     for (const arg of options.destinations) {
@@ -204,8 +225,12 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
           else if (pool) {
             queue.push(pool.submit(piece, file));
             // Two pieces per worker in flight at most: reading waits for the oldest.
-            while (queue.length >= jobs * IN_FLIGHT_PER_WORKER) merge(await queue.shift()!);
+            while (queue.length >= jobs * IN_FLIGHT_PER_WORKER) {
+              merge(await queue.shift()!);
+              await drained();
+            }
           } else emit(decider.piece(piece, file, tally, emit));
+          await drained();
         }
         continue;
       }
@@ -213,6 +238,7 @@ export async function streamDecision(options: StreamOptions): Promise<{ decision
       for await (const entry of loadDocuments(arg, options.limits)) {
         if (!entry.ok) tally.errors.push(...entry.errors);
         else emit(decider.hostResult(hostFromDocument(entry.value), tally));
+        await drained();
       }
     }
     await drain(0);

@@ -114,7 +114,9 @@ async function fleetAndLibrary(c: FixCase, docs: { source: Attrs; destination: A
   writeFileSync(file, `${JSON.stringify(docs.destination)}\n`);
   const library = renderNdjsonDestination((await decideWith(c, docs, 'bulk', detail, file)).destinations[0]!);
   let fleet = '';
-  await streamDecision({ policy: policyOf(c), source: hostFrom(docs.source), destinations: [file], limits: DEFAULT_LIMITS, detail, prune: false, failOnSkip: c.failOnSkip ?? false, onlyCompatible: false, write: (t) => (fleet += typeof t === 'string' ? t : Buffer.from(t).toString()) });
+  await streamDecision({ policy: policyOf(c), source: hostFrom(docs.source), destinations: [file], limits: DEFAULT_LIMITS, detail, prune: false, failOnSkip: c.failOnSkip ?? false, onlyCompatible: false, write: (t) => {
+    fleet += typeof t === 'string' ? t : Buffer.from(t).toString();
+  } });
   return { fleet, library };
 }
 

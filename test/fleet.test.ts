@@ -94,7 +94,9 @@ async function both(policyChecks: Parameters<typeof policyText>[0] | PolicySet, 
     },
   });
   let fleet = '';
-  const streamed = await streamDecision({ policy: set.value, source: src, destinations: [file], limits, ...opts, write: (t) => (fleet += typeof t === 'string' ? t : Buffer.from(t).toString()) });
+  const streamed = await streamDecision({ policy: set.value, source: src, destinations: [file], limits, ...opts, write: (t) => {
+    fleet += typeof t === 'string' ? t : Buffer.from(t).toString();
+  } });
   return { reference, fleet, decision, counts, streamed };
 }
 
@@ -264,6 +266,36 @@ test('a piece a worker cannot finish (out of its heap) is decided in the main th
   assert.is(two.status, one.status);
   assert.is(one.stdout.split('\n').filter((l) => l.startsWith('{"kind":"DestinationResult"')).length, 3, 'every host has its line');
   assert.ok(unstamp(two.stdout) === unstamp(one.stdout), 'the same bytes');
+});
+
+test('the output waits for its reader: a write that returns a promise is awaited before the next piece is written', async () => {
+  // An inventory of several pieces (> 3 MiB), each a write.
+  const example = JSON.parse(JSON.stringify(parseText(readFileSync(path.join('examples', 'host-b.yaml'), 'utf8'), 'b.yaml').value!.data)) as { metadata: { name: string } };
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ ...example, metadata: { ...example.metadata, name: `slow-${i}` } }));
+  const inventory = path.join(dir, 'slow-reader.ndjson');
+  writeFileSync(inventory, `${lines.join('\n')}\n`);
+  const set = await loadPolicySet({}, DEFAULT_LIMITS);
+  const source = hostFromDocument(parseText(readFileSync(path.join('examples', 'host-a.yaml'), 'utf8'), 'a.yaml').value!).value!;
+  let writes = 0;
+  let outstanding = 0;
+  let most = 0;
+  await streamDecision({
+    policy: set.value!,
+    source,
+    destinations: [inventory],
+    limits: DEFAULT_LIMITS,
+    detail: 'failing',
+    prune: true,
+    failOnSkip: false,
+    onlyCompatible: false,
+    write: () => {
+      writes++;
+      most = Math.max(most, ++outstanding);
+      return new Promise((resolve) => setTimeout(() => resolve(void outstanding--), 2));
+    },
+  });
+  assert.ok(writes > 2, `${writes} writes`);
+  assert.is(most, 1, 'never a second write while the reader has not taken the first');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

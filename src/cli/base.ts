@@ -21,6 +21,26 @@ export abstract class BaseCommand extends Command {
     if (text.length > 0) process.stdout.write(text);
   }
 
+  /**
+   * Write to standard output; when its buffer is full (a pipe read slowly),
+   * a promise that it has drained — or closed, or failed: a write that fails
+   * is lost, never rethrown (src/cli/main.ts), so nothing waits forever.
+   */
+  protected writeDrained(text: string | Uint8Array): Promise<void> | undefined {
+    if (text.length === 0 || process.stdout.write(text)) return undefined;
+    // One wait however many writes found the buffer full (a piece's parts): one set of listeners.
+    return (this.draining ??= new Promise<void>((resolve) => {
+      const done = () => {
+        for (const e of ['drain', 'close', 'error'] as const) process.stdout.off(e, done);
+        this.draining = undefined;
+        resolve();
+      };
+      for (const e of ['drain', 'close', 'error'] as const) process.stdout.once(e, done);
+    }));
+  }
+
+  private draining: Promise<void> | undefined;
+
   protected writeErr(text: string): void {
     if (text) process.stderr.write(text);
   }

@@ -204,7 +204,7 @@ Exit codes: 0 some destination can take every source device; 1 none can; 2 bad i
         onlyCompatible: flags['only-compatible'],
         jobs: flags.jobs ?? lib.defaultJobs(),
         ...(this.debugWanted() ? { onWorkerFailure: (why: string) => this.writeErr(`debug: a worker stopped (${escapeForTerminal(why)}); its pieces were decided in the main thread\n`) } : {}),
-        write: (text) => this.write(text),
+        write: (text) => this.writeDrained(text),
         progress: (c) => {
           Object.assign(counts, c);
           progress.tick();

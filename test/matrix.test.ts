@@ -653,6 +653,21 @@ esac`;
   assert.match(script, /^# left out: host `bidi\\u202eevil` holds a control or format character$/m);
 });
 
+test('nova-traits: a host with no provider is said and the run goes on; providers not named, even with blanks around a named host\'s name, are swept', async () => {
+  const script = m.renderNovaTraits(await matrixOf(ASYM));
+  const stub = `case "$*" in
+  *"provider list --name=old-2"*) ;;
+  *"provider list --name="*) n=\${*#*--name=}; echo "u-\${n%% *}" ;;
+  *"provider list"*) printf '%s\\n' 'u-old-1 old-1' 'u-pad  old-1' 'u-trail old-1 ' 'u-gone gone' ;;
+  *"trait list"*) printf 'COMPUTE_NET_ATTACH_INTERFACE\\nCUSTOM_MDEV_OLD_C9\\n' ;;
+esac`;
+  const r = runWithStubs(script, { openstack: stub });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /no resource provider named old-2/);
+  const setOn = r.log.filter((a) => a.includes('set') && a.includes('trait')).map((a) => a.at(-1)).sort();
+  assert.equal(setOn, ['u-gone', 'u-new-1', 'u-new-2', 'u-old-1', 'u-pad', 'u-trail']);
+});
+
 function existsPwned(): boolean {
   try {
     readFileSync('/tmp/mdev-policy-pwned');
@@ -667,16 +682,16 @@ test('k8s-labels: only node names that are DNS subdomains get labels; every labe
   const script = m.renderK8sLabels(matrix);
   const r = runWithStubs(script, { kubectl: '' });
   assert.is(r.status, 0, r.stderr);
-  // The node's labels are read, then set (the stub's node has none to remove); then the cluster's nodes are listed (the stub has none more).
+  // The cluster's nodes are listed (the stub has none to sweep); then the node's labels are read and set (none to remove).
   assert.equal(
     r.log.map((a) => a.slice(0, 3)),
     [
+      ['get', 'nodes', '-o'],
       ['get', 'node', 'node-7.example.com'],
       ['label', 'node', 'node-7.example.com'],
-      ['get', 'nodes', '-o'],
     ],
   );
-  const call = r.log[1];
+  const call = r.log[2];
   assert.equal(call!.slice(0, 4), ['label', 'node', 'node-7.example.com', '--overwrite']);
   const labels = m.hostLabels(matrix).get('node-7.example.com')!;
   assert.equal(call!.slice(4), labels.map(([k, v]) => `${k}=${v}`));
@@ -1005,9 +1020,16 @@ test('k8s-labels: labels of an earlier run under the prefix are removed, other l
   const r = runWithStubs(script, { kubectl: kubectlStub(store) });
   assert.equal(r.log.filter((a) => a[0] === 'label').length, 4, 'one call per named node; none for a node with nothing to change');
   assert.equal(read('gone-1'), ['team=c']);
-  // A node that does not exist stops the script (set -e), rather than being skipped.
+  // A named node that is not there is said, the others are still labelled and the unnamed ones swept, and the exit code is 1.
   rmSync(path.join(store, 'new-2'));
-  assert.is.not(runWithStubs(script, { kubectl: kubectlStub(store) }).status, 0);
+  writeFileSync(path.join(store, 'gone-2'), 'mdev-policy.io/class=f3a1e8b6\nteam=d\n');
+  writeFileSync(path.join(store, 'old-2'), '');
+  const partial = runWithStubs(script, { kubectl: kubectlStub(store) });
+  assert.is(partial.status, 1);
+  assert.match(partial.stderr, /nodes "new-2" not found/);
+  assert.match(partial.stderr, /some nodes were not labelled/);
+  assert.equal(read('old-2'), want('old-2'), 'a node after the missing one is labelled');
+  assert.equal(read('gone-2'), ['team=d'], 'a node this run does not name is swept');
 });
 
 test('k8s-labels: a host name in capitals labels its node, whose name the kubelet lower-cases', async () => {

@@ -17,25 +17,26 @@ set -f
 placement() { openstack --os-placement-api-version 1.6 "$@"; }
 mdev_traits() {
   host=$1; shift
-  rp=$(placement resource provider list --name="$host" -f value -c uuid)
+  rp=$(placement resource provider list --name="$host" -f value -c uuid) || return 1
   if [ -z "$rp" ]; then printf 'mdev-policy: no resource provider named %s\n' "$host" >&2; return 1; fi
-  had=$(placement resource provider trait list "$rp" -f value -c name)
+  had=$(placement resource provider trait list "$rp" -f value -c name) || return 1
   keep=$(printf '%s\n' "$had" | grep -v '^CUSTOM_MDEV_' || true)
   all="$keep $*"
   set --
   for t in $all; do set -- "$@" --trait="$t"; done
-  placement resource provider trait set "$@" "$rp" >/dev/null
+  placement resource provider trait set "$@" "$rp" >/dev/null || return 1
 }
 mdev_sweep() {
   rp=$1
-  had=$(placement resource provider trait list "$rp" -f value -c name)
+  had=$(placement resource provider trait list "$rp" -f value -c name) || return 1
   keep=$(printf '%s\n' "$had" | grep -v '^CUSTOM_MDEV_' || true)
   if [ "$keep" = "$had" ]; then return 0; fi
-  if [ -z "$keep" ]; then placement resource provider trait delete "$rp" >/dev/null; return 0; fi
+  if [ -z "$keep" ]; then placement resource provider trait delete "$rp" >/dev/null || return 1; return 0; fi
   set --
   for t in $keep; do set -- "$@" --trait="$t"; done
-  placement resource provider trait set "$@" "$rp" >/dev/null
+  placement resource provider trait set "$@" "$rp" >/dev/null || return 1
 }
+failed=0
 
 placement trait create CUSTOM_MDEV_I915_GVTG_V5_4_1613C369
 placement trait create CUSTOM_MDEV_I915_GVTG_V5_4_31890C15
@@ -49,19 +50,6 @@ placement trait create CUSTOM_MDEV_NVIDIA_558_02FFEB0F
 placement trait create CUSTOM_MDEV_NVIDIA_558_6402C697
 placement trait create CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D
 placement trait create CUSTOM_MDEV_VFIO_CCW_IO_5471595D
-
-mdev_traits 'nv-03' CUSTOM_MDEV_NVIDIA_557_02FFEB0F CUSTOM_MDEV_NVIDIA_558_02FFEB0F
-mdev_traits 'gvt-01' CUSTOM_MDEV_I915_GVTG_V5_4_1613C369 CUSTOM_MDEV_I915_GVTG_V5_8_1613C369
-mdev_traits 'gvt-02' CUSTOM_MDEV_I915_GVTG_V5_4_1613C369 CUSTOM_MDEV_I915_GVTG_V5_8_1613C369
-mdev_traits 'gvt-03' CUSTOM_MDEV_I915_GVTG_V5_4_1613C369 CUSTOM_MDEV_I915_GVTG_V5_8_1613C369
-mdev_traits 'gvt-04' CUSTOM_MDEV_I915_GVTG_V5_4_31890C15 CUSTOM_MDEV_I915_GVTG_V5_8_31890C15
-mdev_traits 's390-01' CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D CUSTOM_MDEV_VFIO_CCW_IO_5471595D
-mdev_traits 's390-02' CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D CUSTOM_MDEV_VFIO_CCW_IO_5471595D
-mdev_traits 's390-03' CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D CUSTOM_MDEV_VFIO_CCW_IO_5471595D
-mdev_traits 'nv-01' CUSTOM_MDEV_NVIDIA_557_6402C697 CUSTOM_MDEV_NVIDIA_558_6402C697
-mdev_traits 'nv-02' CUSTOM_MDEV_NVIDIA_557_6402C697 CUSTOM_MDEV_NVIDIA_558_6402C697
-mdev_traits 'mtty-01' CUSTOM_MDEV_MTTY_1_EBAF0D92 CUSTOM_MDEV_MTTY_2_EBAF0D92
-mdev_traits 'mtty-02' CUSTOM_MDEV_MTTY_1_EBAF0D92 CUSTOM_MDEV_MTTY_2_EBAF0D92
 
 named='
 gvt-01
@@ -78,12 +66,30 @@ s390-02
 s390-03
 '
 providers=$(placement resource provider list -f value -c uuid -c name)
-printf '%s\n' "$providers" | while read -r rp name; do
+while IFS= read -r line; do
+  rp=${line%% *}
+  name=${line#* }
   [ -n "$rp" ] || continue
   case $named in
     *"
 $name
 "*) ;;
-    *) mdev_sweep "$rp" ;;
+    *) mdev_sweep "$rp" || failed=1 ;;
   esac
-done
+done <<EOF
+$providers
+EOF
+
+mdev_traits 'nv-03' CUSTOM_MDEV_NVIDIA_557_02FFEB0F CUSTOM_MDEV_NVIDIA_558_02FFEB0F || failed=1
+mdev_traits 'gvt-01' CUSTOM_MDEV_I915_GVTG_V5_4_1613C369 CUSTOM_MDEV_I915_GVTG_V5_8_1613C369 || failed=1
+mdev_traits 'gvt-02' CUSTOM_MDEV_I915_GVTG_V5_4_1613C369 CUSTOM_MDEV_I915_GVTG_V5_8_1613C369 || failed=1
+mdev_traits 'gvt-03' CUSTOM_MDEV_I915_GVTG_V5_4_1613C369 CUSTOM_MDEV_I915_GVTG_V5_8_1613C369 || failed=1
+mdev_traits 'gvt-04' CUSTOM_MDEV_I915_GVTG_V5_4_31890C15 CUSTOM_MDEV_I915_GVTG_V5_8_31890C15 || failed=1
+mdev_traits 's390-01' CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D CUSTOM_MDEV_VFIO_CCW_IO_5471595D || failed=1
+mdev_traits 's390-02' CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D CUSTOM_MDEV_VFIO_CCW_IO_5471595D || failed=1
+mdev_traits 's390-03' CUSTOM_MDEV_VFIO_AP_PASSTHROUGH_5471595D CUSTOM_MDEV_VFIO_CCW_IO_5471595D || failed=1
+mdev_traits 'nv-01' CUSTOM_MDEV_NVIDIA_557_6402C697 CUSTOM_MDEV_NVIDIA_558_6402C697 || failed=1
+mdev_traits 'nv-02' CUSTOM_MDEV_NVIDIA_557_6402C697 CUSTOM_MDEV_NVIDIA_558_6402C697 || failed=1
+mdev_traits 'mtty-01' CUSTOM_MDEV_MTTY_1_EBAF0D92 CUSTOM_MDEV_MTTY_2_EBAF0D92 || failed=1
+mdev_traits 'mtty-02' CUSTOM_MDEV_MTTY_1_EBAF0D92 CUSTOM_MDEV_MTTY_2_EBAF0D92 || failed=1
+if [ "$failed" -ne 0 ]; then echo 'mdev-policy: some providers were not updated (above)' >&2; exit 1; fi

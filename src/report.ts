@@ -101,7 +101,7 @@ export function fixText(f: Fix): string {
 /** A check's fix as a destination's `fixes` names it: a destination parent fix with its parent, a destination type fix with its parent and type. */
 function locatedFix(f: Fix, c: CandidateResult): Fix {
   if (f.side !== 'destination' || f.parent !== undefined) return f;
-  return f.scope === 'parent' ? { ...f, parent: c.parent } : f.scope === 'type' && f.attribute === 'available_instances' ? { ...f, parent: c.parent, type: c.type } : f;
+  return f.scope === 'parent' ? { ...f, parent: c.parent } : f.scope === 'type' && f.attribute !== '@id' ? { ...f, parent: c.parent, type: c.type } : f;
 }
 
 /** A check's line, and below a failed one the change that would make it pass. */

@@ -225,7 +225,7 @@ test('the text report: a line under a failing check, one for the destination whe
   const text = renderText(await decideAll(c, docsOf(c)));
   assert.match(text, /\n {8}would pass with: destination software_version 1\.1\.0 → ≥ 1\.2\.0 <2\.0\.0\n/);
   assert.match(text, /\n {8}would pass with: destination device_api vfio\\x1b\[2Jccw → vfio-pci\n/);
-  assert.match(text, /\n {4}would be admitted with: destination software_version 1\.1\.0 → ≥ 1\.2\.0 <2\.0\.0; destination device_api vfio\\x1b\[2Jccw → vfio-pci\n/);
+  assert.match(text, /\n {4}would be admitted with: destination type i915-GVTg_V5_4 on p1 software_version 1\.1\.0 → ≥ 1\.2\.0 <2\.0\.0; destination type i915-GVTg_V5_4 on p1 device_api vfio\\x1b\[2Jccw → vfio-pci\n/);
   assert.not.ok(text.includes('\u001b'), 'no raw escape');
   // One fix, already under its check: no destination line.
   const one: FixCase = { ...c, checks: [c.checks![0]!], destination: { software_version: '1.1.0' } };

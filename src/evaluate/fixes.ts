@@ -202,7 +202,15 @@ function propose(devices: readonly DeviceForFixes[], code: UnplacedCode, picks: 
     const pick = picks[i];
     if (!pick) return undefined;
     for (const f of pick.fixes()) {
-      const fix = f.scope === 'parent' && f.side === 'destination' ? { ...f, parent: pick.parent } : f.scope === 'parent' && f.side === 'source' ? { ...f, parent: d.source.device.parent } : f;
+      // Where a fix applies, on a host with several GPUs and types: a parent fact names its parent, a type attribute its type and parent.
+      const fix =
+        f.scope === 'parent' && f.side === 'destination'
+          ? { ...f, parent: pick.parent }
+          : f.scope === 'parent' && f.side === 'source'
+            ? { ...f, parent: d.source.device.parent }
+            : f.scope === 'type' && f.side === 'destination' && f.attribute !== '@id' && f.type === undefined
+              ? { ...f, parent: pick.parent, type: pick.type }
+              : f;
       located.push({ fix, device: i, parent: pick.parent, type: pick.type });
       if (isInstancesFix(f)) instances.set(slotKey(pick), [...(instances.get(slotKey(pick)) ?? []), located.length - 1]);
     }

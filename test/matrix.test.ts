@@ -797,7 +797,15 @@ const FLEETS: { name: string; docs: () => Record<string, unknown>[] }[] = [
   { name: 'asym: old → new only', docs: () => ASYM },
   { name: 'three versions, one full class', docs: () => [...ASYM, gvtHost('newer-1', { version: '1.4.0' }), gvtHost('full-1', { free: 0 }), gvtHost('full-2', { free: 0 }), gvtHost('lone', { version: '1.2.0', kernel: '6.8.0-50-generic' })] },
   { name: 'another GPU, same versions', docs: () => [...ASYM, gvtHost('kbl-1', { pci: '0x591b' }), gvtHost('kbl-2', { pci: '0x591b', version: '1.2.0' })] },
+  // Two GPUs of one kind whose types run two versions, listed in either order: the class's facts (and name) must not follow that order.
+  { name: 'two GPUs of one kind at two versions, in either order', docs: () => [twoGpus('x', ['1.2.0', '1.3.0']), twoGpus('y', ['1.3.0', '1.2.0'])] },
 ];
+
+function twoGpus(name: string, versions: [string, string]): Record<string, unknown> {
+  const one = (v: string) => gvtHost(name, { version: v }) as { spec: { host: Record<string, unknown>; parents: Record<string, unknown> } };
+  const [a, b] = versions.map(one);
+  return hostDoc(name, { '0000:00:02.0': a!.spec.parents['0000:00:02.0'], '0000:00:03.0': b!.spec.parents['0000:00:02.0'] }, a!.spec.host);
+}
 
 for (const f of FLEETS) {
   test(`groups are closed: ${f.name}`, async () => {

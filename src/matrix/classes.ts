@@ -444,15 +444,21 @@ function runningTypes(host: Host): Map<string, Set<string>> {
   return running;
 }
 
-/** Shapes of one type id in one parent group, shown as one: a value that differs between them becomes the list of its values. */
+/**
+ * Shapes of one type id in one parent group, shown as one: a value that
+ * differs between them becomes the list of its values, in a fixed order (not
+ * the representative's parents': the facts, and the names made from them,
+ * are the same whichever member came first).
+ */
 function mergeShapes(shapes: Record<string, unknown>[]): Record<string, unknown> {
   if (shapes.length === 1) return { ...shapes[0] };
   const out: Record<string, unknown> = {};
   const names = [...new Set(shapes.flatMap((s) => Object.keys(s)))].sort();
   for (const n of names) {
-    const values: unknown[] = [];
-    for (const s of shapes) if (!values.some((v) => JSON.stringify(v) === JSON.stringify(s[n]))) values.push(s[n]);
-    out[n] = values.length === 1 ? values[0] : values;
+    const values = new Map<string, unknown>();
+    for (const s of shapes) values.set(JSON.stringify(s[n]) ?? '', s[n]);
+    const sorted = [...values.keys()].sort().map((k) => values.get(k));
+    out[n] = sorted.length === 1 ? sorted[0] : sorted;
   }
   return out;
 }

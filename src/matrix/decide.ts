@@ -27,6 +27,7 @@
 import type { Diagnostic } from '../errors.js';
 import { evaluateDestination } from '../evaluate/decision.js';
 import { gatesOf } from '../evaluate/prune.js';
+import { splitList } from '../normalize.js';
 import { selectSourceDevices, type SourceDevice } from '../evaluate/sources.js';
 import type { PolicySet } from '../resolve.js';
 import type { CandidateResult, CheckResult, DestinationResult, Host, MdevDevice, PolicyRef } from '../types.js';
@@ -233,7 +234,9 @@ export async function decideRelation(index: ClassIndex, set: PolicySet, reads: P
             body = pairBody(type, await decide(true), reads.warningOnly);
             // Pruning rules out a candidate by a gate check (device_api) without a result: a destination that does offer the type
             // is decided again unpruned, so that the pair names the check that refuses it, not "no host offers the type".
-            if (body.offersNone && to.host.parents.some((p) => p.types.some((t) => t.id === type))) body = pairBody(type, await decide(false), reads.warningOnly);
+            // (Across types, a type of the destination that lists it in compatible_type offers it too.)
+            if (body.offersNone && to.host.parents.some((p) => p.types.some((t) => t.id === type || (crossType && splitList(String(t.attributes.compatible_type ?? '')).includes(type)))))
+              body = pairBody(type, await decide(false), reads.warningOnly);
             m.bodies[sig] = body;
           }
           bodies.push(body);

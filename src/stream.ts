@@ -81,15 +81,11 @@ const WORKER_YOUNG_MB = 4;
  * The most workers a run starts, whatever --jobs asks: the peak RSS of a run
  * stays within 200 MiB (DESIGN §7) at every --jobs. Measured on the bench's
  * inventories (the output of every refused destination carrying its fixes):
- * dense 10,000 hosts 149 MiB in one thread, 176 MiB with two workers; sparse
- * 50,000 hosts 155 and 179 MiB.
+ * dense 10,000 hosts 156–162 MiB in one thread, 174–192 MiB with two
+ * workers; sparse 50,000 hosts 153–182 and 171–194 MiB.
  */
 export const MAX_WORKERS = 2;
 
-/**
- * Worker threads deciding pieces. A piece a worker cannot finish (it died,
- * ran out of its heap) is decided in this thread instead: no result is lost.
- */
 /** A part of a piece's output, sent by a worker before the piece's result. */
 export interface PiecePart {
   seq: number;
@@ -98,6 +94,10 @@ export interface PiecePart {
 
 type Job = { piece: LinesPiece; file: string; parts: Uint8Array[]; done: (r: PieceResult) => void };
 
+/**
+ * Worker threads deciding pieces. A piece a worker cannot finish (it died,
+ * ran out of its heap) is decided in this thread instead: no result is lost.
+ */
 class Pool {
   private readonly workers: { worker: Worker; busy: Map<number, Job>; dead: boolean }[] = [];
   private seq = 0;

@@ -103,6 +103,13 @@ function valueKey(v: unknown): string | undefined {
   return undefined;
 }
 
+/** What a check's explanation is memoised by: its outcome code and the value it reads, when that value can be a key. */
+function memoKey(c: { reader?: Triple }, code: number, host: Host, parent: HostParent, type: MdevType): string | undefined {
+  if (!c.reader) return undefined;
+  const v = valueKey(c.reader(host, parent, type));
+  return v === undefined ? undefined : `${code}${v}`;
+}
+
 /** The output a piece holds before it is handed on, when the caller takes it in parts (characters). */
 const FLUSH_CHARS = 1 << 20;
 
@@ -410,11 +417,7 @@ export class FleetDecider {
       const code = this.out[at + i]!;
       if (!(code === FAIL || (failOnSkip && code === SKIPPED)) || plan.warnings[i]) continue;
       const c = plan.checks[i]!;
-      let key: string | undefined;
-      if (c.reader) {
-        const v = valueKey(c.reader(host, parent, type));
-        if (v !== undefined) key = `${code}${v}`;
-      }
+      const key = memoKey(c, code, host, parent, type);
       let fixes = key === undefined ? undefined : c.fixes.get(key);
       if (fixes === undefined) {
         const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });
@@ -461,11 +464,7 @@ export class FleetDecider {
       const code = this.out[at + i]!;
       if (!all && (code === PASS || (code === SKIPPED && !failOnSkip))) continue;
       const c = plan.checks[i]!;
-      let key: string | undefined;
-      if (c.reader) {
-        const v = valueKey(c.reader(host, parent, type));
-        if (v !== undefined) key = `${code}${v}`;
-      }
+      const key = memoKey(c, code, host, parent, type);
       let json = key === undefined ? undefined : c.memo.get(key);
       if (json === undefined) {
         const f = (facts ??= { source: plan.source.fact, destination: destinationFact(host, parent, type) });

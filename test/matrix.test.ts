@@ -254,7 +254,6 @@ test('a fix the Decision carries is copied to the failing check and the pair (re
   }, false);
   assert.equal(pair.failing, [{ check: 'driver-version', origin: 'o@1', message: 'differs', fix }]);
   assert.equal(pair.fixes, [fix]);
-  assert.is(m.fixText(fix), 'destination host nvidia_version: 570.86.10 → 550.90.05');
 });
 
 // --- goldens ------------------------------------------------------------------------------------------------
@@ -1056,12 +1055,20 @@ test('k8s-labels: a host name in capitals labels its node, whose name the kubele
 });
 
 test('--fail-on-skip: a pair that passes only by checks absent on both hosts is refused', () => {
-  const r = cli(['matrix', FLEET, '--format', 'csv', '--fail-on-skip']);
-  assert.is(r.status, 0);
-  // Refused, with each check's fix asking for its attribute on both hosts (no destination fixes: listed on both, dynamic_resources would still need the device's values, so that set would not admit the pair).
-  assert.ok(r.stdout.includes('\r\nnvidia-557,C2,C2,false,no-candidate,software-version; compatible-attributes; dynamic-resources,source type software_version: absent → present on both sides;'), r.stdout);
-  const plain = cli(['matrix', FLEET, '--format', 'csv']);
-  assert.ok(plain.stdout.includes('\r\nnvidia-557,C2,C2,true,,,\r\n'));
+  const pairOf = (extra: string[]) => {
+    const r = cli(['matrix', FLEET, '--format', 'json', ...extra]);
+    assert.is(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as m.CompatibilityMatrix).relation.find((p) => p.type === 'nvidia-557' && p.from === 'C2' && p.to === 'C2')!;
+  };
+  const strict = pairOf(['--fail-on-skip']);
+  assert.is(strict.compatible, false);
+  assert.is(strict.reasonCode, 'no-candidate');
+  assert.equal(strict.failing?.map((f) => f.check), ['software-version', 'compatible-attributes', 'dynamic-resources']);
+  // Each check's fix asks for its attribute on both hosts; the pair lists those, no destination set (listed on both,
+  // dynamic_resources would still need the device's values, so that set would not admit the pair).
+  assert.equal(strict.failing![0]!.fix, { attribute: 'software_version', scope: 'type', side: 'source', to: 'present on both sides' });
+  assert.equal(strict.fixes, strict.failing!.flatMap((f) => (f.fix ? [f.fix] : [])));
+  assert.is(pairOf([]).compatible, true);
 });
 
 test('a host read twice counts once, with a warning', () => {

@@ -3,10 +3,12 @@
 // fixes — quoted per RFC 4180 (a field holding a comma, a quote, CR or LF is
 // quoted, quotes doubled; lines end in CRLF). A cell that a spreadsheet would
 // read as a formula (starting with =, +, -, @, a tab or CR) is prefixed with
-// a single quote: type ids and messages come from host inventories.
+// a single quote: type ids and messages come from host inventories. A fix
+// is worded as the text report words it (fixText).
 
+import { fixText } from '../report.js';
 import { bodiesOf } from './decide.js';
-import type { ClassPair, CompatibilityMatrix, Fix } from './types.js';
+import type { ClassPair, CompatibilityMatrix } from './types.js';
 
 export const CSV_HEADER = ['type', 'from', 'to', 'compatible', 'reason_code', 'failing_checks', 'fixes'] as const;
 
@@ -14,13 +16,6 @@ export const CSV_HEADER = ['type', 'from', 'to', 'compatible', 'reason_code', 'f
 export function csvCell(value: string): string {
   const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
-}
-
-const shown = (v: unknown): string => (v === undefined ? 'absent' : typeof v === 'string' ? v : JSON.stringify(v));
-
-/** A fix in one line: `destination host nvidia_version: 550.90.05 → 570.86.10`. */
-export function fixText(f: Fix): string {
-  return `${f.side} ${f.scope} ${f.attribute}: ${shown(f.from)} → ${f.to}`;
 }
 
 /** The cells after type, from and to: the same for every pair of one body. */

@@ -1,7 +1,7 @@
 // The compatibility matrix's modules, for the `matrix` command (one import).
 export { buildMatrix, matrixJsonPieces, renderMatrixJson, type MatrixOptions, type MatrixRun } from './build.js';
 export { ClassIndex, type HostClassEntry } from './classes.js';
-export { matrixCsvPieces, renderMatrixCsv, csvCell, fixText } from './csv.js';
+export { matrixCsvPieces, renderMatrixCsv, csvCell } from './csv.js';
 export { bodiesOf, classPair, classSource, pairBody, pairOf, decideRelation, asDestinations, VM_DEVICE, PLACEHOLDER } from './decide.js';
 export {
   canonicalJson,

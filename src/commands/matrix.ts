@@ -12,7 +12,7 @@ export default class Matrix extends BaseCommand {
   static override summary = "The fleet's compatibility matrix: host classes, and which class's VMs of each mdev type can live-migrate to which.";
   static override description = `Reads every host once (NDJSON streamed; memory holds one host per class and the member names) and groups the hosts into classes whose every fact the policy reads is the same: host facts, parent facts, type attributes, and whether a parent can take one more instance (available_instances as 0 or ≥ 1). Then, for each class A and each mdev type T it offers, a VM with one device of type T on a host of A is decided against every class as a destination (a class of one host is not its own destination). Classes × types × classes decisions, never hosts × hosts.
 
---plan-upgrade FACT=VALUE (repeatable; host.NAME or NAME a host fact, parent.NAME a parent fact, type.NAME a type attribute; each changes where the fact is present with another value) plans an order in which to upgrade the classes so that, at every step, every VM on a class not yet upgraded keeps a destination outside the class being upgraded (every order is searched, not only the greedy one); or says at which step that cannot hold, and why.
+--plan-upgrade FACT=VALUE (repeatable; host.NAME or NAME a host fact, parent.NAME a parent fact, type.NAME a type attribute, type[GLOB].NAME that of the types whose id the glob matches; each changes where the fact is present with another value) plans an order in which to upgrade the classes so that, at every step, every VM on a class not yet upgraded keeps a destination outside the class being upgraded (every order is searched, not only the greedy one); or says at which step that cannot hold, and why.
 
 Formats: text (default), json (the CompatibilityMatrix document; with --plan-upgrade, its upgradePlan), csv (one row per class pair), nova-traits (a shell script setting a Placement trait per compatibility group: hosts among which a VM of that type can live-migrate in every direction, named by a fingerprint of the anchor class's facts), k8s-labels (the same groups as kubectl node labels; labels an earlier run set under the prefix are removed).
 
@@ -44,7 +44,7 @@ Exit codes: 0 the matrix was made (whatever its verdicts), and with --plan-upgra
     'plan-upgrade': Flags.string({
       multiple: true,
       multipleNonGreedy: true,
-      description: 'A fact change applied to every host that has the fact (repeatable): NAME=VALUE or host.NAME=VALUE (host fact), parent.NAME=VALUE, type.NAME=VALUE. Plans the order of the class upgrades (text or json).',
+      description: 'A fact change applied to every host that has the fact (repeatable): NAME=VALUE or host.NAME=VALUE (host fact), parent.NAME=VALUE, type.NAME=VALUE, type[GLOB].NAME=VALUE (the types whose id the glob matches). Plans the order of the class upgrades (text or json).',
       helpValue: 'FACT=VALUE',
     }),
     'label-prefix': Flags.string({ description: 'With --format k8s-labels: the label key prefix (a DNS subdomain).', default: 'mdev-policy.io', helpValue: 'DOMAIN' }),
